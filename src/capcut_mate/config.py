@@ -1,0 +1,80 @@
+"""Service configuration, read from `CAPCUT_MATE_*` environment variables (and CLI overrides)."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _default_render_workers() -> int:
+    """One render at a time per two cores: ffmpeg's x264 already uses every core it gets."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Every field maps to `CAPCUT_MATE_<FIELD>`."""
+
+    model_config = SettingsConfigDict(env_prefix="CAPCUT_MATE_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="SQLite database, drafts, media cache and outputs")
+    public_url: str = Field(
+        "http://127.0.0.1:30000", description="Base of every URL the service hands out (draft_url, files)"
+    )
+    allow_private_urls: bool = Field(
+        False, description="Allow media URLs on loopback/private/link-local addresses (1 = allow)"
+    )
+    max_download_bytes: int = Field(200 * 1024 * 1024, description="Largest media file add_* will fetch")
+    download_timeout: float = Field(90.0, description="Time budget in seconds for one media download")
+    download_retries: int = Field(3, description="Retries for transient download failures")
+    ffmpeg: str | None = Field(None, description="Path of an ffmpeg binary; default: the imageio-ffmpeg one")
+    font_dir: Path | None = Field(None, description="Extra folder searched first for fonts (CJK fallback)")
+    render_workers: int = Field(
+        default_factory=_default_render_workers, description="Renders run at once by in-process workers"
+    )
+    in_process_workers: bool = Field(True, description="Run render workers inside the server process")
+    max_active_tasks: int = Field(100, description="Pending+processing tasks accepted before 503")
+    task_retention_days: float = Field(7.0, description="How long finished render tasks stay queryable")
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated bearer keys; empty = no auth"
+    )
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [key.strip() for key in value.split(",") if key.strip()]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @cached_property
+    def db_path(self) -> Path:
+        return self.data_dir / "capcut_mate.sqlite3"
+
+    @cached_property
+    def drafts_dir(self) -> Path:
+        return self.data_dir / "drafts"
+
+    @cached_property
+    def outputs_dir(self) -> Path:
+        return self.data_dir / "outputs"
+
+    @cached_property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @cached_property
+    def tmp_dir(self) -> Path:
+        return self.data_dir / "tmp"
+
+    def ensure_dirs(self) -> None:
+        for folder in (self.data_dir, self.drafts_dir, self.outputs_dir, self.cache_dir, self.tmp_dir):
+            folder.mkdir(parents=True, exist_ok=True)

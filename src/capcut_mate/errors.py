@@ -1,0 +1,58 @@
+"""The one table of error codes the API can answer with, and the exception that carries them.
+
+Codes are stable strings; the human message comes in Chinese (default) or English. `details` says what
+exactly was wrong and is never translated away: it names the field, the index, the URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    code: str
+    http_status: int
+    zh: str
+    en: str
+
+
+_KINDS = [
+    ErrorKind("VALIDATION_ERROR", 400, "请求参数验证失败", "Request validation failed"),
+    ErrorKind("INVALID_DRAFT_URL", 400, "无效的草稿URL", "Invalid draft URL"),
+    ErrorKind("DRAFT_NOT_FOUND", 404, "草稿不存在", "Draft not found"),
+    ErrorKind("NOT_FOUND", 404, "资源不存在", "Not found"),
+    ErrorKind("METHOD_NOT_ALLOWED", 405, "请求方法不被允许", "Method not allowed"),
+    ErrorKind("UNAUTHORIZED", 401, "未授权:缺少或无效的API密钥", "Unauthorized: missing or invalid API key"),
+    ErrorKind("DRAFT_BUSY", 409, "草稿正被其他请求修改,请稍后重试", "The draft is being edited, retry later"),
+    ErrorKind("SEGMENT_NOT_FOUND", 404, "片段不存在", "Segment not found"),
+    ErrorKind("MEDIA_DOWNLOAD_FAILED", 422, "素材下载失败", "Media download failed"),
+    ErrorKind("MEDIA_URL_FORBIDDEN", 400, "素材URL不被允许", "Media URL not allowed"),
+    ErrorKind("MEDIA_TOO_LARGE", 413, "素材文件超过大小限制", "Media file exceeds the size limit"),
+    ErrorKind("UNSUPPORTED_MEDIA", 422, "不支持的素材格式", "Unsupported media"),
+    ErrorKind("VIDEO_TASK_NOT_FOUND", 404, "视频生成任务未找到", "Video generation task not found"),
+    ErrorKind("VIDEO_STATUS_QUERY_FAILED", 500, "视频任务状态查询失败", "Video task status query failed"),
+    ErrorKind("SERVICE_BUSY", 503, "服务繁忙,请稍后重试", "Service busy, retry later"),
+    ErrorKind("INTERNAL_ERROR", 500, "服务器内部错误", "Internal server error"),
+]
+
+KINDS: dict[str, ErrorKind] = {kind.code: kind for kind in _KINDS}
+
+
+class ApiError(Exception):
+    """An error a client caused or must hear about; rendered as the seed's error envelope."""
+
+    def __init__(self, code: str, details: str = "", *, http_status: int | None = None) -> None:
+        if code not in KINDS:
+            raise KeyError(f"unknown error code {code}")
+        super().__init__(f"{code}: {details}")
+        self.kind = KINDS[code]
+        self.code = code
+        self.details = details
+        self.http_status = http_status or self.kind.http_status
+
+    def message(self, lang: str) -> str:
+        return self.kind.en if lang == "en" else self.kind.zh
+
+    def body(self, lang: str) -> dict[str, dict[str, str]]:
+        return {"error": {"code": self.code, "message": self.message(lang), "details": self.details}}
