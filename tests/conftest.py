@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests import mediagen
+from capcut_mate.config import Settings
+from tests import mediagen, servers
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +22,23 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mediagen.tone(folder / "tone.mp3")
     mediagen.image(folder / "red.png")
     return folder
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Embedded defaults in a fresh data dir; loopback media allowed (tests serve media on 127.0.0.1)."""
+    return Settings(data_dir=tmp_path / "data", allow_private_urls=True)
+
+
+@pytest.fixture
+def media_url(media_dir: Path) -> Iterator[str]:
+    """Base URL of a loopback HTTP server serving `media_dir`."""
+    with servers.media_server(media_dir) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[httpx.Client]:
+    """An HTTP client bound to the real app served by uvicorn on loopback."""
+    with servers.api_server(settings) as base_url, httpx.Client(base_url=base_url, timeout=60) as client:
+        yield client

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
 
-app = typer.Typer(help="Build CapCut/JianYing drafts over HTTP and render them to MP4 headlessly.", no_args_is_help=True)
+app = typer.Typer(
+    help="Build CapCut/JianYing drafts over HTTP and render them to MP4 headlessly.", no_args_is_help=True
+)
 
 
 @app.command()
@@ -28,7 +31,7 @@ def serve(
         overrides["data_dir"] = data_dir
     if public_url is not None:
         overrides["public_url"] = public_url
-    elif "CAPCUT_MATE_PUBLIC_URL" not in __import__("os").environ:
+    elif "CAPCUT_MATE_PUBLIC_URL" not in os.environ:
         overrides["public_url"] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     settings = Settings(**overrides)  # type: ignore[arg-type]
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from functools import lru_cache
+from functools import cache
 
 
-@lru_cache(maxsize=None)
+@cache
 def ffmpeg_exe(configured: str | None = None) -> str:
     """Return the ffmpeg to run. `configured` (or CAPCUT_MATE_FFMPEG) wins over the PyPI build."""
     candidate = configured or os.environ.get("CAPCUT_MATE_FFMPEG")

@@ -1,0 +1,1 @@
+"""HTTP layer only: routes, request/response schemas and the error envelope. Thin by design."""

@@ -1,0 +1,60 @@
+"""The FastAPI application: routers under /openapi/capcut-mate/v1, file downloads, health, auth, errors."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from capcut_mate import __version__
+from capcut_mate.api.errors import error_response, install_error_handlers
+from capcut_mate.api.routes import drafts, files
+from capcut_mate.config import Settings
+from capcut_mate.drafts.ids import API_PREFIX
+from capcut_mate.errors import ApiError
+from capcut_mate.services import Services
+
+OPEN_PATHS = ("/healthz", "/files/", "/docs", "/redoc", "/openapi.json")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    svc = Services.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+
+    app = FastAPI(
+        title="capcut-mate",
+        version=__version__,
+        description="Build CapCut/JianYing drafts over HTTP and render them to MP4 headlessly.",
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    install_error_handlers(app)
+    if settings.api_keys:
+        _install_auth(app, settings.api_keys)
+    app.include_router(drafts.router, prefix=API_PREFIX)
+    app.include_router(files.router)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness and version")
+    def healthz() -> dict:
+        return {"status": "ok", "version": __version__}
+
+    return app
+
+
+def _install_auth(app: FastAPI, keys: list[str]) -> None:
+    """Bearer keys on every endpoint except health, docs and file downloads (URLs handed to clients)."""
+
+    @app.middleware("http")
+    async def require_key(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if not request.url.path.startswith(OPEN_PATHS):
+            header = request.headers.get("authorization", "")
+            token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+            if not any(hmac.compare_digest(token, key) for key in keys):
+                return error_response(request, ApiError("UNAUTHORIZED", "send Authorization: Bearer <key>"))
+        return await call_next(request)

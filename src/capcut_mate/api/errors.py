@@ -1,0 +1,68 @@
+"""Turns every failure into the seed's envelope `{"error": {"code", "message", "details"}}`.
+
+Validation errors become 400 VALIDATION_ERROR with a precise `details` (field path and what is wrong);
+unknown routes 404, wrong methods 405, and anything unexpected 500 INTERNAL_ERROR without a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from capcut_mate.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+
+def request_lang(request: Request) -> str:
+    """`en` when Accept-Language starts with en, else `zh` (the reference's rule)."""
+    header = request.headers.get("accept-language", "")
+    first = header.split(",")[0].split(";")[0].split("-")[0].strip().lower()
+    return "en" if first == "en" else "zh"
+
+
+def error_response(request: Request, error: ApiError) -> JSONResponse:
+    return JSONResponse(error.body(request_lang(request)), status_code=error.http_status)
+
+
+def describe_validation_errors(errors: list[dict]) -> str:
+    """`field.path: message` for each pydantic error, joined with `; `."""
+    parts = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+        where = ".".join(loc) or "body"
+        if err.get("type") == "json_invalid":
+            where = "body"
+        message = err.get("msg", "invalid")
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = describe_validation_errors(list(exc.errors()))
+        return error_response(request, ApiError("VALIDATION_ERROR", details))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            error = ApiError("NOT_FOUND", f"no route {request.method} {request.url.path}")
+        elif exc.status_code == 405:
+            error = ApiError("METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.url.path}")
+        else:
+            error = ApiError("INTERNAL_ERROR", str(exc.detail), http_status=exc.status_code)
+        return error_response(request, error)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, ApiError("INTERNAL_ERROR", type(exc).__name__))

@@ -1,0 +1,1 @@
+"""One router per endpoint family; `api.app` mounts them under the API prefix."""

@@ -1,0 +1,150 @@
+"""create_draft, get_draft, save_draft and the add_* endpoints that fill a draft with media and captions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from capcut_mate.api.deps import services
+from capcut_mate.api.responses import ok
+from capcut_mate.api.schemas import (
+    AddAudiosRequest,
+    AddCaptionsRequest,
+    AddImagesRequest,
+    AddVideosRequest,
+    AudioDurationRequest,
+    CreateDraftRequest,
+    DraftRef,
+)
+from capcut_mate.drafts import editing
+from capcut_mate.drafts.assets import import_media
+from capcut_mate.drafts.ids import draft_id_from_url, draft_url_for, validate_draft_id
+from capcut_mate.drafts.items import AudioInfo, CaptionInfo, ImageInfo, VideoInfo, parse_items
+from capcut_mate.errors import ApiError
+from capcut_mate.media.fetch import check_url
+from capcut_mate.media.probe import probe
+from capcut_mate.services import Services
+
+router = APIRouter(tags=["drafts"])
+
+TIP_URL = "https://github.com/capcut-mate#readme"
+
+
+def file_url(svc: Services, draft_id: str, relative: str) -> str:
+    return f"{svc.settings.public_url}/files/drafts/{draft_id}/{relative}"
+
+
+@router.post("/create_draft", summary="Create an empty draft with the given canvas")
+def create_draft(request: Request, body: CreateDraftRequest | None = None, svc: Services = Depends(services)) -> dict:
+    body = body or CreateDraftRequest()
+    draft_id = svc.drafts.create(body.width, body.height)
+    return ok(request, draft_url=draft_url_for(svc.settings.public_url, draft_id), draft_id=draft_id, tip_url=TIP_URL)
+
+
+@router.get("/get_draft", summary="List download URLs for every file of the draft folder")
+def get_draft(
+    request: Request,
+    draft_id: str = Query(..., description="The draft_id query parameter of the draft_url"),
+    svc: Services = Depends(services),
+) -> dict:
+    validate_draft_id(draft_id)
+    files = [file_url(svc, draft_id, relative) for relative in svc.drafts.files(draft_id)]
+    return ok(request, draft_url=draft_url_for(svc.settings.public_url, draft_id), files=files)
+
+
+@router.post("/save_draft", summary="Persist the draft (every add_* already saves; kept for compatibility)")
+def save_draft(request: Request, body: DraftRef, svc: Services = Depends(services)) -> dict:
+    draft_id = draft_id_from_url(body.draft_url)
+    with svc.drafts.edit(draft_id):
+        pass
+    return ok(request, draft_url=draft_url_for(svc.settings.public_url, draft_id))
+
+
+def _added(request: Request, svc: Services, draft_id: str, result: editing.AddResult, ids_field: str) -> dict[str, Any]:
+    return ok(
+        request,
+        draft_url=draft_url_for(svc.settings.public_url, draft_id),
+        track_id=result.track_id,
+        **{ids_field: result.material_ids},
+        segment_ids=result.segment_ids,
+        segment_infos=result.segment_infos,
+    )
+
+
+@router.post("/add_videos", summary="Add video clips on a new video track")
+def add_videos(request: Request, body: AddVideosRequest, svc: Services = Depends(services)) -> dict:
+    draft_id = draft_id_from_url(body.draft_url)
+    folder = svc.drafts.folder(draft_id)
+    items = parse_items("video_infos", body.video_infos, VideoInfo)
+    speeds = _scene_speeds(body, items)
+    if speeds is None:
+        editing.check_no_overlap("video_infos", items)
+    media = import_media(svc.fetcher, [item.video_url for item in items], folder / "assets" / "videos")
+    with svc.drafts.edit(draft_id) as doc:
+        clip = editing.placement_clip(
+            doc, alpha=body.alpha, scale_x=body.scale_x, scale_y=body.scale_y, tx=body.transform_x, ty=body.transform_y
+        )
+        result = editing.add_videos(doc, items, media, clip=clip, speeds=speeds)
+    return _added(request, svc, draft_id, result, "video_ids")
+
+
+def _scene_speeds(body: AddVideosRequest, items: list[VideoInfo]) -> list[float] | None:
+    """scene_timelines give each clip the speed (end-start)/(scene.end-scene.start); one entry per clip."""
+    if not body.scene_timelines:
+        return None
+    if len(body.scene_timelines) != len(items):
+        raise ApiError(
+            "VALIDATION_ERROR",
+            f"scene_timelines: {len(body.scene_timelines)} entries for {len(items)} video_infos; give one per video",
+        )
+    pairs = zip(items, body.scene_timelines, strict=True)
+    return [(item.end - item.start) / (scene.end - scene.start) for item, scene in pairs]
+
+
+@router.post("/add_images", summary="Add photos on a new video track")
+def add_images(request: Request, body: AddImagesRequest, svc: Services = Depends(services)) -> dict:
+    draft_id = draft_id_from_url(body.draft_url)
+    folder = svc.drafts.folder(draft_id)
+    items = parse_items("image_infos", body.image_infos, ImageInfo)
+    editing.check_no_overlap("image_infos", items)
+    media = import_media(svc.fetcher, [item.image_url for item in items], folder / "assets" / "images")
+    with svc.drafts.edit(draft_id) as doc:
+        clip = editing.placement_clip(
+            doc, alpha=body.alpha, scale_x=body.scale_x, scale_y=body.scale_y, tx=body.transform_x, ty=body.transform_y
+        )
+        result = editing.add_images(doc, items, media, clip=clip)
+    return _added(request, svc, draft_id, result, "image_ids")
+
+
+@router.post("/add_audios", summary="Add audio clips on a new audio track")
+def add_audios(request: Request, body: AddAudiosRequest, svc: Services = Depends(services)) -> dict:
+    draft_id = draft_id_from_url(body.draft_url)
+    folder = svc.drafts.folder(draft_id)
+    items = parse_items("audio_infos", body.audio_infos, AudioInfo)
+    editing.check_no_overlap("audio_infos", items)
+    media = import_media(svc.fetcher, [item.audio_url for item in items], folder / "assets" / "audios")
+    with svc.drafts.edit(draft_id) as doc:
+        result = editing.add_audios(doc, items, media)
+    return _added(request, svc, draft_id, result, "audio_ids")
+
+
+@router.post("/add_captions", summary="Add captions on a new text track")
+def add_captions(request: Request, body: AddCaptionsRequest, svc: Services = Depends(services)) -> dict:
+    draft_id = draft_id_from_url(body.draft_url)
+    svc.drafts.folder(draft_id)
+    items = parse_items("captions", body.captions, CaptionInfo)
+    editing.check_no_overlap("captions", items)
+    with svc.drafts.edit(draft_id) as doc:
+        result = editing.add_captions(doc, body, items)
+    return _added(request, svc, draft_id, result, "text_ids")
+
+
+@router.post("/get_audio_duration", summary="Duration of an audio file in µs")
+def get_audio_duration(request: Request, body: AudioDurationRequest, svc: Services = Depends(services)) -> dict:
+    check_url(body.mp3_url, svc.settings.allow_private_urls)
+    fetched = svc.fetcher.fetch(body.mp3_url)
+    info = probe(fetched.path, source=body.mp3_url)
+    if not info.has_audio:
+        raise ApiError("UNSUPPORTED_MEDIA", f"{body.mp3_url}: has no audio stream")
+    return ok(request, duration=info.duration_us)

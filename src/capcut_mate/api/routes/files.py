@@ -1,0 +1,35 @@
+"""Serves draft folders and render outputs (embedded default): plain GET with HTTP Range support."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import FileResponse
+
+from capcut_mate.api.deps import services
+from capcut_mate.drafts.ids import validate_draft_id
+from capcut_mate.errors import ApiError
+from capcut_mate.services import Services
+
+router = APIRouter(tags=["files"])
+
+
+def _inside(root: Path, relative: str) -> Path:
+    """`root/relative`, refusing anything that escapes `root` (.., absolute paths, links out)."""
+    root = root.resolve()
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root) or not target.is_file() or target.name.startswith("."):
+        raise ApiError("NOT_FOUND", f"no file {relative}")
+    return target
+
+
+@router.get("/files/drafts/{draft_id}/{relative:path}", summary="Download one file of a draft folder")
+def draft_file(draft_id: str, relative: str, svc: Services = Depends(services)) -> FileResponse:
+    folder = svc.drafts.folder(validate_draft_id(draft_id))
+    return FileResponse(_inside(folder, relative))
+
+
+@router.get("/files/outputs/{relative:path}", summary="Download a rendered video")
+def output_file(relative: str, svc: Services = Depends(services)) -> FileResponse:
+    return FileResponse(_inside(svc.settings.outputs_dir, relative), media_type="video/mp4")

@@ -1,0 +1,184 @@
+"""The items of the JSON-string fields (video_infos, image_infos, audio_infos, captions) and caption style.
+
+Names, defaults and units are the reference's (shared/spec/API_REFERENCE.md). JSON-string fields accept a
+JSON string (what existing clients send) or a real JSON array. Times are µs; floats are truncated to int.
+Where the reference silently replaced bad values (volume out of range, end <= start after truncation), we
+answer 400 with the field path instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+
+from capcut_mate.errors import ApiError
+
+HEX_COLOR_RE = re.compile(r"^#?[0-9a-fA-F]{6}$")
+
+
+def parse_color(value: str, field: str) -> tuple[float, float, float]:
+    """`#RRGGBB` (the `#` and surrounding spaces optional) → RGB floats 0..1."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not HEX_COLOR_RE.fullmatch(text):
+        raise ApiError("VALIDATION_ERROR", f"{field}: {value!r} is not a colour of the form #RRGGBB")
+    text = text.lstrip("#")
+    return tuple(int(text[i : i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class TimedItem(_Item):
+    start: int = Field(ge=0, description="µs on the timeline")
+    end: int = Field(description="µs on the timeline, > start")
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _truncate(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("must be a number")
+        return int(value) if isinstance(value, float) else value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimedItem:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be greater than start ({self.start})")
+        return self
+
+
+class AnimatedItem(TimedItem):
+    in_animation: str | None = None
+    out_animation: str | None = None
+    loop_animation: str | None = None
+    in_animation_duration: int | None = Field(None, ge=0)
+    out_animation_duration: int | None = Field(None, ge=0)
+    loop_animation_duration: int | None = Field(None, ge=0)
+
+    @field_validator("in_animation_duration", "out_animation_duration", "loop_animation_duration", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+class VideoInfo(TimedItem):
+    video_url: str
+    duration: float | None = Field(None, gt=0)
+    width: int | None = Field(None, gt=0)
+    height: int | None = Field(None, gt=0)
+    volume: float = Field(1.0, ge=0, le=10)
+    transition: str | None = None
+    transition_duration: int | None = Field(None, ge=0)
+    mask: str | None = None
+
+    @field_validator("transition_duration", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+class ImageInfo(AnimatedItem):
+    image_url: str
+    width: int | None = Field(None, gt=0)
+    height: int | None = Field(None, gt=0)
+    transition: str | None = None
+    transition_duration: int | None = Field(None, ge=0)
+
+    @field_validator("transition_duration", mode="before")
+    @classmethod
+    def _blank_transition(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+class AudioInfo(TimedItem):
+    audio_url: str
+    duration: float | None = Field(None, gt=0)
+    volume: float = Field(1.0, ge=0, le=2)
+    audio_effect: str | None = None
+
+
+class ShadowInfo(_Item):
+    shadow_alpha: float = Field(1.0, ge=0, le=1)
+    shadow_color: str = "#000000"
+    shadow_diffuse: float = Field(15, ge=0, le=100)
+    shadow_distance: float = Field(5, ge=0, le=100)
+    shadow_angle: float = Field(-45, ge=-180, le=180)
+
+
+class CaptionInfo(AnimatedItem):
+    text: str = Field(min_length=1)
+    keyword: str | None = None
+    keyword_color: str = "#ff7100"
+    keyword_border_color: str | None = None
+    keyword_font: str | None = None
+    keyword_font_size: int | None = Field(None, ge=1)
+    keyword_has_shadow: bool = False
+    keyword_shadow_info: ShadowInfo | None = None
+    font_size: int | None = Field(None, ge=1)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text must not be blank")
+        return value
+
+
+ItemT = TypeVar("ItemT", bound=BaseModel)
+
+
+def parse_items(field: str, raw: str | list[Any], model: type[ItemT]) -> list[ItemT]:
+    """Decode a JSON-string field and validate each element; errors name `field[i].key`."""
+    if isinstance(raw, str):
+        if not raw.strip():
+            raise ApiError("VALIDATION_ERROR", f"{field}: is empty; expected a JSON array of objects")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ApiError("VALIDATION_ERROR", f"{field}: not valid JSON ({exc.msg} at char {exc.pos})") from exc
+    else:
+        value = raw
+    if not isinstance(value, list):
+        raise ApiError("VALIDATION_ERROR", f"{field}: expected a JSON array, got {type(value).__name__}")
+    if not value:
+        raise ApiError("VALIDATION_ERROR", f"{field}: the array is empty")
+    adapter = TypeAdapter(model)
+    items = []
+    for index, element in enumerate(value):
+        if not isinstance(element, dict):
+            raise ApiError("VALIDATION_ERROR", f"{field}[{index}]: expected an object, got {type(element).__name__}")
+        try:
+            items.append(adapter.validate_python(element))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{field}[{index}]" + "".join(f".{p}" for p in err["loc"]) + f": {err['msg']}" for err in exc.errors()
+            )
+            raise ApiError("VALIDATION_ERROR", problems) from exc
+    return items
+
+
+class CaptionStyle(BaseModel):
+    """The style add_captions applies to every caption of one call."""
+
+    text_color: str = "#ffffff"
+    border_color: str | None = None
+    alignment: int = Field(1, ge=0, le=5)
+    alpha: float = Field(1.0, ge=0, le=1)
+    font: str | None = None
+    font_size: int = Field(15, ge=1)
+    letter_spacing: float | None = None
+    line_spacing: float | None = None
+    scale_x: float = Field(1.0, gt=0)
+    scale_y: float = Field(1.0, gt=0)
+    transform_x: float = 0.0
+    transform_y: float = 0.0
+    style_text: bool = False
+    underline: bool = False
+    italic: bool = False
+    bold: bool = False
+    has_shadow: bool = False
+    shadow_info: ShadowInfo | None = None
+    text_effect: str | None = None
