@@ -28,16 +28,38 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
+class _MediaHandler(SimpleHTTPRequestHandler):
+    """Static files, plus two misbehaviours for download tests:
+    `/flaky/<file>` answers 503 on the first request for each path, `/slow/<file>` stalls for 3 s first."""
+
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/flaky/"):
+            seen: set[str] = self.server.seen_flaky  # type: ignore[attr-defined]
+            if self.path not in seen:
+                seen.add(self.path)
+                self.send_error(503, "try again")
+                return
+            self.path = self.path[len("/flaky") :]
+        elif self.path.startswith("/slow/"):
+            time.sleep(3)
+            self.path = self.path[len("/slow") :]
+        super().do_GET()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients that hang up early (size-cap tests) are expected; keep the test output clean."""
 
 
 @contextmanager
 def media_server(folder: Path) -> Iterator[str]:
     """Serve `folder` over HTTP on 127.0.0.1; yields the base URL (missing files answer 404)."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    handler = functools.partial(_MediaHandler, directory=str(folder))
+    server = _QuietServer(("127.0.0.1", 0), handler)
+    server.seen_flaky = set()  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
