@@ -1,0 +1,87 @@
+"""render_draft: plan -> prepare -> graph -> encode, with progress, timings and an atomic output file."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from capcut_mate.ffmpeg import ffmpeg_exe
+from capcut_mate.render.errors import RenderError
+from capcut_mate.render.graph import build_graph
+from capcut_mate.render.options import RenderOptions
+from capcut_mate.render.plan import build_plan
+from capcut_mate.render.prepare import Preparer
+from capcut_mate.render.report import RenderReport
+from capcut_mate.render.run import run_ffmpeg
+
+ProgressCallback = Callable[[str, float], None]
+
+
+def render_draft(
+    draft: dict,
+    resolve_media: Callable[[str], Path],
+    output: Path,
+    options: RenderOptions | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> RenderReport:
+    """Render a draft document to an H.264/AAC MP4 at `output` and report what was approximated.
+
+    Stages reported through `on_progress`: "plan", "prepare", "encode" (0..1), "done"; never backwards.
+    The MP4 appears at `output` only when complete (temp file in the same folder, then rename).
+    """
+    options = options or RenderOptions()
+    output = Path(output)
+    report_progress = on_progress or (lambda stage, fraction: None)
+    started = time.perf_counter()
+    plan = build_plan(draft, options)
+    timings = {"plan": time.perf_counter() - started}
+    report_progress("plan", 1.0)
+    ffmpeg = ffmpeg_exe(options.ffmpeg)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if options.work_dir is not None:
+        Path(options.work_dir).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="capcut-render-", dir=options.work_dir) as tmp:
+        work_dir = Path(tmp)
+        mark = time.perf_counter()
+        prepared = Preparer(plan, resolve_media, work_dir, options.font_dir).run()
+        graph = build_graph(plan, prepared)
+        timings["prepare"] = time.perf_counter() - mark
+        report_progress("prepare", 1.0)
+        mark = time.perf_counter()
+        partial = _temp_output(output)
+        try:
+            run_ffmpeg(ffmpeg, graph, partial, work_dir, options, lambda f: report_progress("encode", f))
+            os.replace(partial, output)
+        except OSError as exc:
+            code = "DISK_FULL" if exc.errno == errno.ENOSPC else "FFMPEG_FAILED"
+            raise RenderError(code, f"cannot write {output}: {exc}") from exc
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                partial.unlink()
+        timings["encode"] = time.perf_counter() - mark
+    timings["total"] = time.perf_counter() - started
+    report_progress("done", 1.0)
+    warnings = [w.to_dict() for w in plan.warnings + prepared.warnings + graph.warnings]
+    return RenderReport(
+        output=str(output),
+        duration_us=round(graph.total_frames / graph.fps * 1_000_000),
+        width=plan.width,
+        height=plan.height,
+        fps=float(graph.fps),
+        size_bytes=output.stat().st_size,
+        timings={k: round(v, 3) for k, v in timings.items()},
+        warnings=warnings,
+        notes=list(plan.notes),
+    )
+
+
+def _temp_output(output: Path) -> Path:
+    """A unique name beside the output, so the final rename is atomic (same filesystem)."""
+    handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial.mp4", dir=output.parent)
+    os.close(handle)
+    return Path(name)

@@ -1,0 +1,375 @@
+"""Plan + prepared inputs -> one ffmpeg invocation: input arguments and a single filter_complex script.
+
+Layers are built in their own local time (frame 0 = first shown frame) and shifted onto the timeline
+last; overlays only act inside their segment's window (`enable=`), so idle layers cost nothing.
+Local filters (scale, rotate, fade, sendcmd) see local time; overlay x/y see the global timeline `t`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from capcut_mate.render.geometry import scale_curve, scale_is_dynamic
+from capcut_mate.render.model import Keyframes, Layer, Plan, RenderWarning
+from capcut_mate.render.prepare import AudioSource, Prepared, Source
+
+SAMPLE_RATE = 48000
+
+
+@dataclass
+class Graph:
+    """Everything run.py needs: `-i` argument groups, the filter script, side files, frame count."""
+
+    inputs: list[list[str]]
+    script: str
+    side_files: dict[str, str]  # name (relative to the work dir) -> content
+    total_frames: int
+    fps: Fraction
+    warnings: list[RenderWarning] = field(default_factory=list)
+
+
+def num(value: float | Fraction) -> str:
+    """Compact, exact-enough decimal for filter arguments (no exponent notation)."""
+    text = f"{float(value):.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def piecewise(points: Keyframes, var: str) -> str:
+    """ffmpeg expression of linear keyframes (µs times) in `var` seconds; holds ends (§4)."""
+    secs = [(t / 1e6, v) for t, v in points]
+    expr = num(secs[-1][1])
+    for (t0, v0), (t1, v1) in reversed(list(itertools.pairwise(secs))):
+        if t1 <= t0:
+            continue
+        ramp = f"{num(v0)}+({num(v1 - v0)})*({var}-({num(t0)}))/{num(t1 - t0)}"
+        expr = f"if(lt({var},{num(t1)}),{ramp},{expr})"
+    return f"if(lt({var},{num(secs[0][0])}),{num(secs[0][1])},{expr})"
+
+
+def _atempo(speed: float) -> list[str]:
+    """atempo accepts 0.5..100 per instance; chain halves for slower rates."""
+    chain = []
+    while speed < 0.5:
+        chain.append("atempo=0.5")
+        speed /= 0.5
+    chain.append(f"atempo={num(speed)}")
+    return chain
+
+
+def _ffmpeg_color(color: str) -> str:
+    """#RRGGBB[AA] -> ffmpeg 0xRRGGBB@alpha."""
+    hexes = color.lstrip("#")
+    alpha = int(hexes[6:8], 16) / 255 if len(hexes) >= 8 else 1.0
+    return f"0x{hexes[:6] or '000000'}@{num(alpha)}"
+
+
+class _Builder:
+    def __init__(self, plan: Plan, prepared: Prepared) -> None:
+        self.plan = plan
+        self.prepared = prepared
+        self.fps = Fraction(plan.fps).limit_denominator(1001)
+        self.rate = f"{self.fps.numerator}/{self.fps.denominator}"
+        self.tb = f"{self.fps.denominator}/{self.fps.numerator}"
+        self.inputs: list[list[str]] = []
+        self.lines: list[str] = []
+        self.side_files: dict[str, str] = {}
+        self.warnings: list[RenderWarning] = []
+        self.video_inputs: dict[str, tuple[int, float]] = {}  # segment id -> (input, seconds skipped)
+
+    def frames(self, us: float) -> int:
+        return round(us * self.fps / 1_000_000)
+
+    def add_input(self, args: list[str]) -> int:
+        self.inputs.append(args)
+        return len(self.inputs) - 1
+
+    def build(self) -> Graph:
+        plan = self.plan
+        total = max(1, self.frames(plan.duration_us))
+        self.lines.append(f"color=c=black:s={plan.width}x{plan.height}:r={self.rate},format=yuv420p,"
+                          f"trim=end_frame={total}[v0]")  # fmt: skip
+        current = "v0"
+        for index, (layer, source) in enumerate(zip(plan.layers, self.prepared.sources, strict=True)):
+            if source is not None:
+                current = self.layer(index, layer, source, current)
+        self.lines.append(f"[{current}]null[vout]")
+        self.audio(total)
+        return Graph(self.inputs, ";\n".join(self.lines) + "\n", self.side_files, total, self.fps, self.warnings)
+
+    # ---- video -------------------------------------------------------------------------------------
+
+    def layer(self, index: int, layer: Layer, source: Source, below: str) -> str:
+        start_f = self.frames(layer.start_us)
+        end_f = self.frames(layer.start_us + layer.duration_us)
+        lead_f, tail_f = self.frames(layer.lead_us), self.frames(layer.tail_us)
+        count = end_f - start_f + lead_f + tail_f
+        if end_f <= start_f:
+            self.warnings.append(
+                RenderWarning(layer.segment_id, layer.track, "timing", "shorter than one frame; not shown")
+            )
+            return below
+        first_f = start_f - lead_f
+        offset = lead_f / self.fps  # filter-local seconds at the segment start
+        local = f"(t-{num(float(offset))})"
+        t = layer.transform
+        needs_rgba = t.animated("alpha") or (t.alpha < 1.0 and not source.baked_alpha)
+        needs_alpha = (
+            needs_rgba
+            or source.has_alpha
+            or layer.mask is not None
+            or layer.chroma is not None
+            or any(m.kind in ("fade_in", "fade_out") for m in layer.motions)
+            or t.animated("rotation")
+            or (t.rotation % 360 != 0 and not source.baked_rotation)
+        )
+        fmt = "rgba" if needs_rgba else ("yuva420p" if needs_alpha else "yuv420p")
+        label = f"L{index}"
+        background: str | None = None
+        if source.still:
+            k = self.add_input(["-i", str(source.path.resolve())])
+            chain = [f"[{k}:v:0]"]
+            if layer.chroma is not None:
+                chain.append(self.chromakey(layer) + ",")
+            chain.append(f"format={fmt},loop=loop={count - 1}:size=1:start=0,settb=expr={self.tb},setpts=N")
+            if source.background_path is not None:
+                background = self.still_background(index, source.background_path, count)
+        else:
+            chain, background = self.video_head(index, layer, source, count, lead_f, fmt)
+        steps: list[str] = []
+        steps += self.eq(layer, local)
+        steps += self.rotation(layer, source, local)
+        steps += self.scaling(layer, source, local)
+        steps += self.alpha(index, layer, source, count, offset, local)
+        steps.append(f"setpts=PTS+{first_f}")
+        self.lines.append("".join(chain) + "," + ",".join(steps) + f"[{label}]")
+
+        window = f"between(t,{num((first_f - 0.5) / self.fps)},{num((end_f + tail_f - 0.5) / self.fps)})"
+        if layer.background is not None and layer.background.kind == "color":
+            color = _ffmpeg_color(layer.background.color)
+            self.lines.append(
+                f"[{below}]drawbox=x=0:y=0:w={self.plan.canvas_width}:h={self.plan.canvas_height}:"
+                f"color={color}:t=fill:enable='{window}'[bg{index}]"
+            )
+            below = f"bg{index}"
+        elif background is not None:
+            self.lines.append(
+                f"[{below}][{background}]overlay=0:0:eof_action=pass:repeatlast=0:enable='{window}'[bo{index}]"
+            )
+            below = f"bo{index}"
+        x, y, dynamic = self.position(layer, start_f)
+        eval_mode = "frame" if dynamic or scale_is_dynamic(layer) or t.animated("rotation") else "init"
+        self.lines.append(
+            f"[{below}][{label}]overlay=x='{x}':y='{y}':eval={eval_mode}:eof_action=pass:repeatlast=0:"
+            f"enable='{window}'[v{index + 1}]"
+        )
+        return f"v{index + 1}"
+
+    def video_head(
+        self, index: int, layer: Layer, source: Source, count: int, lead_f: int, fmt: str
+    ) -> tuple[list[str], str | None]:
+        """Decode, trim, retime, crop, fit and flip a video clip; frames are numbered from 0 at 1/fps."""
+        speed = layer.speed
+        src_start = layer.source_start_us / 1e6
+        pre_f = min(lead_f, math.floor(src_start / speed * float(self.fps) + 1e-6))
+        pre = float(pre_f / self.fps) * speed
+        read = float((count + 2) / self.fps) * speed + 0.1
+        k = self.add_input(["-ss", num(src_start - pre), "-t", num(read), "-i", str(source.path.resolve())])
+        self.video_inputs[layer.segment_id] = (k, pre)
+        retime = "setpts=PTS-STARTPTS" if speed == 1 else f"setpts=(PTS-STARTPTS)/{num(speed)}"
+        head = [retime, f"fps={self.rate}"]
+        if lead_f > pre_f:
+            head.append(f"tpad=start={lead_f - pre_f}:start_mode=clone")
+        head += ["tpad=stop=-1:stop_mode=clone", f"trim=end_frame={count}"]
+        crop = layer.crop
+        if crop is not None:
+            cw, ch = crop.right - crop.left, crop.bottom - crop.top
+            head.append(f"crop=iw*{num(cw)}:ih*{num(ch)}:iw*{num(crop.left)}:ih*{num(crop.top)}")
+        background = None
+        if layer.background is not None and layer.background.kind == "blur":
+            from capcut_mate.render.prepare import blur_radius
+
+            canvas = (self.plan.canvas_width, self.plan.canvas_height)
+            self.lines.append(f"[{k}:v:0]{','.join(head)},split[h{index}][hb{index}]")
+            self.lines.append(
+                f"[hb{index}]scale={canvas[0]}:{canvas[1]}:force_original_aspect_ratio=increase,"
+                f"crop={canvas[0]}:{canvas[1]},gblur=sigma={num(blur_radius(layer.background.blur, canvas) / 2)},"
+                f"setpts=PTS+{self.frames(layer.start_us) - lead_f}[bgv{index}]"
+            )
+            chain = [f"[h{index}]scale={source.width}:{source.height}"]
+            background = f"bgv{index}"
+        else:
+            chain = [f"[{k}:v:0]{','.join(head)},scale={source.width}:{source.height}"]
+        if layer.mask is not None and source.mask_path is not None:
+            m = self.add_input(["-i", str(source.mask_path.resolve())])
+            self.lines.append(
+                f"[{m}:v:0]format=gray,loop=loop={count - 1}:size=1:start=0,settb=expr={self.tb},setpts=N[mk{index}]"
+            )
+            self.lines.append("".join(chain) + f",format=yuva420p[pm{index}]")
+            chain = [f"[pm{index}][mk{index}]alphamerge"]
+        if layer.transform.flip_h:
+            chain.append(",hflip")
+        if layer.transform.flip_v:
+            chain.append(",vflip")
+        if layer.chroma is not None:
+            chain.append("," + self.chromakey(layer))
+        chain.append(f",format={fmt}")
+        return chain, background
+
+    def still_background(self, index: int, path: Path, count: int) -> str:
+        k = self.add_input(["-i", str(path.resolve())])
+        self.lines.append(
+            f"[{k}:v:0]format=yuv420p,loop=loop={count - 1}:size=1:start=0,settb=expr={self.tb},setpts=N,"
+            f"setpts=PTS+{self.frames(self.plan.layers[index].start_us) - self.frames(self.plan.layers[index].lead_us)}"
+            f"[bgs{index}]"
+        )
+        return f"bgs{index}"
+
+    def chromakey(self, layer: Layer) -> str:
+        color, similarity = layer.chroma or ("#00ff00", 0.3)
+        return f"chromakey=0x{color.lstrip('#')[:6]}:{num(similarity)}:0.05"
+
+    def eq(self, layer: Layer, local: str) -> list[str]:
+        """Brightness/contrast/saturation keyframes (−1..1, 0 = unchanged) via eq; the scale is a guess."""
+        kf = layer.transform.keyframes
+        parts = []
+        if "brightness" in kf:
+            parts.append(f"brightness='0.5*({piecewise(kf['brightness'], local)})'")
+        if "contrast" in kf:
+            parts.append(f"contrast='1+({piecewise(kf['contrast'], local)})'")
+        if "saturation" in kf:
+            parts.append(f"saturation='1+({piecewise(kf['saturation'], local)})'")
+        return [f"eq={':'.join(parts)}:eval=frame"] if parts else []
+
+    def rotation(self, layer: Layer, source: Source, local: str) -> list[str]:
+        """Clockwise degrees, about the centre, box grown to fit (c=none keeps the corners transparent)."""
+        t = layer.transform
+        if t.animated("rotation"):
+            angle = f"({piecewise(t.keyframes['rotation'], local)})*PI/180"
+            return [f"rotate=a='{angle}':c=none:ow='hypot(iw,ih)':oh=ow"]
+        if t.rotation % 360 != 0 and not source.baked_rotation:
+            rad = num(math.radians(t.rotation))
+            return [f"rotate=a={rad}:c=none:ow='rotw({rad})':oh='roth({rad})'"]
+        return []
+
+    def scaling(self, layer: Layer, source: Source, local: str) -> list[str]:
+        """Per-frame scale relative to the reference size (always <= 1, so frames only shrink)."""
+        if not scale_is_dynamic(layer):
+            return []
+        exprs = []
+        for axis in (0, 1):
+            keyframes, zoom = scale_curve(layer, axis)
+            static = layer.transform.scale_x if axis == 0 else layer.transform.scale_y
+            base = piecewise(keyframes, local) if keyframes else num(static)
+            factor = f"({base})*({piecewise(zoom, local)})" if zoom else f"({base})"
+            exprs.append(f"{factor}/{num(source.ref_scale[axis])}")
+        return [f"scale=w='max(1,iw*abs({exprs[0]}))':h='max(1,ih*abs({exprs[1]}))':eval=frame"]
+
+    def alpha(self, index: int, layer: Layer, source: Source, count: int, offset: Fraction, local: str) -> list[str]:
+        """Static alpha, keyframed alpha (sendcmd per frame) and fade motions (fade alpha=1)."""
+        t = layer.transform
+        steps = []
+        if t.animated("alpha"):
+            name = f"alpha{index}.cmd"
+            expr = f"max(0,min(1,{piecewise(t.keyframes['alpha'], local.replace('t', 'T'))}))"
+            end = num(float((count + 1) / self.fps))
+            self.side_files[name] = f"0-{end} [expr] colorchannelmixer@a{index} aa '{expr}';\n"
+            steps += [f"sendcmd=f={name}", f"colorchannelmixer@a{index}=aa=1"]
+        elif t.alpha < 1.0 and not source.baked_alpha:
+            steps.append(f"colorchannelmixer=aa={num(max(0.0, t.alpha))}")
+        for motion in layer.motions:
+            if motion.kind in ("fade_in", "fade_out"):
+                start = num(motion.start_us / 1e6 + float(offset))
+                kind = "in" if motion.kind == "fade_in" else "out"
+                steps.append(f"fade=t={kind}:st={start}:d={num(motion.duration_us / 1e6)}:alpha=1")
+        return steps
+
+    def position(self, layer: Layer, start_f: int) -> tuple[str, str, bool]:
+        """Overlay x/y: centre at W/2 + x·W/2, H/2 − y·H/2 (half-canvas units, +y up), plus slides."""
+        t = layer.transform
+        cw, ch = self.plan.canvas_width, self.plan.canvas_height
+        var = f"(t-{num(start_f / self.fps)})"
+        coords = []
+        dynamic = False
+        for prop, static, axis in (("x", t.x, 0), ("y", t.y, 1)):
+            value = piecewise(t.keyframes[prop], var) if t.animated(prop) else num(static)
+            dynamic = dynamic or t.animated(prop)
+            slides: Keyframes = []
+            for motion in layer.motions:
+                if motion.kind == "slide":
+                    slides.append((motion.start_us, motion.start_value[axis]))
+                    slides.append((motion.start_us + motion.duration_us, motion.end_value[axis]))
+            if slides:
+                value = f"{value}+({piecewise(slides, var)})"
+                dynamic = True
+            coords.append(value)
+        x = f"{num(cw / 2)}+({coords[0]})*{num(cw / 2)}-w/2"
+        y = f"{num(ch / 2)}-({coords[1]})*{num(ch / 2)}-h/2"
+        return x, y, dynamic
+
+    # ---- audio -------------------------------------------------------------------------------------
+
+    def audio(self, total: int) -> None:
+        duration = num(float(total / self.fps))
+        labels = []
+        for j, item in enumerate(self.prepared.audio):
+            labels.append(self.audio_clip(j, item))
+        if labels:
+            mix = (
+                "".join(f"[{x}]" for x in labels)
+                + f"amix=inputs={len(labels)}:normalize=0:duration=longest:dropout_transition=0,"
+                if len(labels) > 1
+                else f"[{labels[0]}]"
+            )
+            self.lines.append(f"{mix}apad=whole_dur={duration},atrim=duration={duration}[aout]")
+        else:
+            self.lines.append(f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=duration={duration}[aout]")
+
+    def audio_clip(self, j: int, item: AudioSource) -> str:
+        clip = item.clip
+        speed = clip.speed
+        skip = 0.0
+        if clip.from_video and clip.segment_id in self.video_inputs:
+            k, skip = self.video_inputs[clip.segment_id]
+        else:
+            read = clip.duration_us / 1e6 * speed + 0.1
+            k = self.add_input(
+                ["-ss", num(clip.source_start_us / 1e6), "-t", num(read), "-i", str(item.path.resolve())]
+            )
+        seconds = num(clip.duration_us / 1e6)
+        chain = [f"atrim=start={num(skip)}"] if skip > 0 else []
+        chain.append("asetpts=PTS-STARTPTS")
+        if speed != 1.0:
+            if clip.pitch_follows_speed:
+                chain += [f"asetrate={round(item.info.sample_rate * speed)}"]
+            else:
+                chain += _atempo(speed)
+        chain += [
+            f"aresample={SAMPLE_RATE}",
+            "aformat=sample_fmts=fltp:channel_layouts=stereo",
+            f"apad=whole_dur={seconds}",
+            f"atrim=duration={seconds}",
+        ]
+        if clip.volume_keyframes:
+            chain.append(f"volume='max(0,{piecewise(clip.volume_keyframes, 't')})':eval=frame")
+        elif clip.volume != 1.0:
+            chain.append(f"volume={num(max(0.0, clip.volume))}")
+        fade_in = min(clip.fade_in_us, clip.duration_us)
+        fade_out = min(clip.fade_out_us, clip.duration_us)
+        if fade_in > 0:
+            chain.append(f"afade=t=in:st=0:d={num(fade_in / 1e6)}")
+        if fade_out > 0:
+            chain.append(f"afade=t=out:st={num((clip.duration_us - fade_out) / 1e6)}:d={num(fade_out / 1e6)}")
+        delay = round(clip.start_us * SAMPLE_RATE / 1e6)
+        if delay > 0:
+            chain.append(f"adelay=delays={delay}S:all=1")
+        self.lines.append(f"[{k}:a:0]{','.join(chain)}[a{j}]")
+        return f"a{j}"
+
+
+def build_graph(plan: Plan, prepared: Prepared) -> Graph:
+    """One filter graph for the whole draft: black base, layers bottom to top, one audio mix."""
+    return _Builder(plan, prepared).build()

@@ -1,0 +1,149 @@
+"""The timeline plan: plain data between the draft (plan.py) and the ffmpeg graph (graph.py).
+
+Times are integer microseconds relative to the segment start ("local") unless a name says otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+# (local time µs, value) pairs, sorted by time; linear in between, held outside.
+Keyframes = list[tuple[int, float]]
+
+LayerKind = Literal["video", "photo", "text"]
+
+
+@dataclass(frozen=True)
+class RenderWarning:
+    """One approximated or skipped draft feature, named by segment so a user can find it in the app."""
+
+    segment_id: str
+    track: str
+    feature: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"segment_id": self.segment_id, "track": self.track, "feature": self.feature, "message": self.message}
+
+
+@dataclass
+class Transform:
+    """Clip settings (§2.3) plus keyframes that override them (property -> keyframes)."""
+
+    x: float = 0.0
+    y: float = 0.0
+    scale_x: float = 1.0
+    scale_y: float = 1.0
+    rotation: float = 0.0
+    alpha: float = 1.0
+    flip_h: bool = False
+    flip_v: bool = False
+    keyframes: dict[str, Keyframes] = field(default_factory=dict)
+
+    def animated(self, prop: str) -> bool:
+        return len(self.keyframes.get(prop, ())) > 0
+
+
+@dataclass(frozen=True)
+class Crop:
+    """Normalised crop window of the source (0..1, origin top-left)."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+
+@dataclass(frozen=True)
+class Mask:
+    """A parametric mask in material space (§5): centre in half-material units, sizes as fractions."""
+
+    shape: Literal["circle", "rectangle", "line", "mirror"]
+    center_x: float
+    center_y: float
+    width: float
+    height: float
+    rotation: float
+    feather: float
+    invert: bool
+    round_corner: float
+
+
+@dataclass(frozen=True)
+class Motion:
+    """An intro/outro animation reduced to what ffmpeg can do cheaply, over a local window."""
+
+    kind: Literal["fade_in", "fade_out", "zoom", "slide"]
+    start_us: int
+    duration_us: int
+    # zoom: scale multiplier from -> to; slide: offset in half-canvas units from -> to (dx, dy).
+    start_value: tuple[float, float] = (1.0, 1.0)
+    end_value: tuple[float, float] = (1.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Background:
+    """Background filling behind a main-track clip (canvases)."""
+
+    kind: Literal["color", "blur"]
+    color: str = "#000000"
+    blur: float = 0.0
+
+
+@dataclass
+class Layer:
+    """One visual segment, in z-order position. Timeline values are µs; local times start at `start_us`."""
+
+    segment_id: str
+    track: str
+    kind: LayerKind
+    start_us: int
+    duration_us: int
+    transform: Transform
+    material_path: str = ""
+    text_material: dict[str, Any] | None = None
+    source_start_us: int = 0
+    speed: float = 1.0
+    crop: Crop | None = None
+    mask: Mask | None = None
+    chroma: tuple[str, float] | None = None  # (#rrggbb, similarity)
+    background: Background | None = None
+    motions: list[Motion] = field(default_factory=list)
+    lead_us: int = 0  # shown this long before `start_us` (transition window), fading in
+    tail_us: int = 0  # held this long after the end (transition window)
+
+
+@dataclass
+class AudioClip:
+    """One sound on the timeline: an audio segment or the embedded audio of a video segment."""
+
+    segment_id: str
+    track: str
+    material_path: str
+    start_us: int
+    duration_us: int
+    source_start_us: int
+    speed: float = 1.0
+    volume: float = 1.0
+    volume_keyframes: Keyframes = field(default_factory=list)
+    fade_in_us: int = 0
+    fade_out_us: int = 0
+    pitch_follows_speed: bool = False
+    from_video: bool = False
+
+
+@dataclass
+class Plan:
+    """Everything the graph needs, in draft units; `width`/`height` are the (even) output frame size."""
+
+    canvas_width: int
+    canvas_height: int
+    width: int
+    height: int
+    fps: float
+    duration_us: int
+    layers: list[Layer]
+    audio: list[AudioClip]
+    warnings: list[RenderWarning] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)

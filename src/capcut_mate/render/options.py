@@ -1,0 +1,20 @@
+"""Knobs a caller may turn; everything defaults to the draft's own canvas and fps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class RenderOptions:
+    """Output overrides and encoder settings. `ffmpeg` None = capcut_mate.ffmpeg.ffmpeg_exe()."""
+
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    preset: str = "veryfast"
+    crf: int = 23
+    ffmpeg: str | None = None
+    font_dir: Path | None = None
+    work_dir: Path | None = None

@@ -1,0 +1,530 @@
+"""Draft document -> timeline plan. Pure: no files, no ffmpeg, so every rule here is unit-testable.
+
+Anything the draft asks for that the plan cannot carry exactly becomes a RenderWarning naming the segment.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+from capcut_mate.render.errors import RenderError
+from capcut_mate.render.model import (
+    AudioClip,
+    Background,
+    Crop,
+    Keyframes,
+    Layer,
+    Mask,
+    Motion,
+    Plan,
+    RenderWarning,
+    Transform,
+)
+from capcut_mate.render.options import RenderOptions
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".heic"}
+
+# Fallback z-order bases when a segment carries no render_index (§2.6, app conventions).
+DEFAULT_RENDER_INDEX = {"video": 0, "sticker": 14000, "text": 15000}
+
+KEYFRAME_PROPS = {
+    "KFTypePositionX": "x",
+    "KFTypePositionY": "y",
+    "KFTypeScaleX": "scale_x",
+    "KFTypeScaleY": "scale_y",
+    "KFTypeRotation": "rotation",
+    "KFTypeAlpha": "alpha",
+    "KFTypeBrightness": "brightness",
+    "KFTypeContrast": "contrast",
+    "KFTypeSaturation": "saturation",
+}
+
+# Buckets apps reference from every segment with neutral defaults; nothing to render.
+NEUTRAL_BUCKETS = {
+    "speeds",
+    "placeholder_infos",
+    "placeholders",
+    "material_colors",
+    "loudnesses",
+    "beats",
+    "realtime_denoises",
+    "sound_channel_mappings",
+    "vocal_separations",
+}
+
+DISSOLVE_NAMES = ("叠化", "溶解", "dissolve", "cross fade", "crossfade", "mix")
+SLIDE = 0.3  # slide animations travel ~15 % of the canvas = 0.3 half-canvas units
+SLIDE_WORDS = {
+    "左": (-1.0, 0.0),
+    "left": (-1.0, 0.0),
+    "右": (1.0, 0.0),
+    "right": (1.0, 0.0),
+    "上": (0.0, 1.0),
+    "up": (0.0, 1.0),
+    "下": (0.0, -1.0),
+    "down": (0.0, -1.0),
+}
+
+
+class _Builder:
+    """Walks the draft once, collecting layers, audio clips and warnings."""
+
+    def __init__(self, draft: dict[str, Any]) -> None:
+        self.draft = draft
+        self.warnings: list[RenderWarning] = []
+        self.index: dict[str, tuple[str, dict[str, Any]]] = {}
+        materials = draft.get("materials") if isinstance(draft.get("materials"), dict) else {}
+        for bucket, items in materials.items():
+            if isinstance(items, list):
+                for item in items:
+                    if isinstance(item, dict) and item.get("id"):
+                        self.index.setdefault(str(item["id"]), (bucket, item))
+
+    def warn(self, seg_id: str, track: str, feature: str, message: str) -> None:
+        warning = RenderWarning(seg_id, track, feature, message)
+        if warning not in self.warnings:
+            self.warnings.append(warning)
+
+
+def _num(value: Any, default: float = 0.0) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return round(float(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def _canvas(draft: dict[str, Any], options: RenderOptions, notes: list[str]) -> tuple[int, int]:
+    """Canvas size from canvas_config (or its ratio string), then the caller's overrides."""
+    config = draft.get("canvas_config") if isinstance(draft.get("canvas_config"), dict) else {}
+    width, height = _int(config.get("width")), _int(config.get("height"))
+    if width <= 0 or height <= 0:
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*", str(config.get("ratio") or ""))
+        rw, rh = (float(match.group(1)), float(match.group(2))) if match else (16.0, 9.0)
+        short = 1080
+        width, height = (round(short * rw / rh), short) if rw >= rh else (short, round(short * rh / rw))
+        notes.append(f"canvas_config has no size; derived {width}x{height} from ratio {config.get('ratio')!r}")
+    if options.width and options.height:
+        width, height = options.width, options.height
+    elif options.width:
+        width, height = options.width, max(1, round(options.width * height / width))
+    elif options.height:
+        width, height = max(1, round(options.height * width / height)), options.height
+    return width, height
+
+
+def _keyframes(
+    builder: _Builder, seg: dict[str, Any], seg_id: str, track: str
+) -> tuple[dict[str, Keyframes], Keyframes]:
+    """Visual keyframes by property name, and volume keyframes; non-linear curves are linearised."""
+    visual: dict[str, Keyframes] = {}
+    volume: Keyframes = []
+    for group in seg.get("common_keyframes") or []:
+        if not isinstance(group, dict):
+            continue
+        prop = str(group.get("property_type") or "")
+        points: Keyframes = []
+        for kf in group.get("keyframe_list") or []:
+            values = kf.get("values") or []
+            if not values:
+                continue
+            points.append((_int(kf.get("time_offset")), _num(values[0])))
+            curve = kf.get("curveType") or "Line"
+            if curve != "Line" or kf.get("graphID"):
+                builder.warn(seg_id, track, "keyframe_curve", f"{prop} curve {curve!r} approximated as linear")
+        if not points:
+            continue
+        points.sort()
+        if prop == "KFTypeVolume":
+            volume = points
+        elif prop in KEYFRAME_PROPS:
+            visual[KEYFRAME_PROPS[prop]] = points
+        else:
+            builder.warn(seg_id, track, "keyframe", f"keyframe property {prop!r} is not supported; ignored")
+    for prop in ("brightness", "contrast", "saturation"):
+        if prop in visual:
+            builder.warn(seg_id, track, "keyframe", f"{prop} keyframes approximated with ffmpeg eq")
+    return visual, volume
+
+
+def _transform(seg: dict[str, Any], keyframes: dict[str, Keyframes]) -> Transform:
+    clip = seg.get("clip") if isinstance(seg.get("clip"), dict) else {}
+    scale = clip.get("scale") if isinstance(clip.get("scale"), dict) else {}
+    pos = clip.get("transform") if isinstance(clip.get("transform"), dict) else {}
+    flip = clip.get("flip") if isinstance(clip.get("flip"), dict) else {}
+    uniform = seg.get("uniform_scale") if isinstance(seg.get("uniform_scale"), dict) else {}
+    sx = _num(scale.get("x"), 1.0)
+    sy = sx if uniform.get("on") else _num(scale.get("y"), 1.0)
+    if uniform.get("on") and "scale_x" in keyframes:
+        keyframes["scale_y"] = list(keyframes["scale_x"])
+    return Transform(
+        x=_num(pos.get("x")),
+        y=_num(pos.get("y")),
+        scale_x=sx,
+        scale_y=sy,
+        rotation=_num(clip.get("rotation")),
+        alpha=_num(clip.get("alpha"), 1.0),
+        flip_h=bool(flip.get("horizontal")),
+        flip_v=bool(flip.get("vertical")),
+        keyframes=keyframes,
+    )
+
+
+def _motions(builder: _Builder, animations: list[Any], duration: int, seg_id: str, track: str) -> list[Motion]:
+    """Intro/outro animations by name (§5): fades, zooms and slides; everything else is reported."""
+    motions: list[Motion] = []
+    for anim in animations:
+        if not isinstance(anim, dict):
+            continue
+        name = str(anim.get("name") or "")
+        kind = str(anim.get("type") or "")
+        lowered = name.lower()
+        length = max(0, min(_int(anim.get("duration")), duration))
+        start = _int(anim.get("start"), 0 if kind != "out" else duration - length)
+        intro = kind == "in"
+        motion: Motion | None = None
+        if kind in ("in", "out") and length > 0:
+            if any(w in lowered for w in ("渐显", "淡入", "fade in", "渐隐", "淡出", "fade out")):
+                motion = Motion("fade_in" if intro else "fade_out", start, length)
+            elif "放大" in name or "zoom in" in lowered:
+                values = ((0.6, 0.6), (1.0, 1.0)) if intro else ((1.0, 1.0), (1.4, 1.4))
+                motion = Motion("zoom", start, length, *values)
+            elif "缩小" in name or "zoom out" in lowered:
+                values = ((1.4, 1.4), (1.0, 1.0)) if intro else ((1.0, 1.0), (0.6, 0.6))
+                motion = Motion("zoom", start, length, *values)
+            elif "滑" in name or "slide" in lowered or "移" in name:
+                direction = next((d for w, d in SLIDE_WORDS.items() if w in lowered), None)
+                if direction is not None:
+                    offset = (direction[0] * SLIDE, direction[1] * SLIDE)
+                    back = (-offset[0], -offset[1])
+                    values = (back, (0.0, 0.0)) if intro else ((0.0, 0.0), offset)
+                    motion = Motion("slide", start, length, *values)
+        if motion is None:
+            builder.warn(seg_id, track, "animation", f"{kind} animation {name!r} is not supported; ignored")
+            continue
+        motions.append(motion)
+        builder.warn(seg_id, track, "animation", f"{kind} animation {name!r} approximated as a linear {motion.kind}")
+    return motions
+
+
+def _crop(material: dict[str, Any]) -> Crop | None:
+    crop = material.get("crop") if isinstance(material.get("crop"), dict) else {}
+    if not crop:
+        return None
+    left = min(_num(crop.get("upper_left_x")), _num(crop.get("lower_left_x")))
+    top = min(_num(crop.get("upper_left_y")), _num(crop.get("upper_right_y")))
+    right = max(_num(crop.get("upper_right_x"), 1.0), _num(crop.get("lower_right_x"), 1.0))
+    bottom = max(_num(crop.get("lower_left_y"), 1.0), _num(crop.get("lower_right_y"), 1.0))
+    box = Crop(max(0.0, left), max(0.0, top), min(1.0, right), min(1.0, bottom))
+    if box == Crop(0.0, 0.0, 1.0, 1.0) or box.right <= box.left or box.bottom <= box.top:
+        return None
+    return box
+
+
+class _Extras:
+    """What a segment's extra_material_refs ask for."""
+
+    def __init__(self) -> None:
+        self.fade_in = 0
+        self.fade_out = 0
+        self.animations: list[Any] = []
+        self.transition: dict[str, Any] | None = None
+        self.mask: Mask | None = None
+        self.background: Background | None = None
+        self.chroma: tuple[str, float] | None = None
+        self.curve_speed = False
+
+
+def _extras(builder: _Builder, seg: dict[str, Any], seg_id: str, track: str) -> _Extras:
+    """Dispatch each referenced material on (bucket, type); never on list order."""
+    out = _Extras()
+    seen_masks = False
+    for ref in seg.get("extra_material_refs") or []:
+        found = builder.index.get(str(ref))
+        if found is None:
+            continue  # dangling references are common in app drafts and carry nothing to render
+        bucket, item = found
+        kind = str(item.get("type") or "")
+        name = str(item.get("name") or item.get("effect_name") or "")
+        if bucket == "speeds":
+            out.curve_speed = _int(item.get("mode")) == 1
+        elif bucket == "audio_fades":
+            out.fade_in = max(0, _int(item.get("fade_in_duration")))
+            out.fade_out = max(0, _int(item.get("fade_out_duration")))
+        elif bucket == "material_animations":
+            out.animations.extend(item.get("animations") or [])
+        elif bucket == "transitions":
+            out.transition = item
+        elif bucket in ("masks", "common_mask"):
+            if not seen_masks:
+                out.mask = _mask(builder, item, seg_id, track)
+                seen_masks = True
+        elif bucket == "canvases":
+            if kind == "canvas_color" and item.get("color"):
+                out.background = Background("color", color=str(item["color"]))
+            elif kind == "canvas_blur":
+                out.background = Background("blur", blur=_num(item.get("blur"), 0.375))
+            elif kind not in ("canvas_color", ""):
+                builder.warn(seg_id, track, "background", f"background fill {kind!r} is not supported")
+        elif bucket == "chromas":
+            color = str(item.get("color") or "#00ff00")[:7]
+            out.chroma = (color, max(0.01, min(1.0, _num(item.get("intensity_value"), 0.3))))
+            builder.warn(seg_id, track, "chroma", "chroma key approximated with ffmpeg chromakey")
+        elif bucket in NEUTRAL_BUCKETS:
+            _check_neutral(builder, bucket, item, seg_id, track)
+        else:
+            label = f"{bucket}/{kind}" if kind else bucket
+            builder.warn(seg_id, track, label, f"{label} {name!r} is not rendered (app-only resource); ignored")
+    return out
+
+
+def _check_neutral(builder: _Builder, bucket: str, item: dict[str, Any], seg_id: str, track: str) -> None:
+    """Neutral buckets only matter when they hold a non-default setting."""
+    active = (bucket == "vocal_separations" and _int(item.get("choice")) != 0) or (
+        bucket == "sound_channel_mappings" and str(item.get("type") or "none") != "none"
+    )
+    if active:
+        builder.warn(seg_id, track, bucket, f"{bucket} setting is not rendered; ignored")
+
+
+def _mask(builder: _Builder, item: dict[str, Any], seg_id: str, track: str) -> Mask | None:
+    shape = str(item.get("resource_type") or "")
+    config = item.get("config") if isinstance(item.get("config"), dict) else {}
+    if shape not in ("circle", "rectangle", "line", "mirror"):
+        builder.warn(seg_id, track, "mask", f"mask {shape or item.get('name')!r} is not supported; ignored")
+        return None
+    builder.warn(seg_id, track, "mask", f"{shape} mask approximated (y direction unverified)")
+    return Mask(
+        shape=shape,  # type: ignore[arg-type]
+        center_x=_num(config.get("centerX")),
+        center_y=_num(config.get("centerY")),
+        width=_num(config.get("width"), 1.0),
+        height=_num(config.get("height"), 1.0),
+        rotation=_num(config.get("rotation")),
+        feather=_num(config.get("feather")),
+        invert=bool(config.get("invert")),
+        round_corner=_num(config.get("roundCorner")),
+    )
+
+
+def _is_photo(material: dict[str, Any]) -> bool:
+    path = str(material.get("path") or "")
+    return material.get("type") == "photo" or PurePosixPath(path.replace("\\", "/")).suffix.lower() in (IMAGE_SUFFIXES)
+
+
+def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> Plan:
+    """Turn a draft document into layers (bottom to top) and audio clips, with warnings and notes."""
+    options = options or RenderOptions()
+    builder = _Builder(draft)
+    notes: list[str] = []
+    canvas_w, canvas_h = _canvas(draft, options, notes)
+    width, height = canvas_w + canvas_w % 2, canvas_h + canvas_h % 2
+    if (width, height) != (canvas_w, canvas_h):
+        notes.append(
+            f"canvas {canvas_w}x{canvas_h} padded to {width}x{height} with black at the right/bottom edge: "
+            "H.264 4:2:0 needs even sizes (rule: round each odd dimension up by 1 px, never scale)"
+        )
+    fps = float(options.fps or _num(draft.get("fps"), 30.0) or 30.0)
+
+    keyed_layers: list[tuple[tuple[int, int, int], Layer]] = []
+    audio: list[AudioClip] = []
+    video_tracks: list[tuple[str, list[tuple[Layer, dict[str, Any] | None]]]] = []
+    tracks = draft.get("tracks") or []
+    main_track_seen = False
+    for track_index, track in enumerate(tracks):
+        if not isinstance(track, dict):
+            continue
+        ttype = str(track.get("type") or "")
+        label = str(track.get("name") or "") or f"{ttype} track {track_index}"
+        muted = bool(_int(track.get("attribute")) & 1)
+        segments = [s for s in track.get("segments") or [] if isinstance(s, dict)]
+        segments.sort(key=lambda s: _int((s.get("target_timerange") or {}).get("start")))
+        track_layers: list[tuple[Layer, dict[str, Any] | None]] = []
+        for seg in segments:
+            seg_id = str(seg.get("id") or "")
+            if seg.get("visible") is False:
+                continue
+            target = seg.get("target_timerange") or {}
+            start, duration = _int(target.get("start")), _int(target.get("duration"))
+            if duration <= 0:
+                builder.warn(seg_id, label, "timing", "segment has no duration; skipped")
+                continue
+            if ttype not in ("video", "audio", "text"):
+                builder.warn(seg_id, label, f"{ttype}_track", f"{ttype} segments are not rendered; skipped")
+                continue
+            found = builder.index.get(str(seg.get("material_id") or ""))
+            if found is None:
+                builder.warn(seg_id, label, "material", f"material {seg.get('material_id')!r} not found; skipped")
+                continue
+            bucket, material = found
+            keyframes, volume_kf = _keyframes(builder, seg, seg_id, label)
+            extras = _extras(builder, seg, seg_id, label)
+            source = seg.get("source_timerange") if isinstance(seg.get("source_timerange"), dict) else {}
+            src_start = max(0, _int(source.get("start")))
+            speed = _num(seg.get("speed"), 1.0) or 1.0
+            if extras.curve_speed and _int(source.get("duration")) > 0:
+                speed = _int(source.get("duration")) / duration
+                builder.warn(seg_id, label, "curve_speed", f"curve speed approximated by its mean rate {speed:.3f}")
+            if seg.get("reverse"):
+                builder.warn(seg_id, label, "reverse", "reverse playback is not supported; played forwards")
+            if ttype == "audio":
+                if extras.animations or keyframes:
+                    builder.warn(seg_id, label, "audio", "visual settings on an audio segment ignored")
+                if not muted:
+                    audio.append(
+                        AudioClip(
+                            seg_id,
+                            label,
+                            str(material.get("path") or ""),
+                            start,
+                            duration,
+                            src_start,
+                            speed=speed,
+                            volume=_num(seg.get("volume"), 1.0),
+                            volume_keyframes=volume_kf,
+                            fade_in_us=extras.fade_in,
+                            fade_out_us=extras.fade_out,
+                            pitch_follows_speed=bool(seg.get("is_tone_modify")) and speed != 1.0,
+                        )
+                    )
+                continue
+            if ttype == "text" and bucket != "texts":
+                builder.warn(seg_id, label, bucket, f"{bucket} material is not rendered (app-only); skipped")
+                continue
+            if ttype == "video" and bucket != "videos":
+                builder.warn(seg_id, label, bucket, f"{bucket} material on a video track is not rendered")
+                continue
+            transform = _transform(seg, keyframes)
+            layer = Layer(
+                segment_id=seg_id,
+                track=label,
+                kind="text" if ttype == "text" else ("photo" if _is_photo(material) else "video"),
+                start_us=start,
+                duration_us=duration,
+                transform=transform,
+                material_path=str(material.get("path") or ""),
+                text_material=material if ttype == "text" else None,
+                source_start_us=src_start,
+                speed=speed,
+                crop=_crop(material) if ttype == "video" else None,
+                mask=extras.mask,
+                chroma=extras.chroma,
+                motions=_motions(builder, extras.animations, duration, seg_id, label),
+            )
+            has_sound_settings = extras.fade_in or extras.fade_out or volume_kf
+            if layer.kind != "video" and (has_sound_settings or seg.get("volume") not in (None, 1, 1.0)):
+                builder.warn(seg_id, label, "volume", "audio settings on a silent segment ignored")
+            if extras.background is not None and ttype == "video" and not main_track_seen:
+                layer.background = extras.background
+                builder.warn(seg_id, label, "background", f"background {extras.background.kind} approximated")
+            elif extras.background is not None:
+                builder.warn(seg_id, label, "background", "background filling applies to main-track clips only")
+            if layer.kind == "video" and not muted:
+                audio.append(
+                    AudioClip(
+                        seg_id,
+                        label,
+                        layer.material_path,
+                        start,
+                        duration,
+                        src_start,
+                        speed=speed,
+                        volume=_num(seg.get("volume"), 1.0),
+                        volume_keyframes=volume_kf,
+                        fade_in_us=extras.fade_in,
+                        fade_out_us=extras.fade_out,
+                        pitch_follows_speed=bool(seg.get("is_tone_modify")) and speed != 1.0,
+                        from_video=True,
+                    )
+                )
+            render_index = seg.get("render_index")
+            if render_index is None:
+                render_index = DEFAULT_RENDER_INDEX.get(ttype, 0)
+            keyed_layers.append(((_int(render_index), track_index, start), layer))
+            track_layers.append((layer, extras.transition))
+        if ttype == "video" and track_layers:
+            if not main_track_seen:
+                _check_main_track(builder, draft, [layer for layer, _ in track_layers], label)
+            main_track_seen = True
+            video_tracks.append((label, track_layers))
+        elif ttype == "text":
+            for layer, transition in track_layers:
+                if transition is not None:
+                    builder.warn(layer.segment_id, label, "transition", "transitions on text are not rendered")
+
+    for label, track_layers in video_tracks:
+        _apply_transitions(builder, label, track_layers, fps)
+
+    keyed_layers.sort(key=lambda item: item[0])
+    layers = [layer for _, layer in keyed_layers]
+    ends = [layer.start_us + layer.duration_us for layer in layers] + [a.start_us + a.duration_us for a in audio]
+    if not layers and not audio:
+        raise RenderError("DRAFT_EMPTY", "the draft has no visible segment to render; add media first")
+    return Plan(
+        canvas_width=canvas_w,
+        canvas_height=canvas_h,
+        width=width,
+        height=height,
+        fps=fps,
+        duration_us=max(ends),
+        layers=layers,
+        audio=audio,
+        warnings=builder.warnings,
+        notes=notes,
+    )
+
+
+def _check_main_track(builder: _Builder, draft: dict[str, Any], layers: list[Layer], label: str) -> None:
+    """The app's magnet packs main-track clips from 0 without gaps; we render times as written, and say so."""
+    config = draft.get("config") if isinstance(draft.get("config"), dict) else {}
+    if not config.get("maintrack_adsorb"):
+        return
+    cursor = 0
+    for layer in layers:
+        if layer.start_us - cursor > 1000:
+            builder.warn(
+                layer.segment_id,
+                label,
+                "main_track_gap",
+                f"main track has a gap before this clip ({(layer.start_us - cursor) / 1e6:.3f} s) while the "
+                "magnet is on; the app would close it, rendered as written",
+            )
+        cursor = layer.start_us + layer.duration_us
+
+
+def _apply_transitions(
+    builder: _Builder, label: str, track_layers: list[tuple[Layer, dict[str, Any] | None]], fps: float
+) -> None:
+    """A transition sits on the earlier clip; its window is centred on the cut (§5).
+
+    Rendered as a cross-dissolve: the outgoing clip is held for d/2 past the cut, the incoming one starts
+    d/2 early and fades in over d (it is the later segment of the track, so it is layered on top).
+    """
+    frame = 1e6 / fps
+    for (layer, transition), (following, _) in itertools.pairwise(track_layers):
+        if transition is None:
+            continue
+        name = str(transition.get("name") or "")
+        gap = following.start_us - (layer.start_us + layer.duration_us)
+        duration = min(_int(transition.get("duration")), layer.duration_us, following.duration_us)
+        if abs(gap) > frame or duration <= 0:
+            builder.warn(layer.segment_id, label, "transition", f"transition {name!r} has no adjacent clip")
+            continue
+        half = duration // 2
+        layer.tail_us = half
+        following.lead_us = half
+        following.motions.insert(0, Motion("fade_in", -half, 2 * half))
+        if not any(word in name.lower() for word in DISSOLVE_NAMES):
+            builder.warn(layer.segment_id, label, "transition", f"transition {name!r} approximated as a dissolve")
+    last_layer, last_transition = track_layers[-1]
+    if last_transition is not None:
+        builder.warn(last_layer.segment_id, label, "transition", "transition after the last clip ignored")

@@ -1,0 +1,266 @@
+"""Plan -> local inputs: resolve and probe media, and do once, in Pillow, what need not happen per frame.
+
+Stills (photos, text images) are cropped, fitted to their reference size, masked, flipped, rotated and
+faded to their static alpha here, so the graph only loops one small ready frame.
+"""
+
+from __future__ import annotations
+
+import errno
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+
+from capcut_mate.render.errors import RenderError
+from capcut_mate.render.geometry import max_scale, reference_size
+from capcut_mate.render.model import AudioClip, Layer, Mask, Plan, RenderWarning
+from capcut_mate.render.probe import MediaInfo, probe
+
+
+@dataclass
+class Source:
+    """What the graph reads for one layer.
+
+    For stills `width`/`height` are the prepared image's size (after any baked rotation); for videos they
+    are the reference size the graph scales the decoded frames to.
+    """
+
+    path: Path
+    still: bool
+    width: int
+    height: int
+    ref_scale: tuple[float, float]
+    baked_rotation: bool = False
+    baked_alpha: bool = False
+    has_alpha: bool = False
+    media_duration_us: int | None = None
+    mask_path: Path | None = None
+    background_path: Path | None = None
+
+
+@dataclass
+class AudioSource:
+    clip: AudioClip
+    path: Path
+    info: MediaInfo
+
+
+@dataclass
+class Prepared:
+    sources: list[Source | None]  # aligned with plan.layers; None = layer dropped (warned)
+    audio: list[AudioSource]
+    warnings: list[RenderWarning] = field(default_factory=list)
+
+
+def _save(image: Image.Image, path: Path) -> Path:
+    """PNG at low compression: written once, read once, speed over size."""
+    try:
+        image.save(path, compress_level=1)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise RenderError("DISK_FULL", f"no space left writing {path}; free disk space") from exc
+        raise
+    return path
+
+
+def mask_image(mask: Mask, size: tuple[int, int]) -> Image.Image:
+    """An L-mode alpha mask in material space (§5): centre in half-size units (y up), sizes as fractions."""
+    w, h = size
+    cx, cy = w / 2 + mask.center_x * w / 2, h / 2 - mask.center_y * h / 2
+    half_w, half_h = max(mask.width * w / 2, 0.5), max(mask.height * h / 2, 0.5)
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    angle = math.radians(mask.rotation)
+    dx, dy = xs + 0.5 - cx, ys + 0.5 - cy
+    u = dx * math.cos(angle) + dy * math.sin(angle)  # undo the clockwise rotation
+    v = -dx * math.sin(angle) + dy * math.cos(angle)
+    if mask.shape == "circle":
+        inside = (u / half_w) ** 2 + (v / half_h) ** 2 <= 1.0
+    elif mask.shape == "rectangle":
+        radius = mask.round_corner * min(half_w, half_h)
+        qx, qy = np.maximum(np.abs(u) - half_w + radius, 0), np.maximum(np.abs(v) - half_h + radius, 0)
+        inside = (np.abs(u) <= half_w) & (np.abs(v) <= half_h) & (qx**2 + qy**2 <= radius**2 + 1e-6)
+    elif mask.shape == "line":
+        inside = v <= 0  # keeps the upper side
+    else:  # mirror: the band between two parallel lines
+        inside = np.abs(v) <= half_h
+    image = Image.fromarray(np.where(inside, 255, 0).astype(np.uint8), "L")
+    if mask.feather > 0:
+        image = image.filter(ImageFilter.GaussianBlur(mask.feather * min(half_w, half_h) / 2))
+    return ImageOps.invert(image) if mask.invert else image
+
+
+def _finish_still(layer: Layer, image: Image.Image) -> tuple[Image.Image, bool, bool]:
+    """Flip, static rotation and static alpha, unless keyframes animate them. Returns (image, rot, alpha)."""
+    t = layer.transform
+    if t.flip_h:
+        image = ImageOps.mirror(image)
+    if t.flip_v:
+        image = ImageOps.flip(image)
+    baked_rotation = not t.animated("rotation") and t.rotation % 360 != 0
+    if baked_rotation:
+        image = image.convert("RGBA").rotate(-t.rotation, Image.Resampling.BICUBIC, expand=True)
+    baked_alpha = not t.animated("alpha") and t.alpha < 1.0
+    if baked_alpha:
+        image = image.convert("RGBA")
+        image.putalpha(image.getchannel("A").point(lambda a: round(a * max(0.0, t.alpha))))
+    return image, baked_rotation, baked_alpha
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode == "RGBA" and image.getchannel("A").getextrema()[0] < 255
+
+
+class Preparer:
+    """Runs the prepare stage for one render; files go to `work_dir`."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        resolve_media: Callable[[str], Path],
+        work_dir: Path,
+        font_dir: Path | None,
+    ) -> None:
+        self.plan = plan
+        self.resolve = resolve_media
+        self.work_dir = work_dir
+        self.font_dir = font_dir
+        self.draft_dir: Path | None = getattr(resolve_media, "draft_dir", None)
+        self.warnings: list[RenderWarning] = []
+        self._probes: dict[Path, MediaInfo] = {}
+        self._fonts: object | None = None
+
+    @property
+    def canvas(self) -> tuple[int, int]:
+        return self.plan.canvas_width, self.plan.canvas_height
+
+    def probe(self, path: Path) -> MediaInfo:
+        if path not in self._probes:
+            self._probes[path] = probe(path)
+        return self._probes[path]
+
+    def run(self) -> Prepared:
+        sources = [self._layer(i, layer) for i, layer in enumerate(self.plan.layers)]
+        audio = []
+        for clip in self.plan.audio:
+            path = self.resolve(clip.material_path)
+            info = self.probe(path)
+            if info.has_audio:
+                audio.append(AudioSource(clip, path, info))
+            elif not clip.from_video:
+                self.warnings.append(
+                    RenderWarning(clip.segment_id, clip.track, "audio", f"{path.name} has no audio stream")
+                )
+        return Prepared(sources, audio, self.warnings)
+
+    def _layer(self, index: int, layer: Layer) -> Source | None:
+        if layer.kind == "text":
+            return self._text(index, layer)
+        path = self.resolve(layer.material_path)
+        if layer.kind == "photo":
+            return self._photo(index, layer, path)
+        info = self.probe(path)
+        if info.width <= 0:
+            raise RenderError("MEDIA_UNREADABLE", f"{path} has no video stream; cannot use it as a video clip")
+        width, height = reference_size(layer, info.width, info.height, self.canvas)
+        needed = layer.source_start_us + (layer.duration_us + layer.tail_us) * layer.speed
+        if info.duration_us is not None and needed > info.duration_us + 50_000:
+            self.warnings.append(
+                RenderWarning(
+                    layer.segment_id,
+                    layer.track,
+                    "source_range",
+                    f"source range ends at {needed / 1e6:.3f} s but {path.name} lasts "
+                    f"{info.duration_us / 1e6:.3f} s; the last frame is held",
+                )
+            )
+        source = Source(path, False, width, height, max_scale(layer), media_duration_us=info.duration_us)
+        if layer.mask is not None:
+            source.mask_path = _save(mask_image(layer.mask, (width, height)), self.work_dir / f"mask{index}.png")
+        return source
+
+    def _photo(self, index: int, layer: Layer, path: Path) -> Source:
+        try:
+            with Image.open(path) as opened:
+                width, height = reference_size(layer, *ImageOps.exif_transpose(opened).size, self.canvas)
+                if opened.format == "JPEG":
+                    opened.draft("RGB", (width, height))  # decode at a reduced size when possible: much faster
+                image = ImageOps.exif_transpose(opened)
+                has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+                image = image.convert("RGBA" if has_alpha else "RGB")
+        except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
+            raise RenderError("MEDIA_UNREADABLE", f"cannot read image {path}: {exc}") from exc
+        if layer.crop is not None:
+            c = layer.crop
+            w, h = image.size
+            image = image.crop((round(c.left * w), round(c.top * h), round(c.right * w), round(c.bottom * h)))
+        image = image.resize((width, height), Image.Resampling.LANCZOS)
+        background_path = None
+        if layer.background is not None and layer.background.kind == "blur":
+            background_path = _save(self._blurred_cover(image, layer.background.blur), self.work_dir / f"bg{index}.png")
+        if layer.mask is not None:
+            image = image.convert("RGBA")
+            alpha = np.asarray(image.getchannel("A"), dtype=np.uint16)
+            masked = alpha * np.asarray(mask_image(layer.mask, image.size), dtype=np.uint16) // 255
+            image.putalpha(Image.fromarray(masked.astype(np.uint8), "L"))
+        image, baked_rotation, baked_alpha = _finish_still(layer, image)
+        out = _save(image, self.work_dir / f"still{index}.png")
+        return Source(
+            out,
+            True,
+            *image.size,
+            ref_scale=max_scale(layer),
+            baked_rotation=baked_rotation,
+            baked_alpha=baked_alpha,
+            has_alpha=_has_alpha(image),
+            background_path=background_path,
+        )
+
+    def _blurred_cover(self, image: Image.Image, level: float) -> Image.Image:
+        """canvas_blur: the clip cover-scaled to the canvas and blurred (app levels 0.0625..1)."""
+        cover = ImageOps.fit(image.convert("RGB"), self.canvas, Image.Resampling.BILINEAR)
+        return cover.filter(ImageFilter.GaussianBlur(blur_radius(level, self.canvas)))
+
+    def _text(self, index: int, layer: Layer) -> Source | None:
+        try:
+            from capcut_mate.render.fonts import FontResolver
+            from capcut_mate.render.text import render_text_layer
+        except ImportError as exc:
+            self.warnings.append(
+                RenderWarning(layer.segment_id, layer.track, "text", f"text rendering unavailable ({exc}); skipped")
+            )
+            return None
+        if self._fonts is None:
+            self._fonts = FontResolver(self.font_dir, self.draft_dir)
+        ref = max_scale(layer)
+        result = render_text_layer(layer.text_material or {}, self.canvas, self._fonts, scale=ref[0])
+        for message in result.warnings:
+            self.warnings.append(RenderWarning(layer.segment_id, layer.track, "text", message))
+        image = result.image.convert("RGBA")
+        ax, ay = result.anchor
+        # Pad so the anchor is the image centre: then text is placed like any other layer.
+        half_w = math.ceil(max(ax, image.width - ax))
+        half_h = math.ceil(max(ay, image.height - ay))
+        canvas = Image.new("RGBA", (max(2, 2 * half_w), max(2, 2 * half_h)), (0, 0, 0, 0))
+        canvas.paste(image, (round(half_w - ax), round(half_h - ay)))
+        if layer.mask is not None:
+            self.warnings.append(RenderWarning(layer.segment_id, layer.track, "mask", "masks on text ignored"))
+        canvas, baked_rotation, baked_alpha = _finish_still(layer, canvas)
+        out = _save(canvas, self.work_dir / f"text{index}.png")
+        return Source(
+            out,
+            True,
+            *canvas.size,
+            ref_scale=(ref[0], ref[0]),
+            baked_rotation=baked_rotation,
+            baked_alpha=baked_alpha,
+            has_alpha=True,
+        )
+
+
+def blur_radius(level: float, canvas: tuple[int, int]) -> float:
+    """App blur levels (0.0625 / 0.375 / 0.75 / 1.0) to a Gaussian radius scaled with the canvas."""
+    return max(2.0, level * min(canvas) / 20)

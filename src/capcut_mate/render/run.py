@@ -1,0 +1,86 @@
+"""Run the one ffmpeg process: write the graph script, feed progress, turn failures into RenderErrors."""
+
+from __future__ import annotations
+
+import collections
+import subprocess
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from capcut_mate.render.errors import RenderError
+from capcut_mate.render.graph import Graph
+from capcut_mate.render.options import RenderOptions
+
+GRAPH_FILE = "graph.txt"
+
+
+def command(ffmpeg: str, graph: Graph, output: Path, options: RenderOptions) -> list[str]:
+    """The full argument list; the graph is read from GRAPH_FILE in the work dir (`-/filter_complex`)."""
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats", "-progress", "pipe:1"]
+    for group in graph.inputs:
+        args += group
+    args += ["-/filter_complex", GRAPH_FILE, "-map", "[vout]", "-map", "[aout]"]
+    args += ["-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf), "-pix_fmt", "yuv420p"]
+    args += ["-r", f"{graph.fps.numerator}/{graph.fps.denominator}", "-frames:v", str(graph.total_frames)]
+    args += ["-c:a", "aac", "-b:a", "192k", "-movflags", "+faststart", "-f", "mp4", str(output)]
+    return args
+
+
+def run_ffmpeg(
+    ffmpeg: str,
+    graph: Graph,
+    output: Path,
+    work_dir: Path,
+    options: RenderOptions,
+    on_fraction: Callable[[float], None] | None = None,
+) -> None:
+    """Encode; `on_fraction` gets out_time / duration from `-progress` (monotonic, capped at 1)."""
+    try:
+        (work_dir / GRAPH_FILE).write_text(graph.script, encoding="utf-8")
+        for name, content in graph.side_files.items():
+            (work_dir / name).write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise _os_error(exc) from exc
+    total_us = graph.total_frames / graph.fps * 1_000_000
+    stderr_tail: collections.deque[str] = collections.deque(maxlen=30)
+    try:
+        process = subprocess.Popen(
+            command(ffmpeg, graph, output.resolve(), options),
+            cwd=work_dir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
+    except OSError as exc:
+        raise RenderError("FFMPEG_FAILED", f"cannot start ffmpeg {ffmpeg!r}: {exc}") from exc
+    assert process.stdout is not None and process.stderr is not None
+    reader = threading.Thread(target=lambda: stderr_tail.extend(process.stderr), daemon=True)  # type: ignore[arg-type]
+    reader.start()
+    best = 0.0
+    try:
+        for line in process.stdout:
+            key, _, value = line.strip().partition("=")
+            if key == "out_time_us" and value.lstrip("-").isdigit() and on_fraction is not None:
+                fraction = min(1.0, max(0.0, int(value) / total_us))
+                if fraction > best:
+                    best = fraction
+                    on_fraction(fraction)
+        code = process.wait()
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    reader.join(timeout=5)
+    if code != 0:
+        tail = "".join(stderr_tail).strip()
+        if "No space left on device" in tail:
+            raise RenderError("DISK_FULL", f"no space left on the device while writing {output}; free disk space")
+        raise RenderError("FFMPEG_FAILED", f"ffmpeg exited with code {code}:\n{tail[-2000:]}")
+
+
+def _os_error(exc: OSError) -> RenderError:
+    if exc.errno == 28:
+        return RenderError("DISK_FULL", f"no space left on the device: {exc}")
+    return RenderError("FFMPEG_FAILED", f"cannot write render files: {exc}")
