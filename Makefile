@@ -1,0 +1,37 @@
+# Two commands do everything: `make serve` (install + run the service) and `make test` (install + checks + tests).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+
+.PHONY: setup serve worker demo test lint bench bench-status
+
+setup: $(VENV)/.installed
+	@scripts/ensure-fonts.sh
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+serve: setup
+	$(BIN)/capcut-mate serve --host $${HOST:-127.0.0.1} --port $${PORT:-30000}
+
+worker: setup
+	$(BIN)/capcut-mate worker
+
+demo: setup
+	$(BIN)/capcut-mate demo
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+test: lint
+	$(BIN)/pytest
+
+bench: setup
+	$(PY) -m benchmarks.render_bench
+
+bench-status: setup
+	$(PY) -m benchmarks.status_load
