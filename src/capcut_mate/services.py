@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from capcut_mate.config import Settings
 from capcut_mate.db import Database
 from capcut_mate.drafts.store import DraftStore
+from capcut_mate.jobs.store import TaskStore
 from capcut_mate.media.fetch import FetchPolicy, MediaFetcher
+
+if TYPE_CHECKING:
+    from capcut_mate.jobs.worker import WorkerPool
 
 
 @dataclass
@@ -16,6 +21,8 @@ class Services:
     db: Database
     drafts: DraftStore
     fetcher: MediaFetcher
+    tasks: TaskStore
+    workers: WorkerPool | None = None  # in-process render workers, started by the app's lifespan
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -32,4 +39,5 @@ class Services:
             db=db,
             drafts=DraftStore(settings.drafts_dir, db),
             fetcher=MediaFetcher(settings.cache_dir, policy),
+            tasks=TaskStore(db),
         )

@@ -6,14 +6,16 @@ import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI, Request, Response
 
 from capcut_mate import __version__
 from capcut_mate.api.errors import error_response, install_error_handlers
-from capcut_mate.api.routes import drafts, files
+from capcut_mate.api.routes import drafts, files, jobs
 from capcut_mate.config import Settings
 from capcut_mate.drafts.ids import API_PREFIX
 from capcut_mate.errors import ApiError
+from capcut_mate.jobs.worker import start_in_process_workers
 from capcut_mate.services import Services
 
 OPEN_PATHS = ("/healthz", "/files/", "/docs", "/redoc", "/openapi.json")
@@ -25,7 +27,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        pool = start_in_process_workers(svc) if settings.in_process_workers else None
+        try:
+            yield
+        finally:
+            if pool is not None:
+                await anyio.to_thread.run_sync(pool.stop)
 
     app = FastAPI(
         title="capcut-mate",
@@ -38,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.api_keys:
         _install_auth(app, settings.api_keys)
     app.include_router(drafts.router, prefix=API_PREFIX)
+    app.include_router(jobs.router, prefix=API_PREFIX)
     app.include_router(files.router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and version")

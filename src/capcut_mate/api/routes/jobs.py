@@ -1,0 +1,111 @@
+"""gen_video, gen_video_status, gen_video_active_count and gen_video_report: render jobs over HTTP.
+
+Handlers are sync (FastAPI runs them in its thread pool) and only touch SQLite: renders run in workers,
+so a status query is one indexed SELECT and never waits on ffmpeg.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from capcut_mate.api.deps import services
+from capcut_mate.api.errors import request_lang
+from capcut_mate.api.responses import ok
+from capcut_mate.drafts.ids import draft_id_from_url
+from capcut_mate.errors import ApiError
+from capcut_mate.jobs.store import Task
+from capcut_mate.media.fetch import check_url
+from capcut_mate.services import Services
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["render jobs"])
+
+_SUBMITTED = {
+    "zh": "视频生成任务已提交,请使用draft_url查询进度",
+    "en": "Video generation task submitted; poll gen_video_status with the draft_url",
+}
+_ALREADY = {
+    "zh": "该草稿的视频生成任务已在进行中,请使用draft_url查询进度",
+    "en": "A video generation task for this draft is already pending or processing; poll gen_video_status",
+}
+
+
+class GenVideoRequest(BaseModel):
+    draft_url: str = Field(..., description="The draft_url returned by create_draft")
+    callback_url: str | None = Field(None, description="Receives a POST with the final status fields")
+    apiKey: str | None = Field(None, description="Accepted for compatibility and ignored")
+
+
+class GenVideoStatusRequest(BaseModel):
+    draft_url: str = Field(..., description="The same draft_url given to gen_video")
+
+
+def _callback_url(svc: Services, url: str | None) -> str | None:
+    if not url or not url.strip():
+        return None
+    try:
+        check_url(url.strip(), svc.settings.allow_private_urls)
+    except ApiError as exc:
+        raise ApiError("VALIDATION_ERROR", f"callback_url: {exc.details}") from exc
+    return url.strip()
+
+
+def _task_for(svc: Services, draft_url: str) -> Task:
+    """The draft's latest task, with the seed's error codes (VALIDATION_ERROR for a malformed draft_url)."""
+    try:
+        draft_id = draft_id_from_url(draft_url)
+    except ApiError as exc:
+        raise ApiError("VALIDATION_ERROR", f"draft_url: {exc.details}") from exc
+    try:
+        task = svc.tasks.latest(draft_id)
+    except Exception as exc:
+        log.exception("reading the render task of draft %s failed", draft_id)
+        raise ApiError("VIDEO_STATUS_QUERY_FAILED", f"系统内部错误 ({type(exc).__name__})") from exc
+    if task is None:
+        raise ApiError("VIDEO_TASK_NOT_FOUND", f"指定的草稿URL没有对应的视频生成任务 (draft_id {draft_id})")
+    return task
+
+
+@router.post("/gen_video", summary="Submit a render of the draft (one active render per draft)")
+def gen_video(request: Request, body: GenVideoRequest, svc: Services = Depends(services)) -> dict[str, Any]:
+    draft_id = draft_id_from_url(body.draft_url)
+    svc.drafts.folder(draft_id)
+    callback = _callback_url(svc, body.callback_url)
+    task, created = svc.tasks.submit(draft_id, body.draft_url.strip(), callback, svc.settings.max_active_tasks)
+    if created and svc.workers is not None:
+        svc.workers.wake()
+    lang = request_lang(request)
+    message = (_SUBMITTED if created else _ALREADY)[lang]
+    return ok(request, message=message, **task.status_fields(svc.settings.public_url, lang))
+
+
+@router.post("/gen_video_status", summary="Status and progress of the draft's latest render (the seed's fields)")
+def gen_video_status(request: Request, body: GenVideoStatusRequest, svc: Services = Depends(services)) -> dict:
+    return _task_for(svc, body.draft_url).status_fields(svc.settings.public_url, request_lang(request))
+
+
+@router.get("/gen_video_active_count", summary="How many render tasks are pending or processing")
+def gen_video_active_count(request: Request, svc: Services = Depends(services)) -> dict[str, Any]:
+    return ok(request, count=svc.tasks.active_count())
+
+
+@router.get("/gen_video_report", summary="The latest render's report (warnings, timings) and its history")
+def gen_video_report(
+    request: Request,
+    draft_url: str = Query(..., description="The draft_url given to gen_video"),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    task = _task_for(svc, draft_url)
+    return ok(
+        request,
+        draft_url=task.draft_url,
+        status=task.status,
+        attempts=task.attempts,
+        error_code=task.error_code,
+        report=task.report,
+        events=svc.tasks.events(task.task_id),
+    )

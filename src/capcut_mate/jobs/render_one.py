@@ -1,0 +1,123 @@
+"""One render in its own process: `python -m capcut_mate.jobs.render_one SPEC_JSON`.
+
+Isolation is the point: ffmpeg or a decoder crashing, or the OS killing the render for memory, never takes
+the server or the worker down. The child speaks JSON lines on stdout ({"stage", "fraction"}, then one
+{"result": report} or {"error": {"code", "message"}}). The parent hands over the read end of a pipe whose
+write end only it holds: when the parent dies (even by SIGKILL) the pipe hits EOF and the child kills its
+whole process group, ffmpeg included, so no orphan keeps rendering a task someone else will redo.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import Any
+
+from capcut_mate.ffmpeg import ffmpeg_exe
+
+
+def _emit(**fields: Any) -> None:
+    sys.stdout.write(json.dumps(fields, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _die_with_parent(fd: int) -> None:
+    def watch() -> None:
+        while os.read(fd, 4096):
+            pass
+        os.killpg(os.getpgid(0), signal.SIGKILL)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _material_names(draft: dict[str, Any]) -> dict[str, str]:
+    """Material path -> its name (for media added over the API: the file name of the source URL)."""
+    names: dict[str, str] = {}
+    for items in (draft.get("materials") or {}).values():
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and item.get("path"):
+                names[str(item["path"])] = str(item.get("material_name") or item.get("name") or "")
+    return names
+
+
+class _ApiMediaResolver:
+    """The renderer's resolver, with a MEDIA_MISSING message that speaks to an API user.
+
+    Media is copied into the draft folder when it is added, and a render reads only that copy (the source
+    URL may be long gone, and re-fetching it at render time would make renders non-reproducible).
+    """
+
+    def __init__(self, inner: Any, names: dict[str, str]) -> None:
+        self.inner = inner
+        self.names = names
+
+    def __call__(self, material_path: str) -> Path:
+        from capcut_mate.render import RenderError
+
+        try:
+            return self.inner(material_path)
+        except RenderError as exc:
+            if exc.code != "MEDIA_MISSING":
+                raise
+            name = self.names.get(material_path, "")
+            origin = f" (material {name!r}, the copy saved when it was added)" if name else ""
+            raise RenderError(
+                "MEDIA_MISSING",
+                f"media file missing from the draft folder: {material_path}{origin}; add the media again with "
+                "add_videos / add_images / add_audios (its URL must still be reachable), then call gen_video",
+            ) from exc
+
+
+def render(spec: dict[str, Any]) -> None:
+    from capcut_mate.render import DraftMediaResolver, RenderError, RenderOptions, render_draft
+    from capcut_mate.render.paths import load_draft
+
+    try:
+        draft, draft_dir = load_draft(Path(spec["draft_dir"]))
+        _emit(stage="parsed", fraction=1.0)
+        try:
+            ffmpeg = ffmpeg_exe(spec.get("ffmpeg"))
+        except FileNotFoundError as exc:
+            raise RenderError("FFMPEG_MISSING", str(exc)) from exc
+        work_dir = Path(spec["work_dir"])
+        output = Path(spec["output"])
+        work_dir.mkdir(parents=True, exist_ok=True)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        _emit(stage="ready", fraction=1.0)
+        options = RenderOptions(
+            ffmpeg=ffmpeg,
+            font_dir=Path(spec["font_dir"]) if spec.get("font_dir") else None,
+            work_dir=work_dir,
+        )
+        resolver = _ApiMediaResolver(DraftMediaResolver(draft_dir), _material_names(draft))
+        report = render_draft(
+            draft, resolver, output, options, on_progress=lambda stage, fraction: _emit(stage=stage, fraction=fraction)
+        )
+        _emit(result=report.to_dict())
+    except RenderError as exc:
+        _emit(error={"code": exc.code, "message": exc.message})
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            _emit(error={"code": "DISK_FULL", "message": f"no space left on the device writing {exc.filename or ''}"})
+        else:
+            traceback.print_exc()
+            _emit(error={"code": "INTERNAL", "message": f"{type(exc).__name__}: {exc}"})
+    except Exception as exc:
+        traceback.print_exc()
+        _emit(error={"code": "INTERNAL", "message": f"{type(exc).__name__}: {exc}"})
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1])
+    _die_with_parent(int(spec["parent_fd"]))
+    render(spec)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,333 @@
+"""The worker loop: claim a task, render it in a child process, record progress, complete or fail it.
+
+Runs as threads inside the server (Settings.in_process_workers) or in `capcut-mate worker`, any number of
+processes against one data directory. Each thread owns a lease identity `host:pid:token-n`; a heartbeat
+thread renews the lease while a render runs and kills the render if the lease was lost. A maintenance
+thread makes the leases of dead owners on this host claimable at once (so a restarted server resumes its
+tasks without waiting for the lease to run out), prunes tasks past the retention, and removes stale
+temporary folders.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from capcut_mate.errors import ApiError
+from capcut_mate.jobs import progress
+from capcut_mate.jobs.callbacks import CallbackSender
+from capcut_mate.jobs.messages import failure_messages
+from capcut_mate.jobs.store import Task, TaskStore
+from capcut_mate.services import Services
+
+log = logging.getLogger(__name__)
+
+LEASE_S = 30.0
+MAINTENANCE_S = 5.0
+PRUNE_EVERY_S = 3600.0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class _Outcome:
+    """What the child said: a report, or an error code and message (empty when it said nothing)."""
+
+    report: dict[str, Any] | None = None
+    code: str = ""
+    message: str = ""
+    returncode: int = 0
+    lost: bool = False
+    log_tail: str = ""
+
+
+class WorkerPool:
+    """`count` render threads plus one maintenance thread, sharing the task store with every other process."""
+
+    def __init__(self, svc: Services, callbacks: CallbackSender, count: int, poll_s: float = 1.0) -> None:
+        self.svc = svc
+        self.store: TaskStore = svc.tasks
+        self.callbacks = callbacks
+        self.count = max(1, count)
+        self.poll_s = poll_s
+        self.lease_s = LEASE_S
+        self.host = socket.gethostname()
+        self.token = uuid.uuid4().hex[:8]
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._children: dict[str, subprocess.Popen[bytes]] = {}
+        self._children_lock = threading.Lock()
+        self._last_prune = float("-inf")
+
+    @property
+    def render_root(self) -> Path:
+        return self.svc.settings.tmp_dir / "render"
+
+    def start(self) -> WorkerPool:
+        self.render_root.mkdir(parents=True, exist_ok=True)
+        self._maintain()
+        for index in range(self.count):
+            owner = f"{self.host}:{os.getpid()}:{self.token}-{index}"
+            thread = threading.Thread(target=self._loop, args=(owner,), daemon=True, name=f"render-{index}")
+            thread.start()
+            self._threads.append(thread)
+        thread = threading.Thread(target=self._maintenance_loop, daemon=True, name="render-maintenance")
+        thread.start()
+        self._threads.append(thread)
+        return self
+
+    def wake(self) -> None:
+        """A task was just submitted: look now instead of at the next poll."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming, kill running renders and hand their tasks back for the next worker."""
+        self._stop.set()
+        self._wake.set()
+        with self._children_lock:
+            children = list(self._children.values())
+        for child in children:
+            _kill_group(child)
+        for thread in self._threads:
+            thread.join(timeout)
+        self.callbacks.close()
+
+    def run_forever(self) -> None:
+        """For `capcut-mate worker`: start, then block until SIGINT/SIGTERM, then hand running tasks back."""
+        signal.signal(signal.SIGTERM, lambda *_: self._stop.set())
+        self.start()
+        try:
+            while not self._stop.wait(1.0):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
+    # --- the loop ---
+
+    def _loop(self, owner: str) -> None:
+        while not self._stop.is_set():
+            try:
+                task = self.store.claim(owner, self.lease_s)
+            except Exception:
+                log.exception("claiming a render task failed")
+                task = None
+            if task is None:
+                self._wake.wait(self.poll_s)
+                self._wake.clear()
+                continue
+            try:
+                self._process(task, owner)
+            except Exception as exc:
+                log.exception("render task %s failed unexpectedly", task.task_id)
+                zh, en = failure_messages("INTERNAL", f"{type(exc).__name__}: {exc}")
+                if self.store.fail(task.task_id, owner, "INTERNAL", zh, en):
+                    self._notify(task.task_id)
+
+    def _process(self, task: Task, owner: str) -> None:
+        settings = self.svc.settings
+        work = self.render_root / task.task_id
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        try:
+            try:
+                draft_dir = self.svc.drafts.folder(task.draft_id)
+            except ApiError:
+                self._fail(task, owner, "DRAFT_NOT_FOUND", f"draft {task.draft_id} no longer exists on this server")
+                return
+            output = work / "out.mp4"
+            spec = {
+                "draft_dir": str(draft_dir),
+                "output": str(output),
+                "work_dir": str(work / "work"),
+                "ffmpeg": settings.ffmpeg,
+                "font_dir": str(settings.font_dir) if settings.font_dir else None,
+            }
+            outcome = self._run_child(task, owner, spec, work / "render.log")
+            if outcome.lost:
+                if self._stop.is_set():
+                    self.store.release(task.task_id, owner, "worker stopped; requeued")
+                return
+            if outcome.report is None:
+                code = outcome.code or "RENDER_CRASHED"
+                message = outcome.message or (
+                    f"the render process exited with status {outcome.returncode}: {outcome.log_tail or 'no output'}"
+                )
+                self._fail(task, owner, code, message)
+                return
+            self._publish(task, owner, output, outcome.report)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _publish(self, task: Task, owner: str, output: Path, report: dict[str, Any]) -> None:
+        """Move the file into outputs (same file system: a rename), then mark the task completed."""
+        relative = f"{task.draft_id}/{task.task_id}.mp4"
+        final = self.svc.settings.outputs_dir / relative
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(output, final)
+        except OSError as exc:
+            code = "DISK_FULL" if exc.errno == errno.ENOSPC else "INTERNAL"
+            self._fail(task, owner, code, f"could not move the video into {final.parent}: {exc}")
+            return
+        report = {**report, "output": str(final)}
+        self.store.advance(task.task_id, owner, progress.FILE_WRITTEN, progress.MILESTONES[progress.FILE_WRITTEN])
+        if self.store.complete(task.task_id, owner, relative, report):
+            self._notify(task.task_id)
+        else:
+            final.unlink(missing_ok=True)
+
+    def _fail(self, task: Task, owner: str, code: str, details: str) -> None:
+        zh, en = failure_messages(code, details)
+        if self.store.fail(task.task_id, owner, code, zh, en):
+            self._notify(task.task_id)
+
+    def _notify(self, task_id: str) -> None:
+        task = self.store.get(task_id)
+        if task is not None and task.callback_url:
+            self.callbacks.send(task.task_id, task.callback_url, task.status_fields(self.svc.settings.public_url))
+
+    # --- the child process ---
+
+    def _run_child(self, task: Task, owner: str, spec: dict[str, Any], log_path: Path) -> _Outcome:
+        read_fd, write_fd = os.pipe()
+        spec = {**spec, "parent_fd": read_fd}
+        with open(log_path, "wb") as log_file:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "capcut_mate.jobs.render_one", json.dumps(spec)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=log_file,
+                pass_fds=(read_fd,),
+                start_new_session=True,
+            )
+        os.close(read_fd)
+        with self._children_lock:
+            self._children[task.task_id] = child
+        if self._stop.is_set():
+            _kill_group(child)
+        outcome = _Outcome()
+        lost = threading.Event()
+        done = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(task, owner, child, lost, done), daemon=True)
+        beat.start()
+        current = task.progress
+        try:
+            assert child.stdout is not None
+            for raw in child.stdout:
+                try:
+                    event = json.loads(raw)
+                except ValueError:
+                    continue
+                if "result" in event:
+                    outcome.report = event["result"]
+                elif "error" in event:
+                    outcome.code = str(event["error"].get("code", ""))
+                    outcome.message = str(event["error"].get("message", ""))
+                elif "stage" in event:
+                    value = progress.stage_progress(str(event["stage"]), float(event.get("fraction") or 0.0))
+                    if value > current:
+                        if not self.store.advance(
+                            task.task_id, owner, value, progress.milestone_between(current, value)
+                        ):
+                            lost.set()
+                            _kill_group(child)
+                            break
+                        current = value
+            outcome.returncode = child.wait()
+        finally:
+            done.set()
+            os.close(write_fd)
+            _kill_group(child)
+            child.wait()
+            beat.join()
+            with self._children_lock:
+                self._children.pop(task.task_id, None)
+        outcome.lost = lost.is_set() or (self._stop.is_set() and outcome.report is None and not outcome.code)
+        if outcome.report is None and not outcome.code:
+            outcome.log_tail = _tail(log_path)
+        return outcome
+
+    def _heartbeat(
+        self, task: Task, owner: str, child: subprocess.Popen[bytes], lost: threading.Event, done: threading.Event
+    ) -> None:
+        while not done.wait(self.lease_s / 3):
+            try:
+                if not self.store.renew(task.task_id, owner, self.lease_s):
+                    log.warning("lost the lease of task %s; stopping its render", task.task_id)
+                    lost.set()
+                    _kill_group(child)
+                    return
+            except Exception:
+                log.exception("renewing the lease of task %s failed", task.task_id)
+
+    # --- housekeeping ---
+
+    def _maintenance_loop(self) -> None:
+        while not self._stop.wait(MAINTENANCE_S):
+            try:
+                self._maintain()
+            except Exception:
+                log.exception("render maintenance failed")
+
+    def _maintain(self) -> None:
+        for owner in self.store.processing_owners():
+            host, _, rest = owner.partition(":")
+            pid_text = rest.partition(":")[0]
+            dead = host == self.host and pid_text.isdigit() and not _pid_alive(int(pid_text))
+            if dead and self.store.expire_owner(owner):
+                self._wake.set()
+        stale = [path for path in self.render_root.iterdir() if path.is_dir()]
+        if stale:
+            running = self.store.processing_ids()
+            for path in stale:
+                if path.name not in running:
+                    shutil.rmtree(path, ignore_errors=True)
+        if time.monotonic() - self._last_prune > PRUNE_EVERY_S:
+            self._last_prune = time.monotonic()
+            for relative in self.store.prune(self.svc.settings.task_retention_days):
+                (self.svc.settings.outputs_dir / relative).unlink(missing_ok=True)
+
+
+def _kill_group(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+
+
+def _tail(path: Path, limit: int = 600) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+    return text[-limit:]
+
+
+def start_in_process_workers(svc: Services) -> WorkerPool:
+    """The server's own render threads (Settings.render_workers); submissions wake them at once."""
+    svc.workers = WorkerPool(svc, CallbackSender(svc.tasks), svc.settings.render_workers).start()
+    return svc.workers
