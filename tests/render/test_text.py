@@ -1,0 +1,192 @@
+"""Text rasterisation: real renders checked by where the ink lands and what colour it has."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from capcut_mate.render import fonts as fonts_module
+from capcut_mate.render.fonts import FontNotFoundError, FontResolver
+from capcut_mate.render.text import TextLayer, em_pixels, render_text_layer
+
+CANVAS = (1080, 1920)
+WHITE = [1.0, 1.0, 1.0]
+
+
+@pytest.fixture(scope="module")
+def fonts() -> FontResolver:
+    return FontResolver()
+
+
+def style(start: int, end: int, color: list[float] = WHITE, size: float = 10, **extra: object) -> dict:
+    fill = {"alpha": 1.0, "content": {"render_type": "solid", "solid": {"alpha": 1.0, "color": color}}}
+    return {"range": [start, end], "size": size, "fill": fill, **extra}
+
+
+def material(text: str, styles: list[dict] | None = None, **fields: object) -> dict:
+    styles = styles if styles is not None else [style(0, len(text))]
+    return {"content": json.dumps({"text": text, "styles": styles}), "alignment": 1, **fields}
+
+
+def pixels(layer: TextLayer) -> np.ndarray:
+    return np.asarray(layer.image.convert("RGBA"), dtype=np.int32)
+
+
+def ink_columns(layer: TextLayer, rows: slice = slice(None)) -> np.ndarray:
+    return np.nonzero(pixels(layer)[rows, :, 3].max(axis=0) > 128)[0]
+
+
+def row_bands(layer: TextLayer) -> int:
+    """Number of separate horizontal bands of ink (= text lines when lines do not touch)."""
+    rows = pixels(layer)[:, :, 3].max(axis=1) > 128
+    return int(np.sum(rows[1:] & ~rows[:-1]) + rows[0])
+
+
+def test_size_rule_fits_both_calibration_points() -> None:
+    assert em_pixels(10, (1080, 1920)) == pytest.approx(67.5)  # third-party portrait measurement
+    assert em_pixels(10, (1920, 1013)) == pytest.approx(79.2, abs=0.5)  # app render: Poppins 79.0-79.5
+    assert em_pixels(14, (1920, 1013)) == pytest.approx(106.0, rel=0.05)  # app render: Arabic ~106
+    assert em_pixels(10, (1080, 1920), scale=2.0) == pytest.approx(135.0)
+
+
+def test_chinese_caption_is_real_glyphs_inside_its_box(fonts: FontResolver) -> None:
+    layer = render_text_layer(material("中文字幕"), CANVAS, fonts)
+    assert layer.warnings == []
+    alpha = pixels(layer)[:, :, 3]
+    ys, xs = np.nonzero(alpha > 128)
+    # Ink is centred on the anchor and about one em tall, four ems wide.
+    assert abs((xs.min() + xs.max()) / 2 - layer.anchor[0]) < 6
+    assert abs((ys.min() + ys.max()) / 2 - layer.anchor[1]) < 12
+    assert 3.4 * 67.5 < xs.max() - xs.min() < 4.2 * 67.5
+    glyphs = [pixels(render_text_layer(material(ch), CANVAS, fonts))[:, :, 3] for ch in "中文字"]
+    shapes = {(g.shape, (g > 128).tobytes()) for g in glyphs}
+    assert len(shapes) == 3  # tofu boxes would all look the same
+
+
+def test_keyword_range_has_its_colour_and_size(fonts: FontResolver) -> None:
+    text = "普通关键词普通"
+    styles = [style(0, 7), style(2, 5, color=[1.0, 0.0, 0.0], size=14)]
+    layer = render_text_layer(material(text, styles), CANVAS, fonts)
+    rgba = pixels(layer)
+    opaque = rgba[:, :, 3] > 200
+    red = opaque & (rgba[:, :, 0] > 200) & (rgba[:, :, 1] < 60)
+    white = opaque & (rgba[:, :, 1] > 200)
+    red_x, white_x = np.nonzero(red)[1], np.nonzero(white)[1]
+    assert red.sum() > 1000 and white.sum() > 1000
+    assert white_x.min() < red_x.min() and red_x.max() < white_x.max()  # keyword in the middle
+    red_height = np.ptp(np.nonzero(red)[0])
+    white_height = np.ptp(np.nonzero(white)[0])
+    assert red_height > 1.2 * white_height  # size 14 vs 10
+
+
+def test_utf16_and_overlong_ranges_are_clamped(fonts: FontResolver) -> None:
+    text = "😀好"
+    layer = render_text_layer(material(text, [style(0, 99), style(2, 3, color=[0, 1, 0])]), CANVAS, fonts)
+    rgba = pixels(layer)
+    green = (rgba[:, :, 3] > 200) & (rgba[:, :, 1] > 200) & (rgba[:, :, 0] < 60)
+    assert green.sum() > 500  # UTF-16 offset 2..3 is "好"
+
+
+def test_stroke_draws_a_dark_outline_ring(fonts: FontResolver) -> None:
+    plain = render_text_layer(material("描边"), CANVAS, fonts)
+    stroke = {"content": {"solid": {"alpha": 1.0, "color": [0, 0, 0]}}, "width": 0.08}
+    outlined = render_text_layer(material("描边", [style(0, 2, strokes=[stroke])]), CANVAS, fonts)
+    rgba = pixels(outlined)
+    dark = (rgba[:, :, 3] > 200) & (rgba[:, :, :3].max(axis=2) < 60)
+    bright = (rgba[:, :, 3] > 200) & (rgba[:, :, :3].min(axis=2) > 200)
+    assert dark.sum() > 0.3 * bright.sum()
+    # The ring grows the ink by about width x em on each side.
+    grow = (outlined.image.width - plain.image.width) / 2
+    assert grow == pytest.approx(0.08 * 67.5, abs=2)
+
+
+def test_alignment_moves_short_line_left_or_right(fonts: FontResolver) -> None:
+    text = "短\n很长很长的一行字"
+    centres = {}
+    for alignment in (0, 2):
+        layer = render_text_layer(material(text, alignment=alignment), CANVAS, fonts)
+        top_line = ink_columns(layer, slice(0, int(layer.anchor[1]) - 10))
+        centres[alignment] = (top_line.min() + top_line.max()) / 2 - layer.anchor[0]
+    assert centres[0] < -150 and centres[2] > 150
+
+
+def test_subtitle_wraps_at_line_max_width(fonts: FontResolver) -> None:
+    text = "这是一条很长的字幕需要自动换行才能放得下"
+    single = render_text_layer(material(text, type="text"), CANVAS, fonts)
+    wrapped = render_text_layer(material(text, type="subtitle", line_max_width=0.5), CANVAS, fonts)
+    assert row_bands(single) == 1
+    assert row_bands(wrapped) >= 3
+    assert wrapped.image.width <= 0.5 * CANVAS[0] + 10
+
+
+def test_latin_wraps_between_words(fonts: FontResolver) -> None:
+    layer = render_text_layer(material("alpha beta gamma delta", type="subtitle", line_max_width=0.45), CANVAS, fonts)
+    assert row_bands(layer) == 2  # "alpha beta" / "gamma delta", no word split
+
+
+def test_forced_breaks_and_line_spacing(fonts: FontResolver) -> None:
+    tight = render_text_layer(material("口\n田", line_spacing=0.02), CANVAS, fonts)
+    loose = render_text_layer(material("口\n田", line_spacing=0.52), CANVAS, fonts)
+    assert row_bands(tight) == 2
+    assert loose.image.height - tight.image.height == pytest.approx(0.5 * 67.5, abs=2)
+
+
+def test_shadow_falls_down_right_at_minus_45_degrees(fonts: FontResolver) -> None:
+    shadow = {"alpha": 1.0, "angle": -45, "distance": 30, "diffuse": 0.0, "content": {"solid": {"color": [0, 0, 0]}}}
+    layer = render_text_layer(material("影", [style(0, 1, shadows=[shadow])]), CANVAS, fonts)
+    rgba = pixels(layer)
+    opaque = rgba[:, :, 3] > 200
+    dark = opaque & (rgba[:, :, :3].max(axis=2) < 60)
+    white = opaque & (rgba[:, :, :3].min(axis=2) > 200)
+    dy, dx = np.argwhere(dark).mean(axis=0) - np.argwhere(white).mean(axis=0)
+    assert dx > 5 and dy > 5
+
+
+def test_bold_adds_ink_and_italic_leans_right(fonts: FontResolver) -> None:
+    regular = pixels(render_text_layer(material("Il"), CANVAS, fonts))[:, :, 3] > 128
+    bold = pixels(render_text_layer(material("Il", [style(0, 2, bold=True)]), CANVAS, fonts))[:, :, 3] > 128
+    assert bold.sum() > 1.2 * regular.sum()
+    italic = render_text_layer(material("I", [style(0, 1, italic=True)]), CANVAS, fonts)
+    alpha = pixels(italic)[:, :, 3] > 128
+    rows = np.nonzero(alpha.any(axis=1))[0]
+    top_x = np.nonzero(alpha[rows[0] + 2])[0].mean()
+    bottom_x = np.nonzero(alpha[rows[-1] - 2])[0].mean()
+    assert top_x - bottom_x > 5
+
+
+def test_background_box_and_global_alpha(fonts: FontResolver) -> None:
+    boxed = render_text_layer(
+        material("背景", background_color="#202020", background_alpha=1.0, check_flag=23), CANVAS, fonts
+    )
+    corner = pixels(boxed)[2, 2]
+    assert corner[3] == 255 and corner[:3].tolist() == [32, 32, 32]
+    faded = render_text_layer(material("淡", global_alpha=0.5), CANVAS, fonts)
+    assert pixels(faded)[:, :, 3].max() == pytest.approx(128, abs=2)
+
+
+def test_arabic_is_shaped_right_to_left(fonts: FontResolver) -> None:
+    layer = render_text_layer(material("سلام"), CANVAS, fonts)
+    assert not any("raqm" in w for w in layer.warnings)
+    isolated = render_text_layer(material("س ل ا م"), CANVAS, fonts)
+    assert layer.image.width < isolated.image.width  # joined forms are narrower than isolated ones
+
+
+def test_unknown_font_falls_back_with_a_warning(fonts: FontResolver) -> None:
+    font = {"id": "6807743423336944142", "path": "C:/Users/x/Fonts/NoSuchFont.ttf"}
+    layer = render_text_layer(material("字", [style(0, 1, font=font)]), CANVAS, fonts)
+    assert layer.image.getbbox() is not None
+    assert any("NoSuchFont.ttf" in w for w in layer.warnings)
+
+
+def test_no_cjk_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    monkeypatch.setattr(fonts_module, "_fontconfig_faces", lambda pattern: [])
+    with pytest.raises(FontNotFoundError, match="fonts-noto-cjk"):
+        render_text_layer(material("中"), CANVAS, FontResolver())
+
+
+def test_empty_text_is_an_empty_layer(fonts: FontResolver) -> None:
+    layer = render_text_layer(material(""), CANVAS, fonts)
+    assert layer.image.size == (1, 1) and isinstance(layer.image, Image.Image)
