@@ -75,8 +75,7 @@ class _ApiMediaResolver:
 
 
 def render(spec: dict[str, Any]) -> None:
-    from capcut_mate.render import DraftMediaResolver, RenderError, RenderOptions, render_draft
-    from capcut_mate.render.paths import load_draft
+    from capcut_mate.render import DraftMediaResolver, RenderError, RenderOptions, load_draft, render_draft
 
     try:
         draft, draft_dir = load_draft(Path(spec["draft_dir"]))

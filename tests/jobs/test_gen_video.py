@@ -1,0 +1,102 @@
+"""End to end over real HTTP: build a draft from loopback media, gen_video, poll, download, probe the MP4."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from capcut_mate.config import Settings
+from tests.jobs.helpers import ISO_MS_Z, SEED_FIELDS, V1, assert_monotonic, build_draft, poll, post, probe
+
+
+@contextmanager
+def callback_receiver() -> Iterator[tuple[str, list[dict[str, Any]], threading.Event]]:
+    """A loopback endpoint that fails the first POST (to exercise retries) and records the rest."""
+    received: list[dict[str, Any]] = []
+    got = threading.Event()
+    calls = {"n": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            calls["n"] += 1
+            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            self.send_response(503 if calls["n"] == 1 else 200)
+            self.end_headers()
+            if calls["n"] > 1:
+                received.append(body)
+                got.set()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received, got
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_render_end_to_end(api: httpx.Client, media_url: str, settings: Settings, tmp_path: Path) -> None:
+    draft_url = build_draft(api, media_url)
+    with callback_receiver() as (hook, received, got):
+        submitted = post(api, "gen_video", {"draft_url": draft_url, "callback_url": hook})
+        assert submitted["code"] == 0 and submitted["message"]
+        assert submitted["status"] in ("pending", "processing") and ISO_MS_Z.match(submitted["created_at"])
+        again = post(api, "gen_video", {"draft_url": draft_url})
+        assert again["created_at"] == submitted["created_at"], "a second submit must not start a second render"
+
+        seen = poll(api, draft_url)
+        assert_monotonic(seen)
+        final = seen[-1]
+        assert final["status"] == "completed", final
+        assert list(final) == SEED_FIELDS and final["error_message"] == ""
+        for key in ("created_at", "started_at", "completed_at"):
+            assert ISO_MS_Z.match(final[key]), final
+        assert final["created_at"] <= final["started_at"] <= final["completed_at"]
+        assert {body["progress"] for body in seen} - {0, 100}, "a poller should see processing steps"
+
+        video = api.get(final["video_url"])
+        assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
+        path = tmp_path / "out.mp4"
+        path.write_bytes(video.content)
+        info = probe(path)
+        assert abs(info["duration"] - 3.0) < 0.25, info
+        assert info["video"] == [(320, 240)] and info["audio"] == 1
+        assert api.get(final["video_url"], headers={"Range": "bytes=0-99"}).status_code == 206
+
+        assert got.wait(30), "callback not delivered after a retry"
+        assert received[0] == final
+
+    report = api.get(f"{V1}/gen_video_report", params={"draft_url": draft_url}).json()
+    assert report["status"] == "completed" and report["report"]["width"] == 320
+    assert [e["note"] for e in report["events"]][:2] == ["submitted", report["events"][1]["note"]]
+    assert any("callback delivered" in e["note"] for e in report["events"])
+    assert not any((settings.tmp_dir / "render").iterdir()), "temporary files must be cleaned"
+    assert api.get(f"{V1}/gen_video_active_count").json()["count"] == 0
+
+    fresh = post(api, "gen_video", {"draft_url": draft_url})
+    assert fresh["created_at"] > final["created_at"] and fresh["status"] in ("pending", "processing")
+    assert poll(api, draft_url)[-1]["status"] == "completed"
+
+
+def test_status_language_and_empty_draft_failure(api: httpx.Client) -> None:
+    draft_url = post(api, "create_draft", {"width": 320, "height": 240})["draft_url"]
+    post(api, "gen_video", {"draft_url": draft_url})
+    seen = poll(api, draft_url)
+    assert_monotonic(seen)
+    failed = seen[-1]
+    assert failed["status"] == "failed" and failed["progress"] == 0 and failed["video_url"] == ""
+    assert "草稿为空" in failed["error_message"] and "add_videos" in failed["error_message"]
+    english = api.post(
+        f"{V1}/gen_video_status", json={"draft_url": draft_url}, headers={"Accept-Language": "en-US"}
+    ).json()
+    assert english["error_message"].startswith("video generation failed (DRAFT_EMPTY)")
