@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request, Response
 
 from capcut_mate import __version__
 from capcut_mate.api.errors import error_response, install_error_handlers
-from capcut_mate.api.routes import drafts, files, jobs
+from capcut_mate.api.routes import catalogues, drafts, editing, files, helpers, jobs
 from capcut_mate.config import Settings
 from capcut_mate.drafts.ids import API_PREFIX
 from capcut_mate.errors import ApiError
@@ -46,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _install_auth(app, settings.api_keys)
     app.include_router(drafts.router, prefix=API_PREFIX)
     app.include_router(jobs.router, prefix=API_PREFIX)
+    for router in (editing.router, catalogues.router, helpers.router):
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(files.router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and version")

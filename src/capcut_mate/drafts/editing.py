@@ -8,7 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from capcut_mate.drafts import document
+from pyJianYingDraft.text_segment import TextEffect
+
+from capcut_mate.drafts import animations, document
+from capcut_mate.drafts.effects import MaskShape, apply_mask
 from capcut_mate.drafts.fonts import resolve_font
 from capcut_mate.drafts.items import (
     AudioInfo,
@@ -103,6 +106,9 @@ def add_videos(
             speed=speed, volume=item.volume, clip=dict(clip), extra_refs=[speed_item["id"]],
         )  # fmt: skip
         track["segments"].append(seg)
+        animations.apply_transition(doc, seg, item.transition, item.transition_duration, f"video_infos[{index}]")
+        if item.mask:
+            apply_mask(doc, seg, MaskShape(name=item.mask), f"video_infos[{index}].mask")
         _record(result, material["id"], seg, item)
     return result
 
@@ -131,6 +137,8 @@ def add_images(doc: Json, items: Sequence[ImageInfo], media: Sequence[LocalMedia
             clip=dict(clip), extra_refs=[speed_item["id"]],
         )  # fmt: skip
         track["segments"].append(seg)
+        animations.apply_video_animations(doc, seg, item, f"image_infos[{index}]")
+        animations.apply_transition(doc, seg, item.transition, item.transition_duration, f"image_infos[{index}]")
         _record(result, material["id"], seg, item)
     return result
 
@@ -170,6 +178,9 @@ def add_captions(doc: Json, request: CaptionStyle, items: Sequence[CaptionInfo])
     border = parse_color(request.border_color, "border_color") if request.border_color else None
     shadow = request.shadow_info or (ShadowInfo(shadow_alpha=0.9) if request.has_shadow else None)
     font = resolve_font(request.font, "font")
+    effect_id = text_effect_id(request.text_effect)
+    if effect_id:  # a 花字 preset brings its own colours: the reference forces white, no border, no shadow
+        base_color, border, shadow = (1.0, 1.0, 1.0), None, None
     for index, item in enumerate(items):
         field = f"captions[{index}]"
         size = item.font_size or request.font_size
@@ -177,7 +188,9 @@ def add_captions(doc: Json, request: CaptionStyle, items: Sequence[CaptionInfo])
             size=size, color=base_color, border=border, shadow=shadow, font=font,
             bold=request.bold, italic=request.italic, underline=request.underline,
         )  # fmt: skip
-        styles = _keyword_styles(item, request, base, field, border, font)
+        styles = _keyword_styles(item, request, base, field, border, font, allow_shadow=not effect_id)
+        if effect_id:
+            styles[0]["effectStyle"] = {"id": effect_id, "path": "C:"}
         content = {"text": item.text, "styles": styles}
         material = document.text_material(
             content, alignment=alignment, typesetting=typesetting,
@@ -195,8 +208,26 @@ def add_captions(doc: Json, request: CaptionStyle, items: Sequence[CaptionInfo])
             render_index=render_index, clip=clip,
         )  # fmt: skip
         track["segments"].append(seg)
+        if effect_id:
+            effect = TextEffect(effect_id, effect_id)
+            document.add_material(doc, "effects", effect.export_json())
+            seg["extra_material_refs"].append(effect.global_id)
+        animations.apply_text_animations(doc, seg, item, field)
         _record(result, material["id"], seg, item)
     return result
+
+
+def text_effect_id(value: str | None) -> str | None:
+    """花字 by numeric id only: no installable package carries the reference's title → id table."""
+    if not value or not value.strip():
+        return None
+    if not value.strip().isdigit():
+        raise ApiError(
+            "VALIDATION_ERROR",
+            f"text_effect: {value!r} is not a numeric 花字 id; titles are not supported (no 花字 catalogue is "
+            "available), pass the effect id instead",
+        )
+    return value.strip()
 
 
 def _record(result: AddResult, material_id: str, seg: Json, item: TimedItem) -> None:
@@ -243,7 +274,7 @@ def _style(
     return style
 
 
-def _keyword_spans(text: str, keywords: list[str]) -> list[tuple[int, int]]:
+def keyword_spans(text: str, keywords: list[str]) -> list[tuple[int, int]]:
     """Non-overlapping [start, end) code-point spans of every keyword; longer keywords win."""
     taken = [False] * len(text)
     spans = []
@@ -265,15 +296,19 @@ def _keyword_styles(
     field: str,
     border: tuple[float, float, float] | None,
     font: Json | None,
+    *,
+    allow_shadow: bool = True,
 ) -> list[Json]:
     """Split the text into base-style and keyword-style ranges covering it exactly."""
-    spans = _keyword_spans(item.text, (item.keyword or "").split("|"))
+    spans = keyword_spans(item.text, (item.keyword or "").split("|"))
     if not spans:
         return [{**base, "range": [0, len(item.text)]}]
     keyword_border = (
         parse_color(item.keyword_border_color, f"{field}.keyword_border_color") if item.keyword_border_color else border
     )
-    keyword_shadow = (item.keyword_shadow_info or ShadowInfo(shadow_alpha=0.9)) if item.keyword_has_shadow else None
+    keyword_shadow = None
+    if item.keyword_has_shadow and allow_shadow:
+        keyword_shadow = item.keyword_shadow_info or ShadowInfo(shadow_alpha=0.9)
     keyword = _style(
         size=item.keyword_font_size or base["size"],
         color=parse_color(item.keyword_color, f"{field}.keyword_color"),

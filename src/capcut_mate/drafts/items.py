@@ -182,3 +182,48 @@ class CaptionStyle(BaseModel):
     has_shadow: bool = False
     shadow_info: ShadowInfo | None = None
     text_effect: str | None = None
+
+
+KEYFRAME_PROPERTIES = (
+    "KFTypePositionX",
+    "KFTypePositionY",
+    "KFTypeScaleX",
+    "KFTypeScaleY",
+    "KFTypeRotation",
+    "KFTypeAlpha",
+    "UNIFORM_SCALE",
+    "KFTypeSaturation",
+    "KFTypeContrast",
+    "KFTypeBrightness",
+    "KFTypeVolume",
+)
+
+
+class KeyframeInfo(_Item):
+    """One keyframe of add_keyframes: `offset` is µs from the segment's start on the timeline."""
+
+    segment_id: str = Field(min_length=1)
+    property: str
+    offset: int = Field(ge=0)
+    value: float
+
+    @field_validator("offset", mode="before")
+    @classmethod
+    def _truncate(cls, value: Any) -> Any:
+        return int(value) if isinstance(value, float) else value
+
+    @field_validator("property")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in KEYFRAME_PROPERTIES:
+            raise ValueError(f"unknown property {value!r}; one of {', '.join(KEYFRAME_PROPERTIES)}")
+        return value
+
+
+class EffectInfo(TimedItem):
+    effect_title: str = Field(min_length=1)
+
+
+class FilterInfo(TimedItem):
+    filter_title: str = Field(min_length=1)
+    intensity: float = Field(100.0, ge=0, le=100)
