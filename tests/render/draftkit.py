@@ -21,8 +21,7 @@ def keyframes(prop: str, points: list[tuple[int, float]], curve: str = "Line") -
         "material_id": "",
         "property_type": prop,
         "keyframe_list": [
-            {"id": new_id("k"), "time_offset": t, "values": [v], "curveType": curve, "graphID": ""}
-            for t, v in points
+            {"id": new_id("k"), "time_offset": t, "values": [v], "curveType": curve, "graphID": ""} for t, v in points
         ],
     }
 

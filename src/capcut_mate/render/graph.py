@@ -94,8 +94,7 @@ class _Builder:
                           f"trim=end_frame={total}[v0]")  # fmt: skip
         current = "v0"
         for index, (layer, source) in enumerate(zip(plan.layers, self.prepared.sources, strict=True)):
-            if source is not None:
-                current = self.layer(index, layer, source, current)
+            current = self.layer(index, layer, source, current)
         self.lines.append(f"[{current}]null[vout]")
         self.audio(total)
         return Graph(self.inputs, ";\n".join(self.lines) + "\n", self.side_files, total, self.fps, self.warnings)
@@ -274,7 +273,7 @@ class _Builder:
         steps = []
         if t.animated("alpha"):
             name = f"alpha{index}.cmd"
-            expr = f"max(0,min(1,{piecewise(t.keyframes['alpha'], local.replace('t', 'T'))}))"
+            expr = f"max(0,min(1,{piecewise(t.keyframes['alpha'], f'(T-{num(offset)})')}))"
             end = num(float((count + 1) / self.fps))
             self.side_files[name] = f"0-{end} [expr] colorchannelmixer@a{index} aa '{expr}';\n"
             steps += [f"sendcmd=f={name}", f"colorchannelmixer@a{index}=aa=1"]

@@ -16,9 +16,11 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from capcut_mate.render.errors import RenderError
+from capcut_mate.render.fonts import FontNotFoundError, FontResolver
 from capcut_mate.render.geometry import max_scale, reference_size
 from capcut_mate.render.model import AudioClip, Layer, Mask, Plan, RenderWarning
 from capcut_mate.render.probe import MediaInfo, probe
+from capcut_mate.render.text import render_text_layer
 
 
 @dataclass
@@ -51,7 +53,7 @@ class AudioSource:
 
 @dataclass
 class Prepared:
-    sources: list[Source | None]  # aligned with plan.layers; None = layer dropped (warned)
+    sources: list[Source]  # aligned with plan.layers
     audio: list[AudioSource]
     warnings: list[RenderWarning] = field(default_factory=list)
 
@@ -87,7 +89,7 @@ def mask_image(mask: Mask, size: tuple[int, int]) -> Image.Image:
         inside = v <= 0  # keeps the upper side
     else:  # mirror: the band between two parallel lines
         inside = np.abs(v) <= half_h
-    image = Image.fromarray(np.where(inside, 255, 0).astype(np.uint8), "L")
+    image = Image.fromarray(np.where(inside, 255, 0).astype(np.uint8))
     if mask.feather > 0:
         image = image.filter(ImageFilter.GaussianBlur(mask.feather * min(half_w, half_h) / 2))
     return ImageOps.invert(image) if mask.invert else image
@@ -131,7 +133,7 @@ class Preparer:
         self.draft_dir: Path | None = getattr(resolve_media, "draft_dir", None)
         self.warnings: list[RenderWarning] = []
         self._probes: dict[Path, MediaInfo] = {}
-        self._fonts: object | None = None
+        self._fonts: FontResolver | None = None
 
     @property
     def canvas(self) -> tuple[int, int]:
@@ -156,7 +158,7 @@ class Preparer:
                 )
         return Prepared(sources, audio, self.warnings)
 
-    def _layer(self, index: int, layer: Layer) -> Source | None:
+    def _layer(self, index: int, layer: Layer) -> Source:
         if layer.kind == "text":
             return self._text(index, layer)
         path = self.resolve(layer.material_path)
@@ -205,7 +207,7 @@ class Preparer:
             image = image.convert("RGBA")
             alpha = np.asarray(image.getchannel("A"), dtype=np.uint16)
             masked = alpha * np.asarray(mask_image(layer.mask, image.size), dtype=np.uint16) // 255
-            image.putalpha(Image.fromarray(masked.astype(np.uint8), "L"))
+            image.putalpha(Image.fromarray(masked.astype(np.uint8)))
         image, baked_rotation, baked_alpha = _finish_still(layer, image)
         out = _save(image, self.work_dir / f"still{index}.png")
         return Source(
@@ -224,19 +226,14 @@ class Preparer:
         cover = ImageOps.fit(image.convert("RGB"), self.canvas, Image.Resampling.BILINEAR)
         return cover.filter(ImageFilter.GaussianBlur(blur_radius(level, self.canvas)))
 
-    def _text(self, index: int, layer: Layer) -> Source | None:
-        try:
-            from capcut_mate.render.fonts import FontResolver
-            from capcut_mate.render.text import render_text_layer
-        except ImportError as exc:
-            self.warnings.append(
-                RenderWarning(layer.segment_id, layer.track, "text", f"text rendering unavailable ({exc}); skipped")
-            )
-            return None
+    def _text(self, index: int, layer: Layer) -> Source:
         if self._fonts is None:
             self._fonts = FontResolver(self.font_dir, self.draft_dir)
         ref = max_scale(layer)
-        result = render_text_layer(layer.text_material or {}, self.canvas, self._fonts, scale=ref[0])
+        try:
+            result = render_text_layer(layer.text_material or {}, self.canvas, self._fonts, scale=ref[0])
+        except FontNotFoundError as exc:
+            raise RenderError("FONT_MISSING", f"{exc}; install fonts-noto-cjk or pass a font folder") from exc
         for message in result.warnings:
             self.warnings.append(RenderWarning(layer.segment_id, layer.track, "text", message))
         image = result.image.convert("RGBA")
