@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -75,7 +77,8 @@ def test_full_draft_is_the_app_format(api: httpx.Client, media_url: str, setting
 
 def test_get_draft_lists_and_serves_every_file(api: httpx.Client, media_url: str, settings: Settings) -> None:
     url = build_full_draft(api, media_url)
-    files = api.get(f"{V1}/get_draft", params={"draft_id": draft_id(url)}).json()["files"]
+    listing = api.get(f"{V1}/get_draft", params={"draft_id": draft_id(url)}).json()
+    files = listing["files"]
     folder = settings.data_dir / "drafts" / draft_id(url)
     on_disk = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert sorted(f.split(f"/{draft_id(url)}/", 1)[1] for f in files) == on_disk
@@ -88,6 +91,10 @@ def test_get_draft_lists_and_serves_every_file(api: httpx.Client, media_url: str
     partial = api.get(video_url, headers={"Range": "bytes=4-11"})
     assert partial.status_code == 206
     assert partial.content == api.get(video_url).content[4:12]
+
+    archive = zipfile.ZipFile(io.BytesIO(api.get(listing["zip_url"]).content))
+    assert sorted(archive.namelist()) == [f"{draft_id(url)}/{relative}" for relative in on_disk]
+    assert archive.read(f"{draft_id(url)}/draft_content.json") == (folder / "draft_content.json").read_bytes()
 
 
 def test_twenty_parallel_captions_lose_nothing(api: httpx.Client, settings: Settings) -> None:

@@ -50,7 +50,8 @@ def get_draft(
 ) -> dict:
     validate_draft_id(draft_id)
     files = [file_url(svc, draft_id, relative) for relative in svc.drafts.files(draft_id)]
-    return ok(request, draft_url=draft_url_for(svc.settings.public_url, draft_id), files=files)
+    zip_url = f"{svc.settings.public_url}/files/drafts/{draft_id}.zip"
+    return ok(request, draft_url=draft_url_for(svc.settings.public_url, draft_id), files=files, zip_url=zip_url)
 
 
 @router.post("/save_draft", summary="Persist the draft (every add_* already saves; kept for compatibility)")

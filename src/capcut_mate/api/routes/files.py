@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+import zipfile
 from pathlib import Path
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
 
 from capcut_mate.api.deps import services
 from capcut_mate.drafts.ids import validate_draft_id
@@ -22,6 +26,24 @@ def _inside(root: Path, relative: str) -> Path:
     if not target.is_relative_to(root) or not target.is_file() or target.name.startswith("."):
         raise ApiError("NOT_FOUND", f"no file {relative}")
     return target
+
+
+@router.get("/files/drafts/{draft_id}.zip", summary="Download the whole draft folder as one zip")
+def draft_zip(draft_id: str, svc: Services = Depends(services)) -> FileResponse:
+    """The folder as `<draft_id>/...`, ready to unpack into the app's drafts folder."""
+    folder = svc.drafts.folder(validate_draft_id(draft_id))
+    handle, name = tempfile.mkstemp(suffix=".zip", dir=svc.settings.tmp_dir)
+    os.close(handle)
+    archive = Path(name)
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zipped:
+        for relative in svc.drafts.files(draft_id):
+            zipped.write(folder / relative, f"{draft_id}/{relative}")
+    return FileResponse(
+        archive,
+        media_type="application/zip",
+        filename=f"{draft_id}.zip",
+        background=BackgroundTask(archive.unlink, missing_ok=True),
+    )
 
 
 @router.get("/files/drafts/{draft_id}/{relative:path}", summary="Download one file of a draft folder")
