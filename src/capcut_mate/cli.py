@@ -63,3 +63,32 @@ def worker(
     workers = count or svc.settings.render_workers
     typer.echo(f"capcut-mate worker: {workers} render(s) at once on {svc.settings.data_dir.resolve()}")
     WorkerPool(svc, CallbackSender(svc.tasks), workers).run_forever()
+
+
+@app.command()
+def render(
+    draft: Path = typer.Argument(..., help="Draft folder (draft_content.json / draft_info.json) or a JSON file"),
+    output: Path = typer.Option(..., "-o", "--output", help="MP4 to write"),
+    width: int | None = typer.Option(None, help="Output width (default: the draft canvas)"),
+    height: int | None = typer.Option(None, help="Output height (default: the draft canvas)"),
+    fps: float | None = typer.Option(None, help="Output frame rate (default: the draft's)"),
+    preset: str = typer.Option("veryfast", help="libx264 preset"),
+    crf: int = typer.Option(23, help="libx264 CRF (lower = better, bigger)"),
+    media_root: Path | None = typer.Option(None, help="Folder searched for media by path tail and file name"),
+    remap: list[str] = typer.Option([], help="OLD=NEW path prefix rewrite; repeatable"),
+    report: Path | None = typer.Option(None, help="Report JSON path (default: OUTPUT.report.json)"),
+    font_dir: Path | None = typer.Option(None, help="Extra font folder (CJK fallback)"),
+) -> None:
+    """Render a JianYing/CapCut draft to MP4 with ffmpeg, headless; prints what was approximated."""
+    from rich.console import Console
+
+    from capcut_mate.render import RenderError, RenderOptions
+    from capcut_mate.render.console import render_command
+
+    console = Console(stderr=True)
+    options = RenderOptions(width=width, height=height, fps=fps, preset=preset, crf=crf, font_dir=font_dir)
+    try:
+        render_command(draft, output, options, media_root, remap, report, console)
+    except RenderError as exc:
+        console.print(f"[red]render failed[/red] ({exc.code}): {exc.message}", highlight=False)
+        raise typer.Exit(code=2) from exc

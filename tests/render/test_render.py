@@ -386,3 +386,23 @@ def test_text_layer_is_placed_at_its_transform(media_dir: Path, tmp_path: Path) 
     faded = (frames[3].min(axis=2) > 200).sum()
     assert faded < len(white[0]) / 4  # still fading in
     assert any(w["feature"] == "animation" and w["segment_id"] == text["id"] for w in report.warnings)
+
+
+def test_cli_renders_a_draft_folder_with_report(media_dir: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from capcut_mate.cli import app
+
+    draft = Draft()
+    seg = draft.video(draft.track("video"), "C:/Users/me/Desktop/red.png", 0, 500_000, photo=True)
+    draft.refer(seg, "effects", {"type": "filter", "name": "胶片"})
+    folder = draft.save(tmp_path / "draft")
+    out = tmp_path / "out" / "video.mp4"
+    result = CliRunner().invoke(app, ["render", str(folder), "-o", str(out), "--media-root", str(media_dir)])
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+    report = json.loads((tmp_path / "out" / "video.mp4.report.json").read_text())
+    assert report["warnings"][0]["feature"] == "effects/filter"
+    assert "effects/filter" in result.output
+    missing = CliRunner().invoke(app, ["render", str(folder), "-o", str(out), "--remap", "C:/Users=/nowhere"])
+    assert missing.exit_code == 2 and "MEDIA_MISSING" in missing.output
