@@ -92,3 +92,18 @@ def render(
     except RenderError as exc:
         console.print(f"[red]render failed[/red] ({exc.code}): {exc.message}", highlight=False)
         raise typer.Exit(code=2) from exc
+
+
+@app.command()
+def demo(
+    data_dir: Path = typer.Option(Path("capcut-mate-demo"), help="Where the demo keeps media, drafts and the video"),
+    port: int = typer.Option(0, help="Loopback port for the demo API (0 = any free port)"),
+) -> None:
+    """See it all work: sample media -> draft over HTTP -> gen_video -> progress bar -> MP4."""
+    from capcut_mate.jobs.demo import run_demo
+
+    try:
+        run_demo(data_dir, port)
+    except RuntimeError as exc:
+        typer.echo(f"demo failed: {exc}", err=True)
+        raise typer.Exit(1) from exc

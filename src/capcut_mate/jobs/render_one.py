@@ -22,8 +22,16 @@ from typing import Any
 from capcut_mate.ffmpeg import ffmpeg_exe
 
 
+def _jsonable(value: object) -> object:
+    """Numbers the report may carry as Fraction/Decimal/numpy become floats; anything else its text."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def _emit(**fields: Any) -> None:
-    sys.stdout.write(json.dumps(fields, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(fields, ensure_ascii=False, default=_jsonable) + "\n")
     sys.stdout.flush()
 
 
