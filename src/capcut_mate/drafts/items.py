@@ -10,9 +10,18 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from capcut_mate.errors import ApiError
 
@@ -26,6 +35,15 @@ def parse_color(value: str, field: str) -> tuple[float, float, float]:
         raise ApiError("VALIDATION_ERROR", f"{field}: {value!r} is not a colour of the form #RRGGBB")
     text = text.lstrip("#")
     return tuple(int(text[i : i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+def _blank_to_none(value: Any) -> Any:
+    """The reference's clients send "" for an unset optional duration."""
+    return None if value == "" else value
+
+
+OptionalMicros = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_blank_to_none)]
+"""An optional duration in µs; "" counts as unset."""
 
 
 class _Item(BaseModel):
@@ -54,14 +72,9 @@ class AnimatedItem(TimedItem):
     in_animation: str | None = None
     out_animation: str | None = None
     loop_animation: str | None = None
-    in_animation_duration: int | None = Field(None, ge=0)
-    out_animation_duration: int | None = Field(None, ge=0)
-    loop_animation_duration: int | None = Field(None, ge=0)
-
-    @field_validator("in_animation_duration", "out_animation_duration", "loop_animation_duration", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return None if value == "" else value
+    in_animation_duration: OptionalMicros = None
+    out_animation_duration: OptionalMicros = None
+    loop_animation_duration: OptionalMicros = None
 
 
 class VideoInfo(TimedItem):
@@ -71,13 +84,8 @@ class VideoInfo(TimedItem):
     height: int | None = Field(None, gt=0)
     volume: float = Field(1.0, ge=0, le=10)
     transition: str | None = None
-    transition_duration: int | None = Field(None, ge=0)
+    transition_duration: OptionalMicros = None
     mask: str | None = None
-
-    @field_validator("transition_duration", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return None if value == "" else value
 
 
 class ImageInfo(AnimatedItem):
@@ -85,12 +93,7 @@ class ImageInfo(AnimatedItem):
     width: int | None = Field(None, gt=0)
     height: int | None = Field(None, gt=0)
     transition: str | None = None
-    transition_duration: int | None = Field(None, ge=0)
-
-    @field_validator("transition_duration", mode="before")
-    @classmethod
-    def _blank_transition(cls, value: Any) -> Any:
-        return None if value == "" else value
+    transition_duration: OptionalMicros = None
 
 
 class AudioInfo(TimedItem):
