@@ -16,6 +16,7 @@ from capcut_mate.api.schemas import (
     AudioDurationRequest,
     CreateDraftRequest,
     DraftRef,
+    VisualPlacement,
 )
 from capcut_mate.drafts import editing
 from capcut_mate.drafts.assets import import_media
@@ -83,11 +84,14 @@ def add_videos(request: Request, body: AddVideosRequest, svc: Services = Depends
         editing.check_no_overlap("video_infos", items)
     media = import_media(svc.fetcher, [item.video_url for item in items], folder / "assets" / "videos")
     with svc.drafts.edit(draft_id) as doc:
-        clip = editing.placement_clip(
-            doc, alpha=body.alpha, scale_x=body.scale_x, scale_y=body.scale_y, tx=body.transform_x, ty=body.transform_y
-        )
-        result = editing.add_videos(doc, items, media, clip=clip, speeds=speeds)
+        result = editing.add_videos(doc, items, media, clip=_clip(doc, body), speeds=speeds)
     return _added(request, svc, draft_id, result, "video_ids")
+
+
+def _clip(doc: dict[str, Any], body: VisualPlacement) -> dict[str, Any]:
+    return editing.placement_clip(
+        doc, alpha=body.alpha, scale_x=body.scale_x, scale_y=body.scale_y, tx=body.transform_x, ty=body.transform_y
+    )
 
 
 def _scene_speeds(body: AddVideosRequest, items: list[VideoInfo]) -> list[float] | None:
@@ -111,10 +115,7 @@ def add_images(request: Request, body: AddImagesRequest, svc: Services = Depends
     editing.check_no_overlap("image_infos", items)
     media = import_media(svc.fetcher, [item.image_url for item in items], folder / "assets" / "images")
     with svc.drafts.edit(draft_id) as doc:
-        clip = editing.placement_clip(
-            doc, alpha=body.alpha, scale_x=body.scale_x, scale_y=body.scale_y, tx=body.transform_x, ty=body.transform_y
-        )
-        result = editing.add_images(doc, items, media, clip=clip)
+        result = editing.add_images(doc, items, media, clip=_clip(doc, body))
     return _added(request, svc, draft_id, result, "image_ids")
 
 
