@@ -176,7 +176,9 @@ class _Builder:
         pre_f = min(lead_f, math.floor(src_start / speed * float(self.fps) + 1e-6))
         pre = float(pre_f / self.fps) * speed
         read = float((count + 2) / self.fps) * speed + 0.1
-        k = self.add_input(["-ss", num(src_start - pre), "-t", num(read), "-i", str(source.path.resolve())])
+        k = self.add_input(
+            ["-threads", "1", "-ss", num(src_start - pre), "-t", num(read), "-i", str(source.path.resolve())]
+        )
         self.video_inputs[layer.segment_id] = (k, pre)
         retime = "setpts=PTS-STARTPTS" if speed == 1 else f"setpts=(PTS-STARTPTS)/{num(speed)}"
         head = [retime, f"fps={self.rate}"]
