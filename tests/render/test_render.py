@@ -406,3 +406,32 @@ def test_cli_renders_a_draft_folder_with_report(media_dir: Path, tmp_path: Path)
     assert "effects/filter" in result.output
     missing = CliRunner().invoke(app, ["render", str(folder), "-o", str(out), "--remap", "C:/Users=/nowhere"])
     assert missing.exit_code == 2 and "MEDIA_MISSING" in missing.output
+
+
+def test_p1_features_render_approximately(media_dir: Path, tmp_path: Path) -> None:
+    """Mask, colour background, chroma key, eq keyframes and zoom/slide animations render, with warnings."""
+    draft = Draft()
+    main = draft.video(draft.track("video"), media_dir / "red.png", 0, SEC, photo=True)
+    main["clip"]["scale"] = {"x": 0.5, "y": 0.5}
+    draft.refer(main, "canvases", {"type": "canvas_color", "color": "#00ff00ff"})
+    draft.refer(main, "material_animations", {"type": "sticker_animation", "animations": [
+        {"name": "放大", "type": "in", "start": 0, "duration": 300_000},
+        {"name": "向左滑动", "type": "out", "start": 700_000, "duration": 300_000}]})  # fmt: skip
+    main["common_keyframes"] = [keyframes("KFTypeBrightness", [(0, 0.0), (SEC, 0.3)])]
+    pip = draft.video(draft.track("video"), media_dir / "blue.mp4", 0, SEC)
+    pip["clip"]["scale"] = {"x": 0.5, "y": 0.5}
+    pip["clip"]["transform"] = {"x": 0.5, "y": 0.5}
+    circle = {"centerX": 0, "centerY": 0, "width": 0.5, "height": 0.5, "feather": 0}
+    draft.refer(pip, "masks", {"type": "mask", "resource_type": "circle", "name": "圆形", "config": circle})
+    keyed = draft.video(draft.track("video"), media_dir / "blue.mp4", 0, SEC)
+    keyed["clip"]["scale"] = {"x": 0.25, "y": 0.25}
+    keyed["clip"]["transform"] = {"x": -0.5, "y": -0.5}
+    draft.refer(keyed, "chromas", {"type": "chroma", "color": "#0000FFFF", "intensity_value": 0.2})
+    report = render(draft.doc, media_dir, tmp_path / "out.mp4")
+    frame = rgb_frames(tmp_path / "out.mp4")[15]
+    assert is_color(frame[10, 10], (0, 255, 0))  # canvas colour behind the main-track photo
+    assert is_color(frame[120, 160], RED)
+    assert is_color(frame[60, 240], BLUE) and is_color(frame[5, 165], (0, 255, 0))  # inside / outside circle
+    assert not is_color(frame[180, 80], BLUE, 60)  # keyed out
+    features = {w["feature"] for w in report.warnings}
+    assert {"background", "animation", "mask", "chroma", "keyframe"} <= features
