@@ -21,6 +21,10 @@ from typing import Any
 
 from capcut_mate.ffmpeg import ffmpeg_exe
 
+# Renders are batch work: at a lower CPU priority (inherited by ffmpeg) the API stays responsive while
+# encoders use every core that is otherwise idle.
+RENDER_NICENESS = 10
+
 
 def _jsonable(value: object) -> object:
     """Numbers the report may carry as Fraction/Decimal/numpy become floats; anything else its text."""
@@ -123,6 +127,7 @@ def render(spec: dict[str, Any]) -> None:
 def main() -> None:
     spec = json.loads(sys.argv[1])
     _die_with_parent(int(spec["parent_fd"]))
+    os.nice(RENDER_NICENESS)
     render(spec)
 
 

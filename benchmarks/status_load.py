@@ -1,0 +1,138 @@
+"""gen_video_status under load while renders run: `python -m benchmarks.status_load`.
+
+Starts `capcut-mate serve` as its own process (two in-process render workers) on a fresh data dir, builds
+two drafts over HTTP from loopback media, submits both, and while they render runs N concurrent pollers
+(asyncio + httpx, in this process) that each POST gen_video_status every `--interval` seconds. Only the
+requests sent while at least one render is processing are counted. Prints p50/p95/p99/max latency,
+request count and errors. Target: p99 <= 50 ms on loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from capcut_mate.drafts.ids import API_PREFIX
+from capcut_mate.jobs.demo import build_draft, make_media, media_server
+
+STATUS = f"{API_PREFIX}/gen_video_status"
+
+
+def _start_server(data_dir: Path, port: int, renders: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "CAPCUT_MATE_DATA_DIR": str(data_dir),
+        "CAPCUT_MATE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "CAPCUT_MATE_ALLOW_PRIVATE_URLS": "1",
+        "CAPCUT_MATE_RENDER_WORKERS": str(renders),
+    }
+    command = [sys.executable, "-m", "capcut_mate", "serve", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+async def _poller(
+    client: httpx.AsyncClient, drafts: list[str], interval: float, stop: asyncio.Event, out: dict[str, list]
+) -> None:
+    await asyncio.sleep(random.uniform(0, interval))
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            response = await client.post(STATUS, json={"draft_url": random.choice(drafts)})
+            elapsed = time.perf_counter() - started
+            if response.status_code != 200:
+                out["errors"].append(f"HTTP {response.status_code}: {response.text[:200]}")
+            else:
+                body = response.json()
+                out["statuses"].append(body["status"])
+                if body["status"] == "processing":
+                    out["latencies"].append(elapsed)
+        except httpx.HTTPError as exc:
+            out["errors"].append(f"{type(exc).__name__}: {exc}")
+        await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
+
+
+async def _watch(client: httpx.AsyncClient, drafts: list[str], limit_s: float, stop: asyncio.Event) -> None:
+    """Stop the pollers when both renders are finished (or after `limit_s`)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        states = [(await client.post(STATUS, json={"draft_url": d})).json()["status"] for d in drafts]
+        if all(s in ("completed", "failed") for s in states):
+            break
+        await asyncio.sleep(0.2)
+    stop.set()
+
+
+async def poll_load(base_url: str, drafts: list[str], pollers: int, interval: float, limit_s: float) -> dict[str, list]:
+    """Run `pollers` concurrent status pollers until the drafts' renders end; returns latencies and errors."""
+    out: dict[str, list] = {"latencies": [], "errors": [], "statuses": []}
+    stop = asyncio.Event()
+    limits = httpx.Limits(max_connections=pollers + 8, max_keepalive_connections=pollers + 8)
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
+        tasks = [asyncio.create_task(_poller(client, drafts, interval, stop, out)) for _ in range(pollers)]
+        await _watch(client, drafts, limit_s, stop)
+        await asyncio.gather(*tasks)
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pollers", type=int, default=200)
+    parser.add_argument("--interval", type=float, default=1.0, help="seconds between one poller's requests")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each half of the drafts")
+    parser.add_argument("--size", default="1280x720", help="canvas and media size")
+    parser.add_argument("--port", type=int, default=30123)
+    args = parser.parse_args()
+    size = tuple(int(v) for v in args.size.split("x"))
+    with tempfile.TemporaryDirectory(prefix="status-load-") as tmp:
+        data_dir = Path(tmp) / "data"
+        make_media(Path(tmp) / "media", args.seconds, size)  # type: ignore[arg-type]
+        server = _start_server(data_dir, args.port, renders=2)
+        base_url = f"http://127.0.0.1:{args.port}"
+        try:
+            with media_server(Path(tmp) / "media") as media_url, httpx.Client(base_url=base_url, timeout=120) as c:
+                drafts = [build_draft(c, media_url, args.seconds, size) for _ in range(2)]  # type: ignore[arg-type]
+                for draft_url in drafts:
+                    c.post(f"{API_PREFIX}/gen_video", json={"draft_url": draft_url}).raise_for_status()
+                out = asyncio.run(poll_load(base_url, drafts, args.pollers, args.interval, limit_s=600))
+                final = [c.post(STATUS, json={"draft_url": d}).json()["status"] for d in drafts]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    lat = [v * 1000 for v in out["latencies"]]
+    print(f"pollers={args.pollers} interval={args.interval}s renders=2 ({args.size}, {2 * args.seconds:g}s each)")
+    print(f"requests during renders: {len(lat)}  errors: {len(out['errors'])}  renders ended: {final}")
+    if lat:
+        print(
+            f"latency ms: p50={percentile(lat, 0.50):.1f} p95={percentile(lat, 0.95):.1f} "
+            f"p99={percentile(lat, 0.99):.1f} max={max(lat):.1f} mean={statistics.fmean(lat):.1f}"
+        )
+    for message in out["errors"][:5]:
+        print("error:", message)
+
+
+if __name__ == "__main__":
+    main()
