@@ -435,3 +435,15 @@ def test_p1_features_render_approximately(media_dir: Path, tmp_path: Path) -> No
     assert not is_color(frame[180, 80], BLUE, 60)  # keyed out
     features = {w["feature"] for w in report.warnings}
     assert {"background", "animation", "mask", "chroma", "keyframe"} <= features
+
+
+def test_keyframed_rotation_clears_between_frames(media_dir: Path, tmp_path: Path) -> None:
+    draft = Draft()
+    seg = draft.video(draft.track("video"), media_dir / "red.png", 0, SEC, photo=True)
+    seg["clip"]["scale"] = {"x": 0.5, "y": 0.5}
+    seg["common_keyframes"] = [keyframes("KFTypeRotation", [(0, 0.0), (SEC, 90.0)])]
+    render(draft.doc, media_dir, tmp_path / "out.mp4")
+    frames = rgb_frames(tmp_path / "out.mp4")
+    assert is_color(frames[0][120, 235], RED)  # unrotated 160 px wide: x 80..240
+    assert is_color(frames[29][120, 235], BLACK)  # ~90°: 120 px wide, nothing left over from earlier frames
+    assert is_color(frames[29][50, 160], RED)  # and 160 px tall

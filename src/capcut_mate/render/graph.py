@@ -246,14 +246,14 @@ class _Builder:
         return [f"eq={':'.join(parts)}:eval=frame"] if parts else []
 
     def rotation(self, layer: Layer, source: Source, local: str) -> list[str]:
-        """Clockwise degrees, about the centre, box grown to fit (c=none keeps the corners transparent)."""
+        """Clockwise degrees about the centre, box grown to fit; c=black@0 clears corners every frame."""
         t = layer.transform
         if t.animated("rotation"):
             angle = f"({piecewise(t.keyframes['rotation'], local)})*PI/180"
-            return [f"rotate=a='{angle}':c=none:ow='hypot(iw,ih)':oh=ow"]
+            return [f"rotate=a='{angle}':c=black@0:ow='hypot(iw,ih)':oh=ow"]
         if t.rotation % 360 != 0 and not source.baked_rotation:
             rad = num(math.radians(t.rotation))
-            return [f"rotate=a={rad}:c=none:ow='rotw({rad})':oh='roth({rad})'"]
+            return [f"rotate=a={rad}:c=black@0:ow='rotw({rad})':oh='roth({rad})'"]
         return []
 
     def scaling(self, layer: Layer, source: Source, local: str) -> list[str]:
