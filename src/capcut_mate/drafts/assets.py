@@ -43,5 +43,7 @@ def import_media(fetcher: MediaFetcher, urls: Sequence[str], folder: Path) -> li
         placed = _place(fetched, folder)
         return LocalMedia(path=str(placed.resolve()), name=Path(url.split("?")[0]).name or placed.name, info=info)
 
-    with ThreadPoolExecutor(max_workers=min(PARALLEL_DOWNLOADS, max(1, len(urls)))) as pool:
-        return list(pool.map(one, urls))
+    unique = list(dict.fromkeys(urls))  # a URL repeated in one call is fetched and placed once
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_DOWNLOADS, max(1, len(unique)))) as pool:
+        by_url = dict(zip(unique, pool.map(one, unique), strict=True))
+    return [by_url[url] for url in urls]
