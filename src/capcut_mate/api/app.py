@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = start_in_process_workers(svc) if settings.in_process_workers else None
+        pool = await anyio.to_thread.run_sync(start_in_process_workers, svc) if settings.in_process_workers else None
         try:
             yield
         finally:

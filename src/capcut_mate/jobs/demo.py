@@ -125,7 +125,7 @@ def run_demo(data_dir: Path, port: int = 0) -> Path:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console()
+    console = Console(soft_wrap=True)  # URLs and paths stay on one line, copy-pasteable
     port = port or _free_port()
     settings = Settings(data_dir=data_dir, public_url=f"http://127.0.0.1:{port}", allow_private_urls=True)
     media_dir = settings.data_dir / "demo-media"
