@@ -93,6 +93,12 @@ async def poll_load(base_url: str, drafts: list[str], pollers: int, interval: fl
     return out
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User+system CPU time of a process (Linux /proc), to tell server cost from machine contention."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -117,7 +123,10 @@ def main() -> None:
                 drafts = [build_draft(c, media_url, args.seconds, size) for _ in range(2)]  # type: ignore[arg-type]
                 for draft_url in drafts:
                     c.post(f"{API_PREFIX}/gen_video", json={"draft_url": draft_url}).raise_for_status()
+                load_before, cpu_before = os.getloadavg()[0], _cpu_seconds(server.pid)
                 out = asyncio.run(poll_load(base_url, drafts, args.pollers, args.interval, limit_s=600))
+                cpu_per_request = (_cpu_seconds(server.pid) - cpu_before) * 1000 / max(1, len(out["statuses"]))
+                load_after = os.getloadavg()[0]
                 final = [c.post(STATUS, json={"draft_url": d}).json()["status"] for d in drafts]
         finally:
             server.terminate()
@@ -125,6 +134,10 @@ def main() -> None:
     lat = [v * 1000 for v in out["latencies"]]
     print(f"pollers={args.pollers} interval={args.interval}s renders=2 ({args.size}, {2 * args.seconds:g}s each)")
     print(f"requests during renders: {len(lat)}  errors: {len(out['errors'])}  renders ended: {final}")
+    print(
+        f"server CPU per request: {cpu_per_request:.2f} ms  "
+        f"load average: {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} cores"
+    )
     if lat:
         print(
             f"latency ms: p50={percentile(lat, 0.50):.1f} p95={percentile(lat, 0.95):.1f} "
