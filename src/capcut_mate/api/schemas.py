@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from capcut_mate.drafts.items import CaptionStyle
 
 JsonList = str | list[Any]
+DRAFT_URL = "https://capcut-mate.example.com/openapi/capcut-mate/v1/get_draft?draft_id=20250101120000a1b2c3d4e5f60718"
+
+
+def examples(*bodies: dict[str, Any]) -> ConfigDict:
+    """Request examples for /openapi.json, so the document imports as a Coze plugin with sample bodies."""
+    return ConfigDict(json_schema_extra={"examples": list(bodies)})
 
 
 class DraftRef(BaseModel):
+    model_config = examples({"draft_url": DRAFT_URL})
+
     draft_url: str = Field(..., description="The draft_url returned by create_draft")
 
 
 class CreateDraftRequest(BaseModel):
+    model_config = examples({"width": 1080, "height": 1920})
+
     width: int = Field(1920, ge=1, le=8192, description="Canvas width in pixels")
     height: int = Field(1080, ge=1, le=8192, description="Canvas height in pixels")
 
@@ -40,21 +50,48 @@ class SceneTimeline(BaseModel):
 
 
 class AddVideosRequest(DraftRef, VisualPlacement):
+    model_config = examples(
+        {"draft_url": DRAFT_URL, "video_infos": '[{"video_url": "https://example.com/1.mp4", "start": 0, '
+         '"end": 5000000, "volume": 1.0, "transition": "叠化", "transition_duration": 500000}, '
+         '{"video_url": "https://example.com/2.mp4", "start": 5000000, "end": 10000000}]',
+         "alpha": 1.0, "scale_x": 1.0, "scale_y": 1.0, "transform_x": 0, "transform_y": 0}
+    )  # fmt: skip
+
     video_infos: JsonList = Field(..., description="JSON array of {video_url, start, end, volume?, ...}")
     scene_timelines: list[SceneTimeline] | None = None
 
 
 class AddImagesRequest(DraftRef, VisualPlacement):
+    model_config = examples(
+        {"draft_url": DRAFT_URL, "image_infos": '[{"image_url": "https://example.com/1.png", "start": 0, '
+         '"end": 3000000, "in_animation": "渐显", "out_animation": "渐隐", "transition": "叠化"}, '
+         '{"image_url": "https://example.com/2.png", "start": 3000000, "end": 6000000, "loop_animation": "缩放"}]',
+         "scale_x": 1.0, "scale_y": 1.0}
+    )  # fmt: skip
+
     image_infos: JsonList = Field(..., description="JSON array of {image_url, start, end, ...}")
 
 
 class AddAudiosRequest(DraftRef):
+    model_config = examples(
+        {"draft_url": DRAFT_URL,
+         "audio_infos": '[{"audio_url": "https://example.com/bgm.mp3", "start": 0, "end": 10000000, "volume": 0.6}]'}
+    )  # fmt: skip
+
     audio_infos: JsonList = Field(..., description="JSON array of {audio_url, start, end, volume?, ...}")
 
 
 class AddCaptionsRequest(DraftRef, CaptionStyle):
+    model_config = examples(
+        {"draft_url": DRAFT_URL, "captions": '[{"start": 0, "end": 3000000, "text": "你好，剪映", "keyword": "剪映", '
+         '"in_animation": "渐显", "out_animation": "渐隐"}]', "text_color": "#ffffff", "border_color": "#000000",
+         "font_size": 15, "alignment": 1, "transform_y": -400}
+    )  # fmt: skip
+
     captions: JsonList = Field(..., description="JSON array of {start, end, text, keyword?, ...}")
 
 
 class AudioDurationRequest(BaseModel):
+    model_config = examples({"mp3_url": "https://example.com/voice.mp3"})
+
     mp3_url: str

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from capcut_mate.api.schemas import examples
 
 
 class ModeRequest(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"mode": 0}]})
+    model_config = examples({"mode": 0})
 
     mode: int = Field(0, ge=0, le=2, description="0 all, 1 VIP only, 2 free only")
 
 
 class AnimationsRequest(ModeRequest):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"mode": 0, "type": "in"}]})
+    model_config = examples({"mode": 0, "type": "in"})
 
     type: Literal["in", "out", "loop"] | None = Field(None, description="Only this kind; null = in, out and loop")
 
 
 class SearchStickerRequest(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"keyword": "爱心"}]})
+    model_config = examples({"keyword": "爱心"})
 
     keyword: str = Field(..., description="Substring of the sticker title")

@@ -3,15 +3,10 @@ material). Names, defaults and units are the reference's; the examples feed /ope
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from capcut_mate.api.schemas import DraftRef, JsonList
-
-DRAFT_URL = "https://capcut-mate.example.com/openapi/capcut-mate/v1/get_draft?draft_id=20250101120000a1b2c3d4e5f60718"
-
-
-def _examples(*examples: dict) -> ConfigDict:
-    return ConfigDict(json_schema_extra={"examples": list(examples)})
+from capcut_mate.api.schemas import DRAFT_URL, DraftRef, JsonList
+from capcut_mate.api.schemas import examples as _examples
 
 
 class AddStickerRequest(DraftRef):

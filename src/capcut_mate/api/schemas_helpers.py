@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from capcut_mate.api.schemas import SceneTimeline as Timeline
+from capcut_mate.api.schemas import examples as _examples
 from capcut_mate.drafts.items import ShadowInfo
 
 MAX_PIECES = 10_000
 TWO = [{"start": 0, "end": 3000000}, {"start": 3000000, "end": 6000000}]
-
-
-def _examples(*examples: dict) -> ConfigDict:
-    return ConfigDict(json_schema_extra={"examples": list(examples)})
 
 
 class TimelinesRequest(BaseModel):
