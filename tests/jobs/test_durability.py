@@ -79,6 +79,27 @@ def test_sigkill_mid_render_resumes_on_restart(tmp_path: Path, media_url: str) -
         server.stop()
 
 
+def test_graceful_stop_mid_render_hands_the_task_back(tmp_path: Path, media_url: str) -> None:
+    data_dir = tmp_path / "data"
+    server = ServerProcess(data_dir).start()
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=60) as client:
+            draft_url = build_draft(client, media_url)
+            post(client, "gen_video", {"draft_url": draft_url})
+            wait_for(lambda: render_children(data_dir))
+        server.stop()  # SIGTERM: the app's shutdown kills the render and releases the lease
+        assert not render_children(data_dir)
+        row = task_row(data_dir, draft_url)
+        assert row["status"] == "processing" and row["lease_owner"] is None and row["lease_expires"] == 0
+        server.start()
+        with httpx.Client(base_url=server.base_url, timeout=60) as client:
+            assert poll(client, draft_url)[-1]["status"] == "completed"
+            report = client.get(f"{V1}/gen_video_report", params={"draft_url": draft_url}).json()
+            assert report["attempts"] == 2 and any("worker stopped" in e["note"] for e in report["events"])
+    finally:
+        server.stop()
+
+
 @contextmanager
 def worker_process(data_dir: Path, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     env = {**os.environ, "CAPCUT_MATE_DATA_DIR": str(data_dir), "CAPCUT_MATE_RENDER_WORKERS": "1"}
