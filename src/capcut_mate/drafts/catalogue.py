@@ -51,6 +51,13 @@ def title_of(member: Enum) -> str:
     return getattr(meta, "title", None) or meta.name
 
 
+EFFECT_CATALOGUES: tuple[type[Enum], ...] = (VideoSceneEffectType, VideoCharacterEffectType)
+FILTER_CATALOGUES: tuple[type[Enum], ...] = (FilterType,)
+TRANSITION_CATALOGUES: tuple[type[Enum], ...] = (TransitionType,)
+MASK_CATALOGUES: tuple[type[Enum], ...] = (MaskType,)
+MASK_NAMES = tuple(title_of(m) for m in MaskType)
+
+
 def _normalise(name: str) -> str:
     return name.lower().replace(" ", "").replace("_", "")
 
@@ -168,13 +175,6 @@ def effects(mode: int) -> list[dict[str, Any]]:
         }
         for m in _by_mode(list(VideoSceneEffectType), mode)
     ]
-
-
-EFFECT_CATALOGUES: tuple[type[Enum], ...] = (VideoSceneEffectType, VideoCharacterEffectType)
-FILTER_CATALOGUES: tuple[type[Enum], ...] = (FilterType,)
-TRANSITION_CATALOGUES: tuple[type[Enum], ...] = (TransitionType,)
-MASK_CATALOGUES: tuple[type[Enum], ...] = (MaskType,)
-MASK_NAMES = tuple(title_of(m) for m in MaskType)
 
 
 def transitions(mode: int) -> list[dict[str, Any]]:

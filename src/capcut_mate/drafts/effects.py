@@ -14,7 +14,7 @@ from typing import Any
 from pyJianYingDraft.video_segment import Filter, Mask, VideoEffect
 
 from capcut_mate.drafts import document
-from capcut_mate.drafts.catalogue import EFFECT_CATALOGUES, FILTER_CATALOGUES, MASK_CATALOGUES, require
+from capcut_mate.drafts.catalogue import EFFECT_CATALOGUES, FILTER_CATALOGUES, MASK_CATALOGUES, MASK_NAMES, require
 from capcut_mate.drafts.ids import new_uuid
 from capcut_mate.drafts.items import EffectInfo, FilterInfo, KeyframeInfo
 from capcut_mate.errors import ApiError
@@ -159,7 +159,7 @@ def apply_mask(doc: Json, seg: Json, shape: MaskShape, field_name: str) -> str:
 
     A segment has at most one mask, so a second call replaces the first and keeps its id.
     """
-    kind = require(MASK_CATALOGUES, shape.name, field_name, "the mask names 线性, 镜面, 圆形, 矩形, 爱心, 星形")
+    kind = require(MASK_CATALOGUES, shape.name, field_name, "the mask names " + ", ".join(MASK_NAMES))
     meta = kind.value
     mat_w, mat_h = _material_size(doc, seg)
     size = shape.height / mat_h
