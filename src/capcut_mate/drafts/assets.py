@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,7 +23,7 @@ def _place(fetched: FetchedMedia, folder: Path) -> Path:
     """Hard-link the cached file into the draft (copy across file systems); same URL → same file."""
     target = folder / f"{fetched.path.stem[:32]}{fetched.suffix}"
     if not target.exists():
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
         try:
             try:
                 os.link(fetched.path, tmp)

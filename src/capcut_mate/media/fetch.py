@@ -13,7 +13,9 @@ import ipaddress
 import mimetypes
 import os
 import socket
+import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -81,13 +83,22 @@ class MediaFetcher:
         self.cache_dir = cache_dir
         self.policy = policy
         cache_dir.mkdir(parents=True, exist_ok=True)
+        self._url_locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
 
     def fetch(self, url: str) -> FetchedMedia:
+        """The cached file for `url`, downloading it first; concurrent calls for one URL download it once."""
         check_url(url, self.policy.allow_private)
         key = hashlib.sha256(url.encode("utf-8")).hexdigest()
-        for cached in self.cache_dir.glob(f"{key}.*"):
-            if not cached.name.endswith(".part"):
-                return FetchedMedia(url, cached, cached.suffix)
+        with self._guard:
+            url_lock = self._url_locks.setdefault(key, threading.Lock())
+        with url_lock:
+            for cached in self.cache_dir.glob(f"{key}.*"):
+                if not cached.name.endswith(".part"):
+                    return FetchedMedia(url, cached, cached.suffix)
+            return self._fetch_with_retries(url, key)
+
+    def _fetch_with_retries(self, url: str, key: str) -> FetchedMedia:
         deadline = time.monotonic() + self.policy.timeout_s
         last_error = ""
         for attempt in range(self.policy.retries + 1):
@@ -110,7 +121,7 @@ class MediaFetcher:
             check_url(str(request.url), self.policy.allow_private)
 
         remaining = max(0.1, deadline - time.monotonic())
-        part = self.cache_dir / f"{key}.{os.getpid()}.part"
+        part = self.cache_dir / f"{key}.{uuid.uuid4().hex}.part"  # unique: other processes share the cache
         try:
             with (
                 httpx.Client(
