@@ -209,6 +209,12 @@ class TaskStore:
         Tasks that already died MAX_ATTEMPTS times fail instead of being retried forever.
         """
         now = time.time()
+        claimable = (
+            "SELECT 1 FROM render_tasks WHERE status IN ('pending', 'processing')"
+            " AND (status = 'pending' OR lease_expires < ?) LIMIT 1"
+        )
+        if self._reader().execute(claimable, (now,)).fetchone() is None:
+            return None  # idle polls never take the write lock
         with self.db.transaction() as conn:
             for row in conn.execute(
                 "SELECT task_id FROM render_tasks WHERE status = 'processing' AND lease_expires < ? AND attempts >= ?",
@@ -220,8 +226,8 @@ class TaskStore:
             row = conn.execute(
                 "UPDATE render_tasks SET status = 'processing', progress = MAX(progress, 10),"
                 " started_at = COALESCE(started_at, ?), attempts = attempts + 1, lease_owner = ?, lease_expires = ?"
-                " WHERE seq = (SELECT seq FROM render_tasks WHERE status = 'pending'"
-                "   OR (status = 'processing' AND lease_expires < ?) ORDER BY seq LIMIT 1)"
+                " WHERE seq = (SELECT seq FROM render_tasks WHERE status IN ('pending', 'processing')"
+                "   AND (status = 'pending' OR lease_expires < ?) ORDER BY seq LIMIT 1)"
                 " RETURNING *",
                 (now_iso(), owner, now + lease_s, now),
             ).fetchone()
