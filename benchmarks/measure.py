@@ -2,10 +2,12 @@
 
     python -m benchmarks.measure {ours|moviepy} {a|b} --work DIR --duration S --output OUT.mp4 --result R.json
 
-Run by render_bench.py; writes {"wall_s", "peak_rss_mib", "output_s", "warnings", "timings"} to the result
-file (warnings and stage timings come from our render report; MoviePy has none).
+Run by render_bench.py; writes {"wall_s", "cpu_s", "peak_rss_mib", "output_s", "warnings", "timings"} to the
+result file (warnings and stage timings come from our render report; MoviePy has none).
 Imports and media lookup happen before the clock starts; loading the draft / building the clips is timed.
-Peak RSS = this process's peak + the largest waited-for child's peak (getrusage): Python + ffmpeg.
+cpu_s = user + system time of this process and its ffmpeg children: unlike wall time it barely moves when
+colleagues load the shared machine. Peak RSS = this process's peak + the largest waited-for child's peak
+(getrusage): Python + ffmpeg.
 """
 
 from __future__ import annotations
@@ -52,11 +54,12 @@ def _moviepy(key: str, work: Path, duration_s: float, output: Path) -> Job:
 ENGINES = {"ours": _ours, "moviepy": _moviepy}
 
 
-def _peak_rss_mib() -> float:
-    """ru_maxrss is KiB on Linux."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return (own + children) / 1024
+def _usage() -> tuple[float, float]:
+    """(CPU seconds, peak RSS MiB) of this process plus its children so far; ru_maxrss is KiB on Linux."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return cpu, (own.ru_maxrss + kids.ru_maxrss) / 1024
 
 
 def _duration_s(path: Path) -> float:
@@ -78,10 +81,18 @@ def main() -> None:
     args = parser.parse_args()
 
     job = ENGINES[args.engine](args.scenario, args.work, args.duration, args.output)
+    cpu_start, _ = _usage()
     start = time.perf_counter()
     extras = job()
     wall = time.perf_counter() - start
-    result = {"wall_s": wall, "peak_rss_mib": _peak_rss_mib(), "output_s": _duration_s(args.output), **extras}
+    cpu_end, peak_rss = _usage()
+    result = {
+        "wall_s": wall,
+        "cpu_s": cpu_end - cpu_start,
+        "peak_rss_mib": peak_rss,
+        "output_s": _duration_s(args.output),
+        **extras,
+    }
     args.result.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
 
 

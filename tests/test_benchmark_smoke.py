@@ -135,5 +135,6 @@ def test_benchmark_command_prints_the_table(bench_work: Path, tmp_path: Path) ->
     ours = result["ours"]
     assert ours["output_s"] == pytest.approx(SMOKE_S, abs=0.15)
     assert ours["wall_s"] > 0 and result["bare"]["wall_s"] > 0
+    assert ours["cpu_s"] > 0 and result["bare"]["cpu_s"] > 0 and result["cpu_ours_over_bare"] > 0
     assert ours["peak_rss_mib"] > 10
     assert result["moviepy"] is None
