@@ -81,14 +81,18 @@ def photo(path: Path, size: tuple[int, int], seed: int) -> Photo:
 
 
 def source_video(path: Path, seconds: float, size: tuple[int, int] = (1920, 1080)) -> Video:
-    """A camera-like H.264 clip with a voice-like track (modulated tone plus a little noise)."""
+    """A 1080p H.264 recording with a voice-like track (modulated tone plus a little noise).
+
+    GOP 250 frames (≈8 s), x264's and OBS's default: cutting inside it costs decoding from the previous
+    keyframe, a real cost of talking-head edits that the renderer has to handle well.
+    """
     w, h = size
     if not path.exists():
         voice = "0.3*sin(2*PI*180*t)*(0.6+0.4*sin(2*PI*3*t))+0.03*(2*random(0)-1)"
         _ffmpeg(
             "-f", "lavfi", "-i", f"testsrc2=s={w}x{h}:r={FPS}:d={seconds}",
             "-f", "lavfi", "-i", f"aevalsrc='{voice}':s=48000:d={seconds}",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-g", "250", "-pix_fmt", "yuv420p",
             "-c:a", "aac", "-b:a", "128k", "-shortest", str(path),
         )  # fmt: skip
     return Video(path, w, h, round(seconds * SEC))
