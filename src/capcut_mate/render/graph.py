@@ -3,6 +3,11 @@
 Layers are built in their own local time (frame 0 = first shown frame) and shifted onto the timeline
 last; overlays only act inside their segment's window (`enable=`), so idle layers cost nothing.
 Local filters (scale, rotate, fade, sendcmd) see local time; overlay x/y see the global timeline `t`.
+
+The bottom run of plain full-canvas cuts of one video file (a talking head's main track) is the cheap case:
+one decoder reads the file once, `split`+`trim` cut it, and `concat` (with black gap fillers) makes the base
+instead of overlaying each cut on a black canvas. concat consumes its inputs in order, so the shared decoder
+never runs ahead of what is shown; per-cut `-ss` inputs would each decode from the previous keyframe.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from capcut_mate.render.model import Keyframes, Layer, Plan, RenderWarning
 from capcut_mate.render.prepare import AudioSource, Prepared, Source
 
 SAMPLE_RATE = 48000
+# Cuts of one file share a decoder when the source skipped between them is at most this long
+# (decoding the gap costs about what a keyframe seek would).
+MAX_SHARED_GAP_US = 5_000_000
 
 
 @dataclass
@@ -90,16 +98,103 @@ class _Builder:
     def build(self) -> Graph:
         plan = self.plan
         total = max(1, self.frames(plan.duration_us))
-        self.lines.append(f"color=c=black:s={plan.width}x{plan.height}:r={self.rate},format=yuv420p,"
-                          f"trim=end_frame={total}[v0]")  # fmt: skip
+        run = self.base_run()
+        if run:
+            self.base(run, total)
+        else:
+            self.lines.append(f"{self.black(total)}[v0]")
         current = "v0"
         for index, (layer, source) in enumerate(zip(plan.layers, self.prepared.sources, strict=True)):
-            current = self.layer(index, layer, source, current)
+            if index >= len(run):
+                current = self.layer(index, layer, source, current)
         self.lines.append(f"[{current}]null[vout]")
         self.audio(total)
         return Graph(self.inputs, ";\n".join(self.lines) + "\n", self.side_files, total, self.fps, self.warnings)
 
     # ---- video -------------------------------------------------------------------------------------
+
+    def black(self, count: int) -> str:
+        return (
+            f"color=c=black:s={self.plan.width}x{self.plan.height}:r={self.rate},format=yuv420p,"
+            f"trim=end_frame={count},setsar=1"
+        )
+
+    def plain_cut(self, layer: Layer, source: Source) -> bool:
+        """A static, opaque video exactly covering the output frame at speed >= 0: nothing to composite."""
+        t = layer.transform
+        return (
+            layer.kind == "video"
+            and (source.width, source.height) == (self.plan.width, self.plan.height)
+            and (t.x, t.y, t.rotation % 360, t.alpha) == (0.0, 0.0, 0.0, 1.0)
+            and not t.keyframes
+            and not layer.motions
+            and layer.lead_us == layer.tail_us == 0
+            and layer.mask is None
+            and layer.chroma is None
+            and layer.background is None
+            and layer.speed > 0
+        )
+
+    def base_run(self) -> list[int]:
+        """Indices of the bottom layers that become the base: plain cuts of one file, in time and source order."""
+        run: list[int] = []
+        end_f, source_end = 0, 0.0
+        for index, (layer, source) in enumerate(zip(self.plan.layers, self.prepared.sources, strict=True)):
+            start_f, stop_f = self.frames(layer.start_us), self.frames(layer.start_us + layer.duration_us)
+            same_file = not run or source.path == self.prepared.sources[run[0]].path
+            if not (self.plain_cut(layer, source) and same_file and end_f <= start_f < stop_f):
+                break
+            if layer.source_start_us < source_end or layer.source_start_us - source_end > MAX_SHARED_GAP_US:
+                break
+            run.append(index)
+            end_f = stop_f
+            source_end = layer.source_start_us + layer.duration_us * layer.speed
+        return run
+
+    def base(self, run: list[int], total: int) -> None:
+        """[v0] = the run's cuts from one shared decoder, black in the gaps, `total` frames."""
+        layers = [self.plan.layers[i] for i in run]
+        first = layers[0].source_start_us / 1e6
+        last = layers[-1]
+        span = (last.source_start_us + last.duration_us * last.speed) / 1e6 - first
+        path = self.prepared.sources[run[0]].path
+        k = self.add_input(["-threads", "1", "-ss", num(first), "-t", num(span + 0.2), "-i", str(path.resolve())])
+        self.lines.append(f"[{k}:v:0]split={len(run)}" + "".join(f"[cut{i}]" for i in run))
+        parts: list[str] = []
+        at_f = 0
+        for index, layer in zip(run, layers, strict=True):
+            start_f, end_f = self.frames(layer.start_us), self.frames(layer.start_us + layer.duration_us)
+            if start_f > at_f:
+                self.lines.append(f"{self.black(start_f - at_f)}[gap{index}]")
+                parts.append(f"[gap{index}]")
+            skip = layer.source_start_us / 1e6 - first
+            speed = layer.speed
+            retime = "setpts=PTS-STARTPTS" if speed == 1 else f"setpts=(PTS-STARTPTS)/{num(speed)}"
+            chain = [f"trim=start={num(skip)}", retime, f"fps={self.rate}", "tpad=stop=-1:stop_mode=clone"]
+            chain += [f"trim=end_frame={end_f - start_f}", *self.cut_look(layer), "format=yuv420p", "setsar=1"]
+            self.lines.append(f"[cut{index}]{','.join(chain)}[base{index}]")
+            parts.append(f"[base{index}]")
+            at_f = end_f
+        if at_f < total:
+            self.lines.append(f"{self.black(total - at_f)}[gapend]")
+            parts.append("[gapend]")
+        self.lines.append(
+            f"{''.join(parts)}concat=n={len(parts)}:v=1:a=0,settb=expr={self.tb},setpts=N,trim=end_frame={total}[v0]"
+        )
+
+    def cut_look(self, layer: Layer) -> list[str]:
+        """Crop, fit to the frame and flips of a plain cut (the steps video_head gives a layer)."""
+        steps = []
+        crop = layer.crop
+        if crop is not None:
+            cw, ch = crop.right - crop.left, crop.bottom - crop.top
+            steps.append(f"crop=iw*{num(cw)}:ih*{num(ch)}:iw*{num(crop.left)}:ih*{num(crop.top)}")
+        steps.append(f"scale={self.plan.width}:{self.plan.height}")
+        if layer.transform.flip_h:
+            steps.append("hflip")
+        if layer.transform.flip_v:
+            steps.append("vflip")
+        return steps
 
     def layer(self, index: int, layer: Layer, source: Source, below: str) -> str:
         start_f = self.frames(layer.start_us)
@@ -129,7 +224,7 @@ class _Builder:
         label = f"L{index}"
         background: str | None = None
         if source.still:
-            k = self.add_input(["-i", str(source.path.resolve())])
+            k = self.add_input(["-threads", "1", "-i", str(source.path.resolve())])
             chain = [f"[{k}:v:0]"]
             if layer.chroma is not None:
                 chain.append(self.chromakey(layer) + ",")
@@ -338,7 +433,7 @@ class _Builder:
         else:
             read = clip.duration_us / 1e6 * speed + 0.1
             k = self.add_input(
-                ["-ss", num(clip.source_start_us / 1e6), "-t", num(read), "-i", str(item.path.resolve())]
+                ["-vn", "-ss", num(clip.source_start_us / 1e6), "-t", num(read), "-i", str(item.path.resolve())]
             )
         seconds = num(clip.duration_us / 1e6)
         chain = [f"atrim=start={num(skip)}"] if skip > 0 else []
