@@ -1,18 +1,19 @@
 """gen_video, gen_video_status, gen_video_active_count and gen_video_report: render jobs over HTTP.
 
 Handlers are sync (FastAPI runs them in its thread pool) and only touch SQLite: renders run in workers,
-so a status query is one indexed SELECT and never waits on ffmpeg.
+so a status query is one indexed SELECT and never waits on ffmpeg. Each request makes exactly one hop to
+the thread pool (the handler): the Services dependency is async and responses skip model validation, since
+under CPU contention (renders on every core) every extra hop waits for the OS to schedule a thread.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from capcut_mate.api.deps import services
 from capcut_mate.api.errors import request_lang
 from capcut_mate.api.responses import ok
 from capcut_mate.drafts.ids import draft_id_from_url
@@ -34,6 +35,11 @@ _ALREADY = {
 }
 
 
+async def services(request: Request) -> Services:
+    """The process's Services, resolved on the event loop (no thread-pool hop)."""
+    return request.app.state.services
+
+
 class GenVideoRequest(BaseModel):
     draft_url: str = Field(..., description="The draft_url returned by create_draft")
     callback_url: str | None = Field(None, description="Receives a POST with the final status fields")
@@ -42,6 +48,19 @@ class GenVideoRequest(BaseModel):
 
 class GenVideoStatusRequest(BaseModel):
     draft_url: str = Field(..., description="The same draft_url given to gen_video")
+
+
+class VideoStatus(BaseModel):
+    """For the docs only: handlers return the dict unvalidated (see the module docstring)."""
+
+    draft_url: str
+    status: Literal["pending", "processing", "completed", "failed"]
+    progress: int = Field(description="0 pending; 10..90 processing by stage; 100 completed; 0 failed")
+    video_url: str = Field(description="Download URL when completed, else empty")
+    error_message: str = Field(description="What went wrong and what to fix when failed, else empty")
+    created_at: str = Field(description="ISO-8601 UTC with milliseconds and Z")
+    started_at: str | None
+    completed_at: str | None
 
 
 def _callback_url(svc: Services, url: str | None) -> str | None:
@@ -70,7 +89,7 @@ def _task_for(svc: Services, draft_url: str) -> Task:
     return task
 
 
-@router.post("/gen_video", summary="Submit a render of the draft (one active render per draft)")
+@router.post("/gen_video", summary="Submit a render of the draft (one active render per draft)", response_model=None)
 def gen_video(request: Request, body: GenVideoRequest, svc: Services = Depends(services)) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     svc.drafts.folder(draft_id)
@@ -83,17 +102,26 @@ def gen_video(request: Request, body: GenVideoRequest, svc: Services = Depends(s
     return ok(request, message=message, **task.status_fields(svc.settings.public_url, lang))
 
 
-@router.post("/gen_video_status", summary="Status and progress of the draft's latest render (the seed's fields)")
+@router.post(
+    "/gen_video_status",
+    summary="Status and progress of the draft's latest render (the seed's fields)",
+    response_model=None,
+    responses={200: {"model": VideoStatus, "description": "Exactly the seed's fields"}},
+)
 def gen_video_status(request: Request, body: GenVideoStatusRequest, svc: Services = Depends(services)) -> dict:
     return _task_for(svc, body.draft_url).status_fields(svc.settings.public_url, request_lang(request))
 
 
-@router.get("/gen_video_active_count", summary="How many render tasks are pending or processing")
+@router.get("/gen_video_active_count", summary="How many render tasks are pending or processing", response_model=None)
 def gen_video_active_count(request: Request, svc: Services = Depends(services)) -> dict[str, Any]:
     return ok(request, count=svc.tasks.active_count())
 
 
-@router.get("/gen_video_report", summary="The latest render's report (warnings, timings) and its history")
+@router.get(
+    "/gen_video_report",
+    summary="The latest render's report (warnings, timings) and its history",
+    response_model=None,
+)
 def gen_video_report(
     request: Request,
     draft_url: str = Query(..., description="The draft_url given to gen_video"),
