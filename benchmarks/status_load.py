@@ -3,7 +3,9 @@
 Starts `capcut-mate serve` as its own process (two in-process render workers) on a fresh data dir, builds
 two drafts over HTTP from loopback media, submits both, and while they render runs N concurrent pollers
 (asyncio in this process, one keep-alive connection each) that each POST gen_video_status every
-`--interval` seconds. Latency counts the requests answered `processing`, i.e. made while a render ran.
+`--interval` seconds. Latency counts the requests made while the tasks were active (answered `processing`,
+or `pending` before a render starts). `--baseline S` runs the same pollers for S seconds against a server
+with no workers (tasks stay pending, nothing renders): the machine's floor, to compare with.
 Prints p50/p95/p99/max latency, request count and errors. Target: p99 <= 50 ms on loopback.
 """
 
@@ -31,12 +33,14 @@ STATUS = f"{API_PREFIX}/gen_video_status"
 
 
 def _start_server(data_dir: Path, port: int, renders: int) -> subprocess.Popen[bytes]:
+    """`capcut-mate serve` with `renders` in-process workers (0 = none: tasks stay pending)."""
     env = {
         **os.environ,
         "CAPCUT_MATE_DATA_DIR": str(data_dir),
         "CAPCUT_MATE_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "CAPCUT_MATE_ALLOW_PRIVATE_URLS": "1",
-        "CAPCUT_MATE_RENDER_WORKERS": str(renders),
+        "CAPCUT_MATE_RENDER_WORKERS": str(max(1, renders)),
+        "CAPCUT_MATE_IN_PROCESS_WORKERS": "1" if renders else "0",
     }
     command = [sys.executable, "-m", "capcut_mate", "serve", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -107,7 +111,7 @@ async def _poller(
                 out["errors"].append(f"HTTP {status}: {body}")
             else:
                 out["statuses"].append(body["status"])
-                if body["status"] == "processing":
+                if body["status"] in ("processing", "pending"):
                     out["latencies"].append(elapsed)
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             connection.close()
@@ -158,12 +162,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each half of the drafts")
     parser.add_argument("--size", default="1280x720", help="canvas and media size")
     parser.add_argument("--port", type=int, default=30123)
+    parser.add_argument("--baseline", type=float, default=0.0, help="seconds of polling with nothing rendering")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
     with tempfile.TemporaryDirectory(prefix="status-load-") as tmp:
         data_dir = Path(tmp) / "data"
         make_media(Path(tmp) / "media", args.seconds, size)  # type: ignore[arg-type]
-        server = _start_server(data_dir, args.port, renders=2)
+        renders = 0 if args.baseline else 2
+        server = _start_server(data_dir, args.port, renders)
         base_url = f"http://127.0.0.1:{args.port}"
         try:
             with media_server(Path(tmp) / "media") as media_url, httpx.Client(base_url=base_url, timeout=120) as c:
@@ -171,7 +177,8 @@ def main() -> None:
                 for draft_url in drafts:
                     c.post(f"{API_PREFIX}/gen_video", json={"draft_url": draft_url}).raise_for_status()
                 load_before, cpu_before = os.getloadavg()[0], _cpu_seconds(server.pid)
-                out = asyncio.run(poll_load(base_url, drafts, args.pollers, args.interval, limit_s=600))
+                limit_s = args.baseline or 600
+                out = asyncio.run(poll_load(base_url, drafts, args.pollers, args.interval, limit_s))
                 cpu_per_request = (_cpu_seconds(server.pid) - cpu_before) * 1000 / max(1, len(out["statuses"]))
                 load_after = os.getloadavg()[0]
                 final = [c.post(STATUS, json={"draft_url": d}).json()["status"] for d in drafts]
@@ -179,8 +186,12 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
     lat = [v * 1000 for v in out["latencies"]]
-    print(f"pollers={args.pollers} interval={args.interval}s renders=2 ({args.size}, {2 * args.seconds:g}s each)")
-    print(f"requests during renders: {len(lat)}  errors: {len(out['errors'])}  renders ended: {final}")
+    if args.baseline:
+        what = f"baseline: nothing rendering, {args.baseline:g} s"
+    else:
+        what = f"while 2 renders run ({args.size}, {2 * args.seconds:g} s each)"
+    print(f"pollers={args.pollers} interval={args.interval}s {what}")
+    print(f"requests while tasks were active: {len(lat)}  errors: {len(out['errors'])}  tasks ended: {final}")
     print(
         f"server CPU per request: {cpu_per_request:.2f} ms  "
         f"load average: {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} cores"

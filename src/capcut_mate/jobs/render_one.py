@@ -23,7 +23,7 @@ from capcut_mate.ffmpeg import ffmpeg_exe
 
 # Renders are batch work: at a lower CPU priority (inherited by ffmpeg) the API stays responsive while
 # encoders use every core that is otherwise idle.
-RENDER_NICENESS = 10
+RENDER_NICENESS = 19
 
 
 def _jsonable(value: object) -> object:
