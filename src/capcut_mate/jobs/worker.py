@@ -294,12 +294,19 @@ class WorkerPool:
             except Exception:
                 log.exception("render maintenance failed")
 
+    def _owner_is_dead(self, owner: str) -> bool:
+        """An owner on this host whose process is gone, or one claiming our pid with another token (a
+        restarted container often gets the same pid). Owners on other hosts wait for their lease to end."""
+        host, pid_text, token = [*owner.split(":"), "", ""][:3]
+        if host != self.host or not pid_text.isdigit():
+            return False
+        if int(pid_text) == os.getpid():
+            return not token.startswith(f"{self.token}-")
+        return not _pid_alive(int(pid_text))
+
     def _maintain(self) -> None:
         for owner in self.store.processing_owners():
-            host, _, rest = owner.partition(":")
-            pid_text = rest.partition(":")[0]
-            dead = host == self.host and pid_text.isdigit() and not _pid_alive(int(pid_text))
-            if dead and self.store.expire_owner(owner):
+            if self._owner_is_dead(owner) and self.store.expire_owner(owner):
                 self._wake.set()
         stale = [path for path in self.render_root.iterdir() if path.is_dir()]
         if stale:
