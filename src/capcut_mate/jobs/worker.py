@@ -144,9 +144,10 @@ class WorkerPool:
                 self._process(task, owner)
             except Exception as exc:
                 log.exception("render task %s failed unexpectedly", task.task_id)
-                zh, en = failure_messages("INTERNAL", f"{type(exc).__name__}: {exc}")
-                if self.store.fail(task.task_id, owner, "INTERNAL", zh, en):
-                    self._notify(task.task_id)
+                try:
+                    self._fail(task, owner, "INTERNAL", f"{type(exc).__name__}: {exc}")
+                except Exception:  # the store is down too: the lease runs out and the task is retried
+                    log.exception("recording the failure of task %s failed", task.task_id)
 
     def _process(self, task: Task, owner: str) -> None:
         settings = self.svc.settings
