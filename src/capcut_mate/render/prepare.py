@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import errno
 import math
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +23,9 @@ from capcut_mate.render.geometry import max_scale, reference_size
 from capcut_mate.render.model import AudioClip, Layer, Mask, Plan, RenderWarning
 from capcut_mate.render.probe import MediaInfo, probe
 from capcut_mate.render.text import render_text_layer
+
+# Photo preparation threads: one per core (the machine is otherwise idle until ffmpeg starts), at most 4.
+PHOTO_WORKERS = min(4, os.cpu_count() or 1)
 
 
 @dataclass
@@ -145,7 +150,19 @@ class Preparer:
         return self._probes[path]
 
     def run(self) -> Prepared:
-        sources = [self._layer(i, layer) for i, layer in enumerate(self.plan.layers)]
+        """Photos decode and resize on worker threads (Pillow releases the GIL) while the rest runs here."""
+        pool = ThreadPoolExecutor(max_workers=PHOTO_WORKERS)
+        try:
+            photos = {
+                i: pool.submit(self._layer, i, layer)
+                for i, layer in enumerate(self.plan.layers)
+                if layer.kind == "photo"
+            }
+            sources = [
+                photos[i].result() if i in photos else self._layer(i, layer) for i, layer in enumerate(self.plan.layers)
+            ]
+        finally:
+            pool.shutdown(cancel_futures=True)
         audio = []
         for clip in self.plan.audio:
             path = self.resolve(clip.material_path)
