@@ -224,7 +224,10 @@ class WorkerPool:
                 stdout=subprocess.PIPE,
                 stderr=log_file,
                 pass_fds=(read_fd,),
-                start_new_session=True,
+                # Its own process group (killed as one, ffmpeg included) but the server's session: with
+                # sched_autogroup each new session is scheduled as an equal peer, and the render's low
+                # priority would count only inside it, so the API would no longer win the CPU.
+                process_group=0,
             )
         os.close(read_fd)
         with self._children_lock:
