@@ -447,3 +447,27 @@ def test_keyframed_rotation_clears_between_frames(media_dir: Path, tmp_path: Pat
     assert is_color(frames[0][120, 235], RED)  # unrotated 160 px wide: x 80..240
     assert is_color(frames[29][120, 235], BLACK)  # ~90°: 120 px wide, nothing left over from earlier frames
     assert is_color(frames[29][50, 160], RED)  # and 160 px tall
+
+
+def test_caption_track_shows_each_caption_in_its_window_and_place(media_dir: Path, tmp_path: Path) -> None:
+    """Static captions of one track go through one shared input: each at its time and place, none in gaps."""
+    draft = Draft()
+    draft.video(draft.track("video"), media_dir / "blue.mp4", 0, SEC)
+    track = draft.track("text")
+    for i, (start, end, x) in enumerate([(0, 300_000, -0.5), (500_000, 800_000, 0.5), (800_000, SEC, -0.3)]):
+        text = draft.text(track, "HELLO"[: 3 + i], start, end - start)
+        text["clip"]["transform"] = {"x": x, "y": -0.5 + 0.3 * i}
+    render(draft.doc, media_dir, tmp_path / "out.mp4")
+    frames = rgb_frames(tmp_path / "out.mp4")
+    assert len(frames) == 30
+
+    def white_centre(n: int) -> tuple[float, float] | None:
+        rows, cols = (frames[n].min(axis=2) > 200).nonzero()
+        return (float(rows.mean()), float(cols.mean())) if len(rows) > 20 else None
+
+    # centres: (H/2 - y·H/2, W/2 + x·W/2) = (180, 80), (144, 240), (108, 112)
+    for n, (row, col) in ((0, (180, 80)), (8, (180, 80)), (15, (144, 240)), (23, (144, 240)), (24, (108, 112))):
+        centre = white_centre(n)
+        assert centre is not None, n
+        assert centre == (pytest.approx(row, abs=6), pytest.approx(col, abs=12)), n
+    assert white_centre(9) is None and white_centre(14) is None  # the gap 0.3..0.5 s

@@ -21,6 +21,7 @@ from pathlib import Path
 from capcut_mate.render.geometry import scale_curve, scale_is_dynamic
 from capcut_mate.render.model import Keyframes, Layer, Plan, RenderWarning
 from capcut_mate.render.prepare import AudioSource, Prepared, Source
+from capcut_mate.render.strips import Strip
 
 SAMPLE_RATE = 48000
 # Cuts of one file share a decoder when the source skipped between them is at most this long
@@ -56,6 +57,18 @@ def piecewise(points: Keyframes, var: str) -> str:
         ramp = f"{num(v0)}+({num(v1 - v0)})*({var}-({num(t0)}))/{num(t1 - t0)}"
         expr = f"if(lt({var},{num(t1)}),{ramp},{expr})"
     return f"if(lt({var},{num(secs[0][0])}),{num(secs[0][1])},{expr})"
+
+
+def lookup(values: list[int], var: str) -> str:
+    """values[var] for var = 0..len-1 as a balanced if-tree (shallow even for hundreds of entries)."""
+
+    def tree(lo: int, hi: int) -> str:
+        if hi - lo == 1:
+            return str(values[lo])
+        mid = (lo + hi) // 2
+        return f"if(lt({var},{mid}),{tree(lo, mid)},{tree(mid, hi)})"
+
+    return tree(0, len(values))
 
 
 def _atempo(speed: float) -> list[str]:
@@ -104,8 +117,12 @@ class _Builder:
         else:
             self.lines.append(f"{self.black(total)}[v0]")
         current = "v0"
+        strips = {strip.indices[0]: strip for strip in self.prepared.strips}
+        in_strips = {index for strip in self.prepared.strips for index in strip.indices}
         for index, (layer, source) in enumerate(zip(plan.layers, self.prepared.sources, strict=True)):
-            if index >= len(run):
+            if index in strips:
+                current = self.strip(strips[index], current)
+            elif index >= len(run) and index not in in_strips:
                 current = self.layer(index, layer, source, current)
         self.lines.append(f"[{current}]null[vout]")
         self.audio(total)
@@ -261,6 +278,30 @@ class _Builder:
             f"enable='{window}'[v{index + 1}]"
         )
         return f"v{index + 1}"
+
+    def strip(self, strip: Strip, below: str) -> str:
+        """A run of static captions: one image2 input, frame N at caption N's start, one overlay."""
+        k = self.add_input(
+            ["-threads", "1", "-f", "image2", "-framerate", self.rate, "-i", str(strip.pattern.resolve())]
+        )
+        starts, windows = [], []
+        for index in strip.indices:
+            layer = self.plan.layers[index]
+            start_f, end_f = self.frames(layer.start_us), self.frames(layer.start_us + layer.duration_us)
+            if end_f <= start_f:
+                self.warnings.append(
+                    RenderWarning(layer.segment_id, layer.track, "timing", "shorter than one frame; not shown")
+                )
+            starts.append(start_f)
+            windows.append(f"between(t,{num((start_f - 0.5) / self.fps)},{num((end_f - 0.5) / self.fps)})")
+        first = strip.indices[0]
+        self.lines.append(f"[{k}:v:0]format=yuva420p,settb=expr={self.tb},setpts='{lookup(starts, 'N')}'[S{first}]")
+        x, y = strip.origin
+        self.lines.append(
+            f"[{below}][S{first}]overlay=x={x}:y={y}:eval=init:eof_action=repeat:repeatlast=1:"
+            f"enable='{'+'.join(windows)}'[v{first + 1}]"
+        )
+        return f"v{first + 1}"
 
     def video_head(
         self, index: int, layer: Layer, source: Source, count: int, lead_f: int, fmt: str

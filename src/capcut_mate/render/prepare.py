@@ -22,6 +22,7 @@ from capcut_mate.render.fonts import FontNotFoundError, FontResolver
 from capcut_mate.render.geometry import max_scale, reference_size
 from capcut_mate.render.model import AudioClip, Layer, Mask, Plan, RenderWarning
 from capcut_mate.render.probe import MediaInfo, probe
+from capcut_mate.render.strips import Strip, groups, is_static_text, write_strip
 from capcut_mate.render.text import render_text_layer
 
 # Photo preparation threads: one per core (the machine is otherwise idle until ffmpeg starts), at most 4.
@@ -61,6 +62,7 @@ class Prepared:
     sources: list[Source]  # aligned with plan.layers
     audio: list[AudioSource]
     warnings: list[RenderWarning] = field(default_factory=list)
+    strips: list[Strip] = field(default_factory=list)  # text runs drawn through one input each
 
 
 def _save(image: Image.Image, path: Path) -> Path:
@@ -163,6 +165,14 @@ class Preparer:
             ]
         finally:
             pool.shutdown(cancel_futures=True)
+        layers = self.plan.layers
+        static = [is_static_text(layer, src.baked_rotation) for layer, src in zip(layers, sources, strict=True)]
+        images = [src.path for src in sources]
+        strips = [
+            strip
+            for number, run in enumerate(groups(layers, static))
+            if (strip := write_strip(number, run, layers, images, self.canvas, self.work_dir)) is not None
+        ]
         audio = []
         for clip in self.plan.audio:
             path = self.resolve(clip.material_path)
@@ -173,7 +183,7 @@ class Preparer:
                 self.warnings.append(
                     RenderWarning(clip.segment_id, clip.track, "audio", f"{path.name} has no audio stream")
                 )
-        return Prepared(sources, audio, self.warnings)
+        return Prepared(sources, audio, self.warnings, strips)
 
     def _layer(self, index: int, layer: Layer) -> Source:
         if layer.kind == "text":

@@ -1,0 +1,103 @@
+"""Static captions of one text track -> one sparse image stream, so a track costs one input and one overlay.
+
+Subtitle tracks hold dozens to hundreds of short captions; as separate looped inputs each one costs a
+demuxer, a decoder and an overlay that every frame passes through. Here each caption is pasted into a
+transparent box (the union of the track's caption boxes on the canvas) and written as one image of an
+image2 sequence; the graph gives frame N the start time of caption N and overlays the box once, enabled
+only inside the captions' windows. Positions use ffmpeg's own overlay rounding, so pixels are unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from capcut_mate.render.model import Layer
+
+# A strip box larger than this share of the canvas (captions far apart) blends more than it saves.
+MAX_BOX_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Strip:
+    """Layers `indices` (consecutive in z-order, time order) shown through image2 `pattern` at `origin`."""
+
+    indices: list[int]
+    pattern: Path
+    origin: tuple[int, int]
+
+
+def overlay_xy(layer: Layer, size: tuple[int, int], canvas: tuple[int, int]) -> tuple[int, int]:
+    """Top-left pixel of a static layer the way ffmpeg's overlay places it on yuv420p (truncate, even)."""
+    cw, ch = canvas
+    x = cw / 2 + layer.transform.x * cw / 2 - size[0] / 2
+    y = ch / 2 - layer.transform.y * ch / 2 - size[1] / 2
+    return int(x) & ~1, int(y) & ~1
+
+
+def is_static_text(layer: Layer, baked_rotation: bool) -> bool:
+    """Text whose prepared image is shown unchanged at a fixed place for its whole segment."""
+    t = layer.transform
+    return (
+        layer.kind == "text"
+        and not t.keyframes
+        and not layer.motions
+        and layer.lead_us == layer.tail_us == 0
+        and (baked_rotation or t.rotation % 360 == 0)
+        and layer.chroma is None
+        and layer.background is None
+    )
+
+
+def groups(layers: Sequence[Layer], static: Sequence[bool]) -> list[list[int]]:
+    """Runs of 2+ consecutive static text layers of one track that do not overlap in time."""
+    runs: list[list[int]] = []
+    run: list[int] = []
+    for index, layer in enumerate(layers):
+        prev = layers[run[-1]] if run else None
+        if (
+            prev is not None
+            and static[index]
+            and layer.track == prev.track
+            and layer.start_us >= prev.start_us + prev.duration_us
+        ):
+            run.append(index)
+            continue
+        if len(run) > 1:
+            runs.append(run)
+        run = [index] if static[index] else []
+    if len(run) > 1:
+        runs.append(run)
+    return runs
+
+
+def write_strip(
+    number: int,
+    indices: list[int],
+    layers: Sequence[Layer],
+    images: Sequence[Path],
+    canvas: tuple[int, int],
+    folder: Path,
+) -> Strip | None:
+    """Paste each caption into the union box and save the sequence; None when the box is too large."""
+    places = []
+    for index in indices:
+        with Image.open(images[index]) as opened:
+            image = opened.convert("RGBA")
+        places.append((image, overlay_xy(layers[index], image.size, canvas)))
+    x0 = min(x for _, (x, _) in places)
+    y0 = min(y for _, (_, y) in places)
+    x1 = max(x + image.width for image, (x, _) in places)
+    y1 = max(y + image.height for image, (_, y) in places)
+    width, height = 2 * math.ceil((x1 - x0) / 2), 2 * math.ceil((y1 - y0) / 2)
+    if width * height > MAX_BOX_SHARE * canvas[0] * canvas[1]:
+        return None
+    for n, (image, (x, y)) in enumerate(places):
+        box = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+        box.paste(image, (x - x0, y - y0))
+        box.save(folder / f"strip{number}_{n:05d}.png", compress_level=1)  # mostly transparent: tiny and fast
+    return Strip(indices, folder / f"strip{number}_%05d.png", (x0, y0))
