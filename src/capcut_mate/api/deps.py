@@ -7,5 +7,6 @@ from fastapi import Request
 from capcut_mate.services import Services
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    """Resolved on the event loop: no thread-pool hop, which is costly when renders keep every core busy."""
     return request.app.state.services

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from capcut_mate.api.deps import services
 from capcut_mate.api.errors import request_lang
 from capcut_mate.api.responses import ok
 from capcut_mate.drafts.ids import draft_id_from_url
@@ -33,11 +34,6 @@ _ALREADY = {
     "zh": "该草稿的视频生成任务已在进行中,请使用draft_url查询进度",
     "en": "A video generation task for this draft is already pending or processing; poll gen_video_status",
 }
-
-
-async def services(request: Request) -> Services:
-    """The process's Services, resolved on the event loop (no thread-pool hop)."""
-    return request.app.state.services
 
 
 class GenVideoRequest(BaseModel):
