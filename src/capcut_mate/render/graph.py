@@ -137,7 +137,7 @@ class _Builder:
         )
 
     def plain_cut(self, layer: Layer, source: Source) -> bool:
-        """A static, opaque video exactly covering the output frame at speed >= 0: nothing to composite."""
+        """A static, opaque video exactly covering the output frame: nothing to composite."""
         t = layer.transform
         return (
             layer.kind == "video"
