@@ -9,8 +9,10 @@ under the voice. All media is generated from scratch into the work folder.
 
 Per draft it prints wall time, × realtime, peak RSS (Python + ffmpeg) and two ratios from the same run:
 ours ÷ bare encode (testsrc2 + sine of the same size, fps, duration and x264 settings: the floor) and
-MoviePy ÷ ours (the same composition written with MoviePy). Each render runs in a fresh process
-(benchmarks.measure) so peak RSS is per render. Not a timed test: targets are reported, never asserted.
+MoviePy ÷ ours (the same composition written with MoviePy). Beside the wall-time ratio it prints ours ÷ bare
+in CPU seconds, which other load on a shared machine disturbs far less; `--repeat N` alternates bare and
+ours N times and keeps the fastest of each. Each render runs in a fresh process (benchmarks.measure) so
+peak RSS is per render. Not a timed test: targets are reported, never asserted.
 """
 
 from __future__ import annotations
