@@ -53,7 +53,8 @@ def scale_at(layer: Layer, axis: int, t_us: float) -> float:
 
 
 def scale_is_dynamic(layer: Layer) -> bool:
-    return any(scale_curve(layer, 0)) or any(scale_curve(layer, 1))
+    pulsing = any(motion.kind == "pulse" for motion in layer.motions)
+    return pulsing or any(scale_curve(layer, 0)) or any(scale_curve(layer, 1))
 
 
 def max_scale(layer: Layer) -> tuple[float, float]:

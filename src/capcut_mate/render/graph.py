@@ -12,12 +12,13 @@ never runs ahead of what is shown; per-cut `-ss` inputs would each decode from t
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+from capcut_mate.render import motions
+from capcut_mate.render.expr import num, piecewise
 from capcut_mate.render.geometry import scale_curve, scale_is_dynamic
 from capcut_mate.render.model import Keyframes, Layer, Plan, RenderWarning
 from capcut_mate.render.prepare import AudioSource, Prepared, Source
@@ -39,24 +40,6 @@ class Graph:
     total_frames: int
     fps: Fraction
     warnings: list[RenderWarning] = field(default_factory=list)
-
-
-def num(value: float | Fraction) -> str:
-    """Compact, exact-enough decimal for filter arguments (no exponent notation)."""
-    text = f"{float(value):.6f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
-def piecewise(points: Keyframes, var: str) -> str:
-    """ffmpeg expression of linear keyframes (µs times) in `var` seconds; holds ends (§4)."""
-    secs = [(t / 1e6, v) for t, v in points]
-    expr = num(secs[-1][1])
-    for (t0, v0), (t1, v1) in reversed(list(itertools.pairwise(secs))):
-        if t1 <= t0:
-            continue
-        ramp = f"{num(v0)}+({num(v1 - v0)})*({var}-({num(t0)}))/{num(t1 - t0)}"
-        expr = f"if(lt({var},{num(t1)}),{ramp},{expr})"
-    return f"if(lt({var},{num(secs[0][0])}),{num(secs[0][1])},{expr})"
 
 
 def lookup(values: list[int], var: str) -> str:
@@ -233,7 +216,7 @@ class _Builder:
             or source.has_alpha
             or layer.mask is not None
             or layer.chroma is not None
-            or any(m.kind in ("fade_in", "fade_out") for m in layer.motions)
+            or motions.needs_alpha(layer.motions)
             or t.animated("rotation")
             or (t.rotation % 360 != 0 and not source.baked_rotation)
         )
@@ -254,6 +237,11 @@ class _Builder:
         steps += self.eq(layer, local)
         steps += self.rotation(layer, source, local)
         steps += self.scaling(layer, source, local)
+        canvas = (self.plan.canvas_width, self.plan.canvas_height)
+        end = float(count / self.fps)
+        effects, side_files = motions.filters(index, layer.motions, float(offset), fmt, canvas, end)
+        steps += effects
+        self.side_files.update(side_files)
         steps += self.alpha(index, layer, source, count, offset, local)
         steps.append(f"setpts=PTS+{first_f}")
         self.lines.append("".join(chain) + "," + ",".join(steps) + f"[{label}]")
@@ -272,7 +260,8 @@ class _Builder:
             )
             below = f"bo{index}"
         x, y, dynamic = self.position(layer, start_f)
-        eval_mode = "frame" if dynamic or scale_is_dynamic(layer) or t.animated("rotation") else "init"
+        turning = t.animated("rotation") or motions.rotation_term(layer.motions, "t") is not None
+        eval_mode = "frame" if dynamic or scale_is_dynamic(layer) or turning else "init"
         self.lines.append(
             f"[{below}][{label}]overlay=x='{x}':y='{y}':eval={eval_mode}:eof_action=pass:repeatlast=0:"
             f"enable='{window}'[v{index + 1}]"
@@ -382,10 +371,17 @@ class _Builder:
         return [f"eq={':'.join(parts)}:eval=frame"] if parts else []
 
     def rotation(self, layer: Layer, source: Source, local: str) -> list[str]:
-        """Clockwise degrees about the centre, box grown to fit; c=black@0 clears corners every frame."""
+        """Clockwise degrees about the centre, box grown to fit; c=black@0 clears corners every frame.
+
+        Rotating animations add their degrees to the keyframed or (unbaked) static angle.
+        """
         t = layer.transform
-        if t.animated("rotation"):
-            angle = f"({piecewise(t.keyframes['rotation'], local)})*PI/180"
+        extra = motions.rotation_term(layer.motions, local)
+        if t.animated("rotation") or extra is not None:
+            base = piecewise(t.keyframes["rotation"], local) if t.animated("rotation") else "0"
+            if not t.animated("rotation") and not source.baked_rotation:
+                base = num(t.rotation)
+            angle = f"({base}{'+' + extra if extra else ''})*PI/180"
             return [f"rotate=a='{angle}':c=black@0:ow='hypot(iw,ih)':oh=ow"]
         if t.rotation % 360 != 0 and not source.baked_rotation:
             rad = num(math.radians(t.rotation))
@@ -402,6 +398,8 @@ class _Builder:
             static = layer.transform.scale_x if axis == 0 else layer.transform.scale_y
             base = piecewise(keyframes, local) if keyframes else num(static)
             factor = f"({base})*({piecewise(zoom, local)})" if zoom else f"({base})"
+            pulse = motions.scale_factor(layer.motions, local)
+            factor = f"{factor}*{pulse}" if pulse else factor
             exprs.append(f"{factor}/{num(source.ref_scale[axis])}")
         return [f"scale=w='max(1,iw*abs({exprs[0]}))':h='max(1,ih*abs({exprs[1]}))':eval=frame"]
 
@@ -421,7 +419,8 @@ class _Builder:
             if motion.kind in ("fade_in", "fade_out"):
                 start = num(motion.start_us / 1e6 + float(offset))
                 kind = "in" if motion.kind == "fade_in" else "out"
-                steps.append(f"fade=t={kind}:st={start}:d={num(motion.duration_us / 1e6)}:alpha=1")
+                through = f"color={motion.color}" if motion.color else "alpha=1"  # fade through a colour
+                steps.append(f"fade=t={kind}:st={start}:d={num(motion.duration_us / 1e6)}:{through}")
         return steps
 
     def position(self, layer: Layer, start_f: int) -> tuple[str, str, bool]:
@@ -441,6 +440,10 @@ class _Builder:
                     slides.append((motion.start_us + motion.duration_us, motion.end_value[axis]))
             if slides:
                 value = f"{value}+({piecewise(slides, var)})"
+                dynamic = True
+            shake = motions.offset_term(layer.motions, axis, var)
+            if shake:
+                value = f"{value}+({shake})"
                 dynamic = True
             coords.append(value)
         x = f"{num(cw / 2)}+({coords[0]})*{num(cw / 2)}-w/2"

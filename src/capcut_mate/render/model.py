@@ -59,7 +59,7 @@ class Crop:
 class Mask:
     """A parametric mask in material space (§5): centre in half-material units, sizes as fractions."""
 
-    shape: Literal["circle", "rectangle", "line", "mirror"]
+    shape: Literal["circle", "rectangle", "line", "mirror", "heart", "star"]
     center_x: float
     center_y: float
     width: float
@@ -70,16 +70,30 @@ class Mask:
     round_corner: float
 
 
+MotionKind = Literal[
+    "fade_in", "fade_out", "zoom", "slide", "rotate", "blur", "wipe", "spin", "swing", "pulse", "shake", "blink"
+]
+
+
 @dataclass(frozen=True)
 class Motion:
-    """An intro/outro animation reduced to what ffmpeg can do cheaply, over a local window."""
+    """An animation or transition reduced to what ffmpeg can do cheaply, over a local window.
 
-    kind: Literal["fade_in", "fade_out", "zoom", "slide"]
+    Values by kind: zoom = scale multiplier from -> to; slide = offset in half-canvas units from -> to (dx, dy);
+    rotate = clockwise degrees from -> to (x); blur = strength 0..1 from -> to (x); wipe = revealed share
+    0..1 from -> to (x) with the edge travelling along `direction` (+y up). Periodic kinds repeat every
+    `period_us` with amplitude `start_value`: spin (degrees a period), swing (degrees), pulse (shrink share),
+    shake (half-canvas units dx, dy), blink (lowest alpha). Fades with a `color` fade through that colour.
+    """
+
+    kind: MotionKind
     start_us: int
     duration_us: int
-    # zoom: scale multiplier from -> to; slide: offset in half-canvas units from -> to (dx, dy).
     start_value: tuple[float, float] = (1.0, 1.0)
     end_value: tuple[float, float] = (1.0, 1.0)
+    direction: tuple[float, float] = (0.0, 0.0)
+    period_us: int = 0
+    color: str = ""
 
 
 @dataclass(frozen=True)

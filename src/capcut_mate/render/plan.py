@@ -8,8 +8,9 @@ from __future__ import annotations
 import itertools
 import re
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, cast
 
+from capcut_mate.render.animations import Family, Role, animation_motions, classify, transition_motions
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.model import (
     AudioClip,
@@ -42,6 +43,9 @@ KEYFRAME_PROPS = {
     "KFTypeSaturation": "saturation",
 }
 
+# Mask names of resource_type "geometric_shape" (pyJianYingDraft MaskType).
+GEOMETRIC_SHAPES = {"爱心": "heart", "星形": "star"}
+
 # Buckets apps reference from every segment with neutral defaults; nothing to render.
 NEUTRAL_BUCKETS = {
     "speeds",
@@ -53,19 +57,6 @@ NEUTRAL_BUCKETS = {
     "realtime_denoises",
     "sound_channel_mappings",
     "vocal_separations",
-}
-
-DISSOLVE_NAMES = ("叠化", "溶解", "dissolve", "cross fade", "crossfade", "mix")
-SLIDE = 0.3  # slide animations travel ~15 % of the canvas = 0.3 half-canvas units
-SLIDE_WORDS = {
-    "左": (-1.0, 0.0),
-    "left": (-1.0, 0.0),
-    "右": (1.0, 0.0),
-    "right": (1.0, 0.0),
-    "上": (0.0, 1.0),
-    "up": (0.0, 1.0),
-    "下": (0.0, -1.0),
-    "down": (0.0, -1.0),
 }
 
 
@@ -180,39 +171,23 @@ def _transform(seg: dict[str, Any], keyframes: dict[str, Keyframes]) -> Transfor
 
 
 def _motions(builder: _Builder, animations: list[Any], duration: int, seg_id: str, track: str) -> list[Motion]:
-    """Intro/outro animations by name (§5): fades, zooms and slides; everything else is reported."""
+    """Intro/outro/loop animations by name (§5) through their nearest family; unknown names are reported."""
     motions: list[Motion] = []
     for anim in animations:
         if not isinstance(anim, dict):
             continue
         name = str(anim.get("name") or "")
         kind = str(anim.get("type") or "")
-        lowered = name.lower()
         length = max(0, min(_int(anim.get("duration")), duration))
         start = _int(anim.get("start"), 0 if kind != "out" else duration - length)
-        intro = kind == "in"
-        motion: Motion | None = None
-        if kind in ("in", "out") and length > 0:
-            if any(w in lowered for w in ("渐显", "淡入", "fade in", "渐隐", "淡出", "fade out")):
-                motion = Motion("fade_in" if intro else "fade_out", start, length)
-            elif "放大" in name or "zoom in" in lowered:
-                values = ((0.6, 0.6), (1.0, 1.0)) if intro else ((1.0, 1.0), (1.4, 1.4))
-                motion = Motion("zoom", start, length, *values)
-            elif "缩小" in name or "zoom out" in lowered:
-                values = ((1.4, 1.4), (1.0, 1.0)) if intro else ((1.0, 1.0), (0.6, 0.6))
-                motion = Motion("zoom", start, length, *values)
-            elif "滑" in name or "slide" in lowered or "移" in name:
-                direction = next((d for w, d in SLIDE_WORDS.items() if w in lowered), None)
-                if direction is not None:
-                    offset = (direction[0] * SLIDE, direction[1] * SLIDE)
-                    back = (-offset[0], -offset[1])
-                    values = (back, (0.0, 0.0)) if intro else ((0.0, 0.0), offset)
-                    motion = Motion("slide", start, length, *values)
-        if motion is None:
+        role = cast(Role, kind)
+        family = classify(name, role) if kind in ("in", "out", "loop", "group") and length > 0 else None
+        found = animation_motions(family, role, start, length) if family is not None else []
+        if not found:
             builder.warn(seg_id, track, "animation", f"{kind} animation {name!r} is not supported; ignored")
             continue
-        motions.append(motion)
-        builder.warn(seg_id, track, "animation", f"{kind} animation {name!r} approximated as a linear {motion.kind}")
+        motions.extend(found)
+        builder.warn(seg_id, track, "animation", f"{kind} animation {name!r} approximated as {family.kind}")
     return motions
 
 
@@ -299,7 +274,9 @@ def _check_neutral(builder: _Builder, bucket: str, item: dict[str, Any], seg_id:
 def _mask(builder: _Builder, item: dict[str, Any], seg_id: str, track: str) -> Mask | None:
     shape = str(item.get("resource_type") or "")
     config = item.get("config") if isinstance(item.get("config"), dict) else {}
-    if shape not in ("circle", "rectangle", "line", "mirror"):
+    if shape == "geometric_shape":
+        shape = GEOMETRIC_SHAPES.get(str(item.get("name") or ""), shape)
+    if shape not in ("circle", "rectangle", "line", "mirror", "heart", "star"):
         builder.warn(seg_id, track, "mask", f"mask {shape or item.get('name')!r} is not supported; ignored")
         return None
     builder.warn(seg_id, track, "mask", f"{shape} mask approximated (y direction unverified)")
@@ -506,8 +483,9 @@ def _apply_transitions(
 ) -> None:
     """A transition sits on the earlier clip; its window is centred on the cut (§5).
 
-    Rendered as a cross-dissolve: the outgoing clip is held for d/2 past the cut, the incoming one starts
-    d/2 early and fades in over d (it is the later segment of the track, so it is layered on top).
+    Drawn by the name's family (animations.py): the outgoing clip is held for d/2 past the cut and the
+    incoming one (the later segment of the track, so layered on top) starts d/2 early; a dissolve fades it
+    in over d. Names outside every family are drawn as a dissolve and reported.
     """
     frame = 1e6 / fps
     for (layer, transition), (following, _) in itertools.pairwise(track_layers):
@@ -519,12 +497,16 @@ def _apply_transitions(
         if abs(gap) > frame or duration <= 0:
             builder.warn(layer.segment_id, label, "transition", f"transition {name!r} has no adjacent clip")
             continue
-        half = duration // 2
-        layer.tail_us = half
-        following.lead_us = half
-        following.motions.insert(0, Motion("fade_in", -half, 2 * half))
-        if not any(word in name.lower() for word in DISSOLVE_NAMES):
+        family = classify(name, "transition")
+        drawn = transition_motions(family or Family("dissolve"), duration // 2, layer.duration_us)
+        layer.tail_us, following.lead_us = drawn.tail_us, drawn.lead_us
+        layer.motions.extend(drawn.outgoing)
+        following.motions[:0] = drawn.incoming
+        if family is None:
             builder.warn(layer.segment_id, label, "transition", f"transition {name!r} approximated as a dissolve")
+        elif family.kind != "dissolve":
+            message = f"transition {name!r} approximated as {family.kind}"
+            builder.warn(layer.segment_id, label, "transition", message)
     last_layer, last_transition = track_layers[-1]
     if last_transition is not None:
         builder.warn(last_layer.segment_id, label, "transition", "transition after the last clip ignored")

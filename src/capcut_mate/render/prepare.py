@@ -20,7 +20,8 @@ from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.fonts import FontNotFoundError, FontResolver
 from capcut_mate.render.geometry import max_scale, reference_size
-from capcut_mate.render.model import AudioClip, Layer, Mask, Plan, RenderWarning
+from capcut_mate.render.masks import mask_image
+from capcut_mate.render.model import AudioClip, Layer, Plan, RenderWarning
 from capcut_mate.render.probe import MediaInfo, probe
 from capcut_mate.render.strips import Strip, groups, is_static_text, write_strip
 from capcut_mate.render.text import render_text_layer
@@ -74,32 +75,6 @@ def _save(image: Image.Image, path: Path) -> Path:
             raise RenderError("DISK_FULL", f"no space left writing {path}; free disk space") from exc
         raise
     return path
-
-
-def mask_image(mask: Mask, size: tuple[int, int]) -> Image.Image:
-    """An L-mode alpha mask in material space (§5): centre in half-size units (y up), sizes as fractions."""
-    w, h = size
-    cx, cy = w / 2 + mask.center_x * w / 2, h / 2 - mask.center_y * h / 2
-    half_w, half_h = max(mask.width * w / 2, 0.5), max(mask.height * h / 2, 0.5)
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    angle = math.radians(mask.rotation)
-    dx, dy = xs + 0.5 - cx, ys + 0.5 - cy
-    u = dx * math.cos(angle) + dy * math.sin(angle)  # undo the clockwise rotation
-    v = -dx * math.sin(angle) + dy * math.cos(angle)
-    if mask.shape == "circle":
-        inside = (u / half_w) ** 2 + (v / half_h) ** 2 <= 1.0
-    elif mask.shape == "rectangle":
-        radius = mask.round_corner * min(half_w, half_h)
-        qx, qy = np.maximum(np.abs(u) - half_w + radius, 0), np.maximum(np.abs(v) - half_h + radius, 0)
-        inside = (np.abs(u) <= half_w) & (np.abs(v) <= half_h) & (qx**2 + qy**2 <= radius**2 + 1e-6)
-    elif mask.shape == "line":
-        inside = v <= 0  # keeps the upper side
-    else:  # mirror: the band between two parallel lines
-        inside = np.abs(v) <= half_h
-    image = Image.fromarray(np.where(inside, 255, 0).astype(np.uint8))
-    if mask.feather > 0:
-        image = image.filter(ImageFilter.GaussianBlur(mask.feather * min(half_w, half_h) / 2))
-    return ImageOps.invert(image) if mask.invert else image
 
 
 def _finish_still(layer: Layer, image: Image.Image) -> tuple[Image.Image, bool, bool]:

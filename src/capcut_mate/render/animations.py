@@ -1,0 +1,230 @@
+"""Animation and transition names -> a few motion families ffmpeg can draw (§5).
+
+The app's curves live in downloaded effect bundles, so a name is the only semantics a draft carries. Keyword
+rules, checked in order, pick the nearest family; a name no rule matches gets None and the caller reports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from capcut_mate.render.model import Motion
+
+Role = Literal["in", "out", "loop", "group", "transition"]
+
+SLIDE = 0.3  # slide animations travel ~15 % of the canvas = 0.3 half-canvas units
+FULL = 2.0  # a slide transition moves a clip by the whole canvas (2 half-canvas units)
+TRANSITION_ZOOM = 1.3
+TRANSITION_TURN = 90.0
+INTRO_TURN = 180.0
+# Periodic (loop/group) families: period µs and amplitude.
+SPIN_PERIOD, SWING_PERIOD, PULSE_PERIOD, SHAKE_PERIOD, BLINK_PERIOD = 1_000_000, 1_000_000, 800_000, 100_000, 500_000
+SWING_DEGREES, PULSE_SHARE, SHAKE_UNITS, BLINK_ALPHA = 15.0, 0.15, 0.02, 0.2
+
+Direction = tuple[float, float]
+
+# Direction words: +x right, +y up (half-canvas units, like the clip transform).
+_DIRECTION_WORDS: tuple[tuple[str, Direction], ...] = (
+    ("左", (-1.0, 0.0)),
+    ("left", (-1.0, 0.0)),
+    ("右", (1.0, 0.0)),
+    ("right", (1.0, 0.0)),
+    ("上", (0.0, 1.0)),
+    ("up", (0.0, 1.0)),
+    ("下", (0.0, -1.0)),
+    ("down", (0.0, -1.0)),
+)
+
+
+@dataclass(frozen=True)
+class Family:
+    """The nearest drawable family of a name, with what the name says about direction, turn and colour."""
+
+    kind: str
+    direction: Direction = (0.0, 0.0)
+    clockwise: bool = True
+    color: str = ""
+
+
+def direction_of(name: str, default: Direction) -> Direction:
+    """Sum of the direction words in a name (向右上 -> right+up); opposite words cancel to the default."""
+    lowered = name.lower()
+    dx = sum(d[0] for word, d in _DIRECTION_WORDS if word in lowered)
+    dy = sum(d[1] for word, d in _DIRECTION_WORDS if word in lowered)
+    dx, dy = max(-1.0, min(1.0, dx)), max(-1.0, min(1.0, dy))
+    return (dx, dy) if (dx, dy) != (0.0, 0.0) else default
+
+
+def _has(name: str, *words: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in words)
+
+
+# (keywords, family kind) per role, first match wins; the order puts specific words before generic ones.
+_FLASH = (("闪黑",), "flash_black"), (("闪白", "泛白", "白光快闪"), "flash_white")
+_WIPE_WORDS = ("擦除", "擦开", "擦", "wipe")
+_BLUR_WORDS = ("模糊", "blur")
+_ROTATE_WORDS = ("旋转", "转入", "转出", "旋入", "旋出", "转圈", "漩涡", "顺时针", "逆时针", "rotate")
+_SLIDE_WORDS = ("滑", "移", "甩入", "甩出", "飞入", "飞出", "滚入", "滚出", "拉屏", "拉幕", "slide", "push")
+_ZOOM_IN_WORDS = ("放大", "推近", "拉近", "弹近", "飞近", "变焦", "zoom in")
+_ZOOM_OUT_WORDS = ("缩小", "拉远", "推远", "弹远", "飞远", "zoom out")
+_FADE_WORDS = ("渐显", "淡入", "渐隐", "淡出", "叠化", "溶解", "消散", "飘散", "晕开", "fade", "dissolve")
+_SHAKE_WORDS = ("抖动", "震动", "颤抖", "晃动", "shake")
+_TYPE_WORDS = ("打字", "typewriter")
+
+
+def classify(name: str, role: Role) -> Family | None:
+    """The family a catalogue name is drawn as, or None when no rule fits (the caller reports it)."""
+    for words, kind in _FLASH:
+        if _has(name, *words):
+            return Family(kind, color="black" if kind == "flash_black" else "white")
+    if role in ("loop", "group"):
+        return _classify_loop(name)
+    if role == "transition" and _has(name, "叠化", "溶解", "dissolve", "cross fade", "crossfade", "mix", "叠加"):
+        return Family("dissolve")
+    if _has(name, *_WIPE_WORDS) or (role != "transition" and _has(name, *_TYPE_WORDS)):
+        return Family("wipe", direction_of(name, (1.0, 0.0)))
+    if _has(name, *_BLUR_WORDS):
+        return Family("blur")
+    if _has(name, *_ROTATE_WORDS):
+        return Family("rotate", clockwise=not _has(name, "逆时针", "counterclockwise"))
+    if _has(name, *_SLIDE_WORDS) or (role == "transition" and _has(name, "向左", "向右", "向上", "向下")):
+        return Family("slide", direction_of(name, (-1.0, 0.0)))
+    if _has(name, *_ZOOM_IN_WORDS):
+        return Family("zoom_in")
+    if _has(name, *_ZOOM_OUT_WORDS):
+        return Family("zoom_out")
+    if _has(name, *_FADE_WORDS):
+        return Family("fade")
+    if role != "transition" and _has(name, *_SHAKE_WORDS):
+        return Family("shake")
+    return None
+
+
+def _classify_loop(name: str) -> Family | None:
+    """Whole-segment (group) and text loop animations: a periodic approximation for a few families."""
+    if _has(name, "摇摆", "钟摆", "秋千", "摇荡", "海盗船", "摇晃", "雨刷", "swing"):
+        return Family("swing")
+    if _has(name, "旋转", "转圈", "陀螺", "绕圈", "转动", "旋入", "旋出", "spin"):
+        return Family("spin", clockwise=not _has(name, "逆时针"))
+    if _has(name, "闪烁", "闪动", "爆闪", "频闪", "blink"):
+        return Family("blink")
+    if _has(name, "缩放", "放大", "缩小", "心跳", "跳动", "弹动", "伸缩", "悸动", "pulse"):
+        return Family("pulse")
+    if _has(name, *_SHAKE_WORDS, "颤抖", "晃"):
+        return Family("shake")
+    return None
+
+
+def animation_motions(family: Family, role: Role, start: int, length: int) -> list[Motion]:
+    """Motions for an intro (`in`), outro (`out`) or periodic animation over [start, start + length)."""
+    intro = role == "in"
+    kind = family.kind
+    if kind == "fade":
+        return [Motion("fade_in" if intro else "fade_out", start, length)]
+    if kind in ("flash_black", "flash_white"):
+        return [Motion("fade_in" if intro else "fade_out", start, length, color=family.color)]
+    if kind == "slide":
+        offset = (family.direction[0] * SLIDE, family.direction[1] * SLIDE)
+        back = (-offset[0], -offset[1])
+        values = (back, (0.0, 0.0)) if intro else ((0.0, 0.0), offset)
+        return [Motion("slide", start, length, *values)]
+    if kind in ("zoom_in", "zoom_out"):
+        grow = kind == "zoom_in"
+        if intro:
+            first = 0.6 if grow else 1.4
+            return [Motion("zoom", start, length, (first, first), (1.0, 1.0))]
+        last = 1.4 if grow else 0.6
+        return [Motion("zoom", start, length, (1.0, 1.0), (last, last))]
+    if kind == "rotate":
+        turn = INTRO_TURN if family.clockwise else -INTRO_TURN
+        values = ((-turn, 0.0), (0.0, 0.0)) if intro else ((0.0, 0.0), (turn, 0.0))
+        return [Motion("rotate", start, length, *values)]
+    if kind == "blur":
+        values = ((1.0, 0.0), (0.0, 0.0)) if intro else ((0.0, 0.0), (1.0, 0.0))
+        return [Motion("blur", start, length, *values)]
+    if kind == "wipe":
+        if intro:
+            return [Motion("wipe", start, length, (0.0, 0.0), (1.0, 0.0), family.direction)]
+        # An outro wiping along d erases from the far side: a reveal along -d, played backwards.
+        back = (-family.direction[0], -family.direction[1])
+        return [Motion("wipe", start, length, (1.0, 0.0), (0.0, 0.0), back)]
+    return _periodic(family, start, length)
+
+
+def _periodic(family: Family, start: int, length: int) -> list[Motion]:
+    kind = family.kind
+    if kind == "spin":
+        turn = 360.0 if family.clockwise else -360.0
+        return [Motion("spin", start, length, (turn, 0.0), period_us=SPIN_PERIOD)]
+    if kind == "swing":
+        return [Motion("swing", start, length, (SWING_DEGREES, 0.0), period_us=SWING_PERIOD)]
+    if kind == "pulse":
+        return [Motion("pulse", start, length, (PULSE_SHARE, 0.0), period_us=PULSE_PERIOD)]
+    if kind == "shake":
+        return [Motion("shake", start, length, (SHAKE_UNITS, SHAKE_UNITS), period_us=SHAKE_PERIOD)]
+    if kind == "blink":
+        return [Motion("blink", start, length, (BLINK_ALPHA, 0.0), period_us=BLINK_PERIOD)]
+    return []
+
+
+@dataclass
+class TransitionMotions:
+    """What a transition adds to the outgoing and incoming clips (local times of each) and their overlap."""
+
+    outgoing: list[Motion]
+    incoming: list[Motion]
+    tail_us: int  # outgoing held past the cut
+    lead_us: int  # incoming shown before the cut
+
+
+def transition_motions(family: Family, half: int, outgoing_duration: int) -> TransitionMotions:
+    """Per-family motions over the window [cut - half, cut + half] (§5); the incoming clip is on top."""
+    out_start, window = outgoing_duration - half, 2 * half
+    kind = family.kind
+    if kind in ("flash_black", "flash_white"):
+        # Through a colour: A fades to it before the cut, B fades from it after; no overlap.
+        return TransitionMotions(
+            [Motion("fade_out", out_start, half, color=family.color)],
+            [Motion("fade_in", 0, half, color=family.color)],
+            0,
+            0,
+        )
+    fade_in = Motion("fade_in", -half, window)
+    if kind == "slide":
+        d = (family.direction[0] * FULL, family.direction[1] * FULL)
+        return TransitionMotions(
+            [Motion("slide", out_start, window, (0.0, 0.0), d)],
+            [Motion("slide", -half, window, (-d[0], -d[1]), (0.0, 0.0))],
+            half,
+            half,
+        )
+    if kind == "wipe":
+        return TransitionMotions(
+            [], [Motion("wipe", -half, window, (0.0, 0.0), (1.0, 0.0), family.direction)], half, half
+        )
+    if kind in ("zoom_in", "zoom_out"):
+        z = TRANSITION_ZOOM if kind == "zoom_in" else 1 / TRANSITION_ZOOM
+        return TransitionMotions(
+            [Motion("zoom", out_start, window, (1.0, 1.0), (z, z))],
+            [fade_in, Motion("zoom", -half, window, (1 / z, 1 / z), (1.0, 1.0))],
+            half,
+            half,
+        )
+    if kind == "rotate":
+        turn = TRANSITION_TURN if family.clockwise else -TRANSITION_TURN
+        return TransitionMotions(
+            [Motion("rotate", out_start, window, (0.0, 0.0), (turn, 0.0))],
+            [fade_in, Motion("rotate", -half, window, (-turn, 0.0), (0.0, 0.0))],
+            half,
+            half,
+        )
+    if kind == "blur":  # sharpest blur at the cut: A blurs up to it, B clears after it
+        return TransitionMotions(
+            [Motion("blur", out_start, half, (0.0, 0.0), (1.0, 0.0))],
+            [fade_in, Motion("blur", 0, half, (1.0, 0.0), (0.0, 0.0))],
+            half,
+            half,
+        )
+    return TransitionMotions([], [fade_in], half, half)  # dissolve, and the fallback for everything else

@@ -1,0 +1,136 @@
+"""Masks, keyframes, animations, transitions, filters and stickers rendered: pixels at chosen times (issue 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from tests.render.draftkit import Draft, keyframes
+from tests.render.helpers import is_color, render, rgb_frames
+
+SEC = 1_000_000
+RED, BLUE, BLACK, WHITE = (255, 0, 0), (0, 0, 255), (0, 0, 0), (255, 255, 255)
+# A 3x3 grid of cells on the 320x240 canvas; a photo at scale 1/3 fills one cell (107x80).
+CELL_X, CELL_Y = (-2 / 3, 0.0, 2 / 3), (2 / 3, 0.0, -2 / 3)
+
+
+def mask(resource_type: str, name: str, **config: float) -> dict:
+    base = {"centerX": 0.0, "centerY": 0.0, "width": 0.6, "height": 0.6, "rotation": 0.0, "feather": 0.0,
+            "invert": False, "roundCorner": 0.0}  # fmt: skip
+    base.update(config)
+    return {"type": "mask", "resource_type": resource_type, "name": name, "config": base}
+
+
+def in_cell(frame: np.ndarray, col: int, row: int, fx: float, fy: float) -> np.ndarray:
+    """The pixel at (fx, fy) half-cell units from a cell's centre (+y up)."""
+    cx, cy = 160 + CELL_X[col] * 160, 120 - CELL_Y[row] * 120
+    return frame[round(cy - fy * 40), round(cx + fx * 160 / 3)]
+
+
+def test_mask_shapes_feather_invert_and_rotation(media_dir: Path, tmp_path: Path) -> None:
+    cells = {
+        (0, 0): mask("circle", "圆形"),
+        (1, 0): mask("rectangle", "矩形", width=0.8, height=0.8, roundCorner=1.0),
+        (2, 0): mask("line", "线性"),
+        (0, 1): mask("mirror", "镜面", height=0.4),
+        (1, 1): mask("geometric_shape", "爱心", width=0.8, height=0.8),
+        (2, 1): mask("geometric_shape", "星形", width=0.9, height=0.9),
+        (0, 2): mask("circle", "圆形", invert=True),
+        (1, 2): mask("rectangle", "矩形", width=1.0, height=0.5, feather=1.0),
+        (2, 2): mask("rectangle", "矩形", width=1.0, height=0.3, rotation=90.0),
+    }
+    draft = Draft()
+    segments = {}
+    for (col, row), item in cells.items():
+        seg = draft.video(draft.track("video"), media_dir / "red.png", 0, 200_000, photo=True)
+        seg["clip"].update(scale={"x": 1 / 3, "y": 1 / 3}, transform={"x": CELL_X[col], "y": CELL_Y[row]})
+        draft.refer(seg, "masks", item)
+        segments[seg["id"]] = item["name"]
+    report = render(draft.doc, media_dir, tmp_path / "out.mp4")
+    frame = rgb_frames(tmp_path / "out.mp4")[3]
+
+    def red(col: int, row: int, fx: float, fy: float) -> bool:
+        return is_color(in_cell(frame, col, row, fx, fy), RED, 60)
+
+    def black(col: int, row: int, fx: float, fy: float) -> bool:
+        return is_color(in_cell(frame, col, row, fx, fy), BLACK, 60)
+
+    assert red(0, 0, 0, 0) and red(0, 0, 0.45, 0) and black(0, 0, 0.8, 0.8)  # circle
+    assert red(1, 0, 0.7, 0) and red(1, 0, 0, 0.7) and black(1, 0, 0.75, 0.75)  # rounded corner cut away
+    assert red(2, 0, 0, 0.5) and black(2, 0, 0, -0.5)  # line keeps the upper side
+    assert red(0, 1, 0.8, 0) and black(0, 1, 0, 0.7) and black(0, 1, 0, -0.7)  # mirror band
+    assert red(1, 1, 0, 0) and red(1, 1, -0.4, 0.4) and black(1, 1, 0, 0.75) and black(1, 1, -0.7, -0.6)  # heart
+    assert red(2, 1, 0, 0) and red(2, 1, 0, 0.75) and black(2, 1, 0.5, 0.55)  # star: a point up, a notch beside it
+    assert black(0, 2, 0, 0) and red(0, 2, 0.8, 0.8)  # inverted circle
+    edge = in_cell(frame, 1, 2, 0, 0.5)  # feathered edge: partly transparent
+    assert red(1, 2, 0, 0) and 40 < edge[0] < 215 and black(1, 2, 0, 0.9)
+    assert red(2, 2, 0, 0.7) and black(2, 2, 0.6, 0)  # a wide bar turned upright
+    masked = {w["segment_id"] for w in report.warnings if w["feature"] == "mask"}
+    assert masked == set(segments)  # each approximation names its segment
+
+
+def test_keyframed_brightness_and_saturation(media_dir: Path, tmp_path: Path) -> None:
+    grey = tmp_path / "grey.png"
+    Image.new("RGB", (320, 240), (100, 100, 100)).save(grey)
+    draft = Draft()
+    bright = draft.video(draft.track("video"), grey, 0, SEC, photo=True)
+    bright["clip"]["scale"] = {"x": 0.5, "y": 0.5}
+    bright["clip"]["transform"] = {"x": -0.5, "y": 0.0}
+    bright["common_keyframes"] = [keyframes("KFTypeBrightness", [(0, 0.0), (SEC, 0.5)])]
+    grey_out = draft.video(draft.track("video"), media_dir / "red.png", 0, SEC, photo=True)
+    grey_out["clip"]["scale"] = {"x": 0.5, "y": 0.5}
+    grey_out["clip"]["transform"] = {"x": 0.5, "y": 0.0}
+    grey_out["common_keyframes"] = [keyframes("KFTypeSaturation", [(0, 0.0), (SEC, -1.0)])]
+    report = render(draft.doc, media_dir, tmp_path / "out.mp4")
+    frames = rgb_frames(tmp_path / "out.mp4")
+    assert frames[29][120, 80, 1] > frames[0][120, 80, 1] + 40  # brighter over time
+    assert is_color(frames[0][120, 240], RED)
+    last = frames[29][120, 240]
+    assert int(last.max()) - int(last.min()) < 30  # desaturated to grey
+    assert {w["segment_id"] for w in report.warnings if w["feature"] == "keyframe"} == {bright["id"], grey_out["id"]}
+
+
+def test_each_transition_family_mid_window(media_dir: Path, tmp_path: Path) -> None:
+    """Red and blue photos alternate every 0.6 s; each cut has a transition of 0.4 s, checked at the cut."""
+    names = ["叠化", "闪黑", "闪白", "左移", "向右擦除", "推近", "顺时针旋转", "模糊"]
+    draft = Draft()
+    track = draft.track("video")
+    stripes = tmp_path / "stripes.png"
+    half = Image.new("RGB", (320, 240), (255, 255, 255))
+    half.paste((0, 0, 0), (160, 0, 320, 240))
+    half.save(stripes)
+    clips = []
+    for n in range(len(names) + 1):
+        path = tmp_path / f"c{n}.png"
+        Image.new("RGB", (320, 240), BLUE if n % 2 else RED).save(path)
+        clips.append(draft.video(track, stripes if n == 7 else path, n * 600_000, 600_000, photo=True))
+    for clip, name in zip(clips, names, strict=False):
+        draft.refer(clip, "transitions", {"type": "transition", "name": name, "duration": 400_000, "is_overlap": True})
+    report = render(draft.doc, media_dir, tmp_path / "out.mp4")
+    frames = rgb_frames(tmp_path / "out.mp4")
+
+    def at_cut(n: int) -> np.ndarray:
+        return frames[18 * (n + 1)]  # cut n at (n + 1) * 0.6 s = frame 18 (n + 1)
+
+    def mixed(pixel: np.ndarray) -> bool:
+        return 50 < pixel[0] < 205 and 50 < pixel[2] < 205
+
+    assert mixed(at_cut(0)[120, 160])  # dissolve
+    assert is_color(at_cut(1)[120, 160], BLACK) and is_color(frames[18 * 2 - 3][120, 160], BLUE, 150)
+    assert is_color(at_cut(2)[120, 160], WHITE)
+    # 左移: blue (outgoing) leaves to the left, red comes in from the right
+    assert is_color(at_cut(3)[120, 60], BLUE) and is_color(at_cut(3)[120, 260], RED)
+    # 向右擦除: the edge runs right, revealing blue (incoming) on the left
+    assert is_color(at_cut(4)[120, 60], BLUE) and is_color(at_cut(4)[120, 260], RED)
+    # 推近: the outgoing blue grows past the canvas; the incoming red, smaller, fades in over it
+    assert is_color(at_cut(5)[3, 3], BLUE) and mixed(at_cut(5)[120, 160])
+    # 顺时针旋转: both clips turned ±45°: the canvas corners are empty, the centre is a mix
+    assert is_color(at_cut(6)[3, 3], BLACK, 60) and mixed(at_cut(6)[120, 160])
+    # 模糊: the sharp white|black edge of the outgoing stripes is blurred (and half covered) at the cut
+    before, cut = frames[18 * 8 - 9], at_cut(7)
+    assert int(before[120, 150, 1]) - int(before[120, 170, 1]) > 200
+    assert int(cut[120, 155, 1]) - int(cut[120, 165, 1]) < 90
+    reported = {w["message"].split("'")[1] for w in report.warnings if w["feature"] == "transition"}
+    assert reported == set(names) - {"叠化"}
