@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests.render.draftkit import Draft, keyframes
@@ -134,3 +135,63 @@ def test_each_transition_family_mid_window(media_dir: Path, tmp_path: Path) -> N
     assert int(cut[120, 155, 1]) - int(cut[120, 165, 1]) < 90
     reported = {w["message"].split("'")[1] for w in report.warnings if w["feature"] == "transition"}
     assert reported == set(names) - {"叠化"}
+
+
+def red_mask(frame: np.ndarray) -> np.ndarray:
+    return (frame[:, :, 0] > 128) & (frame[:, :, 2] < 100)
+
+
+def test_animations_slide_zoom_rotate_wipe_blur_and_loops(media_dir: Path, tmp_path: Path) -> None:
+    """Small red photos (64x48) on black, one animation each; intros last 0.6 s, loops the whole second."""
+    placed = {  # name: (type, col, row)
+        "向右滑动": ("in", 1, 0),
+        "放大": ("in", 0, 1),
+        "旋转": ("in", 1, 1),
+        "向右擦除": ("in", 2, 1),
+        "模糊": ("in", 0, 2),
+        "转圈圈": ("group", 1, 2),
+        "闪烁": ("loop", 2, 2),
+    }
+    stripes = tmp_path / "stripes.png"
+    image = Image.new("RGB", (320, 240), WHITE)
+    image.paste(BLACK, (160, 0, 320, 240))
+    image.save(stripes)
+    draft = Draft()
+    for name, (kind, col, row) in placed.items():
+        path = stripes if name == "模糊" else media_dir / "red.png"
+        seg = draft.video(draft.track("video"), path, 0, SEC, photo=True)
+        seg["clip"].update(scale={"x": 0.2, "y": 0.2}, transform={"x": CELL_X[col], "y": CELL_Y[row]})
+        length = 600_000 if kind == "in" else SEC
+        draft.refer(seg, "material_animations", {"type": "sticker_animation", "animations": [
+            {"name": name, "type": kind, "start": 0, "duration": length}]})  # fmt: skip
+    report = render(draft.doc, media_dir, tmp_path / "out.mp4")
+    frames = rgb_frames(tmp_path / "out.mp4")
+    red = [red_mask(frame) for frame in frames]
+
+    def centre_x(n: int) -> float:  # the slide's row only
+        return float(np.nonzero(red[n][40])[0].mean())
+
+    def extent(n: int, rows: slice, cols: slice, axis: int) -> int:
+        """Red width (axis 1) or height (axis 0) inside a cell."""
+        return int(red[n][rows, cols].any(axis=1 - axis).sum())
+
+    col0, col1 = slice(0, 107), slice(107, 213)
+    assert centre_x(0) == pytest.approx(112, abs=3) and centre_x(9) == pytest.approx(136, abs=3)
+    assert centre_x(25) == pytest.approx(160, abs=3)  # 向右滑动: from 0.3 units left, in 0.6 s
+    row1 = slice(80, 160)
+    assert extent(0, row1, col0, 1) == pytest.approx(38, abs=3)  # 放大: 0.6 -> 1
+    assert extent(9, row1, col0, 1) == pytest.approx(51, abs=3) and extent(25, row1, col0, 1) == 64
+    assert extent(9, row1, col1, 0) == pytest.approx(64, abs=3)  # 旋转: -180° -> 0, upright at 0.3 s
+    assert extent(25, row1, col1, 0) == pytest.approx(48, abs=2)
+    assert red[9][120, 267 - 16] and not red[9][120, 267 + 16]  # 向右擦除: the left half revealed at 0.3 s
+    assert red[25][120, 267 + 16]
+
+    def contrast(n: int) -> int:  # across the white|black edge of the stripes photo
+        return int(frames[n][200, 49, 1]) - int(frames[n][200, 57, 1])
+
+    assert contrast(0) < 150 and contrast(25) > 200  # 模糊: blurred at first, sharp after 0.6 s
+    row2 = slice(160, 240)
+    assert extent(7, row2, col1, 0) == pytest.approx(69, abs=3)  # 转圈圈: 84° at 7/30 s: 64 sin + 48 cos
+    assert frames[7][200, 267, 0] < 90 and frames[15][200, 267, 0] > 220  # 闪烁: dims at 0.25 s, back at 0.5 s
+    animated = {w["message"] for w in report.warnings if w["feature"] == "animation"}
+    assert len(animated) == len(placed) and all("approximated as" in message for message in animated)
