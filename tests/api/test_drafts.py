@@ -13,7 +13,7 @@ import pyJianYingDraft
 import pytest
 
 from capcut_mate.config import Settings
-from tests.api.helpers import V1, captions, content_of, create_draft, draft_id, post_ok
+from tests.api.helpers import V1, captions, content_of, create_draft, draft_id, post_error, post_ok
 
 
 def build_full_draft(api: httpx.Client, media_url: str) -> str:
@@ -160,3 +160,18 @@ def test_english_messages_on_request(api: httpx.Client) -> None:
         "code": "DRAFT_NOT_FOUND", "message": "Draft not found",
         "details": "no draft with draft_id 20250101000000aaaaaaaaaaaaaaaa",
     }  # fmt: skip
+
+
+def test_audio_effect_is_stored_by_name(api: httpx.Client, media_url: str, settings: Settings) -> None:
+    url = create_draft(api)
+    item = {"audio_url": f"{media_url}/tone.mp3", "start": 0, "end": 1_000_000, "audio_effect": "8bit"}
+    post_ok(api, "add_audios", {"draft_url": url, "audio_infos": json.dumps([item])})
+    doc = content_of(settings.data_dir, url)
+    effect = doc["materials"]["audio_effects"][0]
+    assert (effect["name"], effect["type"], effect["category_id"]) == ("8bit", "audio_effect", "sound_effect")
+    assert effect["id"] in doc["tracks"][-1]["segments"][0]["extra_material_refs"]
+
+    bad = {**item, "audio_effect": "no such effect"}
+    body = {"draft_url": url, "audio_infos": json.dumps([bad])}
+    details = post_error(api, "add_audios", body, 400, "VALIDATION_ERROR")
+    assert details.startswith("audio_infos[0].audio_effect: unknown name 'no such effect'")

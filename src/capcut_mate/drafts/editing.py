@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pyJianYingDraft.audio_segment import AudioEffect
+from pyJianYingDraft.metadata import AudioSceneEffectType, SpeechToSongType, ToneEffectType
 from pyJianYingDraft.text_segment import TextEffect
 
-from capcut_mate.drafts import animations, document
+from capcut_mate.drafts import animations, catalogue, document
 from capcut_mate.drafts.effects import MaskShape, apply_mask
 from capcut_mate.drafts.fonts import resolve_font
 from capcut_mate.drafts.items import (
@@ -158,13 +160,27 @@ def add_audios(doc: Json, items: Sequence[AudioInfo], media: Sequence[LocalMedia
         document.add_material(doc, "audios", material)
         speed_item = document.speed_material(1.0)
         document.add_material(doc, "speeds", speed_item)
+        refs = [speed_item["id"]]
+        if item.audio_effect:
+            refs.append(document.add_material(doc, "audio_effects", _audio_effect(item.audio_effect, index)))
         seg = document.segment(
             material["id"], target=(item.start, length), source=(0, length), render_index=render_index,
-            volume=item.volume, extra_refs=[speed_item["id"]],
+            volume=item.volume, extra_refs=refs,
         )  # fmt: skip
         track["segments"].append(seg)
         _record(result, material["id"], seg, item)
     return result
+
+
+def _audio_effect(name: str, index: int) -> Json:
+    """An audio scene effect or voice tone by name, exported by pyJianYingDraft's own AudioEffect (default params)."""
+    member = catalogue.require(
+        (AudioSceneEffectType, ToneEffectType, SpeechToSongType),
+        name,
+        f"audio_infos[{index}].audio_effect",
+        "the audio effect catalogue (pyJianYingDraft AudioSceneEffectType / ToneEffectType)",
+    )
+    return AudioEffect(member).export_json()  # type: ignore[arg-type]
 
 
 def add_captions(doc: Json, request: CaptionStyle, items: Sequence[CaptionInfo]) -> AddResult:
