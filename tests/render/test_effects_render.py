@@ -195,3 +195,42 @@ def test_animations_slide_zoom_rotate_wipe_blur_and_loops(media_dir: Path, tmp_p
     assert frames[7][200, 267, 0] < 90 and frames[15][200, 267, 0] > 220  # 闪烁: dims at 0.25 s, back at 0.5 s
     animated = {w["message"] for w in report.warnings if w["feature"] == "animation"}
     assert len(animated) == len(placed) and all("approximated as" in message for message in animated)
+
+
+def test_filters_effects_luts_and_stickers(media_dir: Path, tmp_path: Path) -> None:
+    """Filter/effect tracks act on what is below them inside their windows; unknown names are reported."""
+    cube = tmp_path / "green.cube"
+    cube.write_text("LUT_3D_SIZE 2\n" + "0 1 0\n" * 8)
+    draft = Draft()
+    draft.video(draft.track("video"), media_dir / "red.png", 0, SEC, photo=True)
+    filters = draft.track("filter")
+    bw = draft.material("effects", {"type": "filter", "name": "高清黑白", "value": 1.0})
+    film = draft.material("effects", {"type": "filter", "name": "胶片", "value": 1.0})
+    lut = draft.material("effects", {"type": "lut", "name": "green", "path": str(cube)})
+    grey_seg = draft._segment(filters, bw, 500_000, 500_000)
+    unknown = draft._segment(filters, film, 0, 500_000)
+    draft._segment(filters, lut, 0, 300_000)
+    effects = draft.track("effect")
+    vignette = draft._segment(effects, draft.material("video_effects", {"type": "video_effect", "name": "暗角"}),
+                              0, SEC)  # fmt: skip
+    pip = draft.video(draft.track("video"), media_dir / "blue.mp4", 0, SEC)  # above the filters: untouched
+    pip["clip"].update(scale={"x": 0.25, "y": 0.25}, transform={"x": 0.5, "y": 0.5})
+    with_image = draft.material("stickers", {"type": "sticker", "resource_id": "1", "path": str(media_dir / "red.png")})
+    remote = draft.material("stickers", {"type": "sticker", "resource_id": "2"})
+    sticker = draft._segment(draft.track("sticker"), with_image, 0, SEC)
+    sticker["clip"].update(scale={"x": 0.2, "y": 0.2}, transform={"x": -0.6, "y": 0.6})
+    missing = draft._segment(draft.track("sticker"), remote, 0, SEC)
+    report = render(draft.doc, media_dir, tmp_path / "out.mp4")
+    frames = rgb_frames(tmp_path / "out.mp4")
+    assert is_color(frames[3][120, 160], (0, 255, 0), 60)  # the LUT maps everything below to green
+    assert is_color(frames[12][120, 160], RED)  # between the LUT and the black & white filter
+    grey = frames[20][120, 160]
+    assert int(grey.max()) - int(grey.min()) < 20 and grey[0] > 40  # 高清黑白: red turned grey
+    assert is_color(frames[20][60, 240], BLUE)  # the PiP is above the filter track
+    assert frames[12][5, 5, 0] < 150 and frames[12][120, 160, 0] > 200  # 暗角: dark corners, bright centre
+    assert is_color(frames[20][48, 64], RED)  # the sticker's local image, above everything
+    features = {(w["segment_id"], w["feature"]): w["message"] for w in report.warnings}
+    assert "not rendered" in features[(unknown["id"], "effects/filter")]
+    assert "approximated" in features[(grey_seg["id"], "effects/filter")]
+    assert "approximated" in features[(vignette["id"], "video_effects/video_effect")]
+    assert "no local image" in features[(missing["id"], "sticker_track")]

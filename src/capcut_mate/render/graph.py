@@ -20,7 +20,7 @@ from pathlib import Path
 from capcut_mate.render import motions
 from capcut_mate.render.expr import num, piecewise
 from capcut_mate.render.geometry import scale_curve, scale_is_dynamic
-from capcut_mate.render.model import Keyframes, Layer, Plan, RenderWarning
+from capcut_mate.render.model import Adjustment, Keyframes, Layer, Plan, RenderWarning
 from capcut_mate.render.prepare import AudioSource, Prepared, Source
 from capcut_mate.render.strips import Strip
 
@@ -102,11 +102,14 @@ class _Builder:
         current = "v0"
         strips = {strip.indices[0]: strip for strip in self.prepared.strips}
         in_strips = {index for strip in self.prepared.strips for index in strip.indices}
+        pending = list(plan.adjustments)
         for index, (layer, source) in enumerate(zip(plan.layers, self.prepared.sources, strict=True)):
+            current = self.adjust(pending, index, current)
             if index in strips:
                 current = self.strip(strips[index], current)
             elif index >= len(run) and index not in in_strips:
                 current = self.layer(index, layer, source, current)
+        current = self.adjust(pending, len(plan.layers), current)
         self.lines.append(f"[{current}]null[vout]")
         self.audio(total)
         return Graph(self.inputs, ";\n".join(self.lines) + "\n", self.side_files, total, self.fps, self.warnings)
@@ -118,6 +121,21 @@ class _Builder:
             f"color=c=black:s={self.plan.width}x{self.plan.height}:r={self.rate},format=yuv420p,"
             f"trim=end_frame={count},setsar=1"
         )
+
+    def adjust(self, pending: list[Adjustment], index: int, below: str) -> str:
+        """Filter/effect tracks over the composite of the layers under them, only inside their windows."""
+        while pending and pending[0].below <= index:
+            item = pending.pop(0)
+            start, end = self.frames(item.start_us), self.frames(item.start_us + item.duration_us)
+            window = f"between(t,{num((start - 0.5) / self.fps)},{num((end - 0.5) / self.fps)})"
+            text = item.filter
+            if item.lut_path:
+                text = f"lut3d=file='{self.prepared.luts[item.lut_path].resolve().as_posix()}'"
+            label = f"fx{len(self.lines)}"
+            joiner = ":" if "=" in text else "="
+            self.lines.append(f"[{below}]{text}{joiner}enable='{window}'[{label}]")
+            below = label
+        return below
 
     def plain_cut(self, layer: Layer, source: Source) -> bool:
         """A static, opaque video exactly covering the output frame: nothing to composite."""

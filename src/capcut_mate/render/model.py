@@ -106,6 +106,23 @@ class Background:
 
 
 @dataclass
+class Adjustment:
+    """A filter- or effect-track item: one colour filter over everything below it during its window.
+
+    `below` is how many plan layers (bottom up) it covers; `lut_path` (a draft path of a .cube file) is
+    used instead of `filter` when set.
+    """
+
+    segment_id: str
+    track: str
+    start_us: int
+    duration_us: int
+    filter: str = ""
+    lut_path: str = ""
+    below: int = 0
+
+
+@dataclass
 class Layer:
     """One visual segment, in z-order position. Timeline values are µs; local times start at `start_us`."""
 
@@ -161,3 +178,4 @@ class Plan:
     audio: list[AudioClip]
     warnings: list[RenderWarning] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    adjustments: list[Adjustment] = field(default_factory=list)  # bottom to top

@@ -5,14 +5,17 @@ Anything the draft asks for that the plan cannot carry exactly becomes a RenderW
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from pathlib import PurePosixPath
 from typing import Any, cast
 
 from capcut_mate.render.animations import Family, Role, animation_motions, classify, transition_motions
+from capcut_mate.render.colour import colour_family, colour_filter
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.model import (
+    Adjustment,
     AudioClip,
     Background,
     Crop,
@@ -293,6 +296,44 @@ def _mask(builder: _Builder, item: dict[str, Any], seg_id: str, track: str) -> M
     )
 
 
+def _render_index(seg: dict[str, Any], ttype: str) -> int:
+    render_index = seg.get("render_index")
+    return _int(render_index if render_index is not None else DEFAULT_RENDER_INDEX.get(ttype, 0))
+
+
+def _adjustment(
+    builder: _Builder, seg: dict[str, Any], label: str, timing: tuple[int, int], canvas: tuple[int, int]
+) -> Adjustment | None:
+    """A filter/effect-track item as a colour filter or a .cube LUT; every other name is reported."""
+    seg_id = str(seg.get("id") or "")
+    found = builder.index.get(str(seg.get("material_id") or ""))
+    if found is None:
+        builder.warn(seg_id, label, "material", f"material {seg.get('material_id')!r} not found; skipped")
+        return None
+    bucket, item = found
+    name = str(item.get("name") or item.get("effect_name") or "")
+    kind = str(item.get("type") or "")
+    feature = f"{bucket}/{kind}" if kind else bucket
+    path = str(item.get("path") or "")
+    if path.lower().endswith(".cube"):
+        builder.warn(seg_id, label, feature, f"LUT {name or path!r} applied with lut3d at full intensity")
+        return Adjustment(seg_id, label, *timing, lut_path=path)
+    intensity = _num(item.get("value"), 1.0) if bucket == "effects" else 1.0
+    text = colour_filter(name, intensity, canvas)
+    if text is None:
+        builder.warn(seg_id, label, feature, f"{feature} {name!r} is not rendered (app-only resource); ignored")
+        return None
+    builder.warn(seg_id, label, feature, f"{feature} {name!r} approximated as a {colour_family(name)} colour filter")
+    return Adjustment(seg_id, label, *timing, filter=text)
+
+
+def _sticker_image(builder: _Builder, seg: dict[str, Any]) -> bool:
+    """Whether a sticker's material names a local image (or GIF) to draw like a photo."""
+    found = builder.index.get(str(seg.get("material_id") or ""))
+    path = str(found[1].get("path") or "") if found else ""
+    return PurePosixPath(path.replace("\\", "/")).suffix.lower() in IMAGE_SUFFIXES | {".gif"}
+
+
 def _is_photo(material: dict[str, Any]) -> bool:
     path = str(material.get("path") or "")
     return material.get("type") == "photo" or PurePosixPath(path.replace("\\", "/")).suffix.lower() in (IMAGE_SUFFIXES)
@@ -313,6 +354,7 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
     fps = float(options.fps or _num(draft.get("fps"), 30.0) or 30.0)
 
     keyed_layers: list[tuple[tuple[int, int, int], Layer]] = []
+    keyed_adjustments: list[tuple[tuple[int, int, int], Adjustment]] = []
     audio: list[AudioClip] = []
     video_tracks: list[tuple[str, list[tuple[Layer, dict[str, Any] | None]]]] = []
     tracks = draft.get("tracks") or []
@@ -335,7 +377,16 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
             if duration <= 0:
                 builder.warn(seg_id, label, "timing", "segment has no duration; skipped")
                 continue
-            if ttype not in ("video", "audio", "text"):
+            if ttype in ("filter", "effect"):
+                adjustment = _adjustment(builder, seg, label, (start, duration), (canvas_w, canvas_h))
+                if adjustment is not None:
+                    keyed_adjustments.append(((_render_index(seg, ttype), track_index, start), adjustment))
+                continue
+            if ttype == "sticker" and not _sticker_image(builder, seg):
+                message = "sticker has no local image (the app fetches it by resource id); not rendered"
+                builder.warn(seg_id, label, "sticker_track", message)
+                continue
+            if ttype not in ("video", "audio", "text", "sticker"):
                 builder.warn(seg_id, label, f"{ttype}_track", f"{ttype} segments are not rendered; skipped")
                 continue
             found = builder.index.get(str(seg.get("material_id") or ""))
@@ -423,10 +474,7 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
                         from_video=True,
                     )
                 )
-            render_index = seg.get("render_index")
-            if render_index is None:
-                render_index = DEFAULT_RENDER_INDEX.get(ttype, 0)
-            keyed_layers.append(((_int(render_index), track_index, start), layer))
+            keyed_layers.append(((_render_index(seg, ttype), track_index, start), layer))
             track_layers.append((layer, extras.transition))
         if ttype == "video" and track_layers:
             if not main_track_seen:
@@ -443,6 +491,10 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
 
     keyed_layers.sort(key=lambda item: item[0])
     layers = [layer for _, layer in keyed_layers]
+    keys = [key for key, _ in keyed_layers]
+    for key, adjustment in keyed_adjustments:
+        adjustment.below = bisect.bisect_left(keys, key)  # filter/effect tracks act on everything below
+    adjustments = [adjustment for _, adjustment in sorted(keyed_adjustments, key=lambda item: item[0])]
     ends = [layer.start_us + layer.duration_us for layer in layers] + [a.start_us + a.duration_us for a in audio]
     if not layers and not audio:
         raise RenderError("DRAFT_EMPTY", "the draft has no visible segment to render; add media first")
@@ -457,6 +509,7 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
         audio=audio,
         warnings=builder.warnings,
         notes=notes,
+        adjustments=adjustments,
     )
 
 

@@ -64,6 +64,7 @@ class Prepared:
     audio: list[AudioSource]
     warnings: list[RenderWarning] = field(default_factory=list)
     strips: list[Strip] = field(default_factory=list)  # text runs drawn through one input each
+    luts: dict[str, Path] = field(default_factory=dict)  # draft path of a .cube file -> local file
 
 
 def _save(image: Image.Image, path: Path) -> Path:
@@ -158,7 +159,8 @@ class Preparer:
                 self.warnings.append(
                     RenderWarning(clip.segment_id, clip.track, "audio", f"{path.name} has no audio stream")
                 )
-        return Prepared(sources, audio, self.warnings, strips)
+        luts = {a.lut_path: self.resolve(a.lut_path) for a in self.plan.adjustments if a.lut_path}
+        return Prepared(sources, audio, self.warnings, strips, luts)
 
     def _layer(self, index: int, layer: Layer) -> Source:
         if layer.kind == "text":
