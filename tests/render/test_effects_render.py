@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from PIL import Image
 
+from capcut_mate.config import Settings
+from tests.api.helpers import content_of, create_draft, draft_id, post_ok
 from tests.render.draftkit import Draft, keyframes
 from tests.render.helpers import is_color, render, rgb_frames
 
@@ -234,3 +238,35 @@ def test_filters_effects_luts_and_stickers(media_dir: Path, tmp_path: Path) -> N
     assert "approximated" in features[(grey_seg["id"], "effects/filter")]
     assert "approximated" in features[(vignette["id"], "video_effects/video_effect")]
     assert "no local image" in features[(missing["id"], "sticker_track")]
+
+
+def test_draft_built_through_the_api_renders_its_effects(
+    api: httpx.Client, media_url: str, media_dir: Path, settings: Settings, tmp_path: Path
+) -> None:
+    """add_images (transition 左移) + add_masks + add_keyframes + add_filters over HTTP, then rendered."""
+    if not (media_dir / "blue.png").exists():
+        Image.new("RGB", (320, 240), BLUE).save(media_dir / "blue.png")
+    url = create_draft(api)  # 320x240
+    infos = [
+        {"image_url": f"{media_url}/red.png", "start": 0, "end": SEC, "transition": "左移",
+         "transition_duration": 400_000},
+        {"image_url": f"{media_url}/blue.png", "start": SEC, "end": 2 * SEC, "in_animation": "渐显",
+         "in_animation_duration": 100_000},
+    ]  # fmt: skip
+    first, second = post_ok(api, "add_images", {"draft_url": url, "image_infos": json.dumps(infos)})["segment_ids"]
+    post_ok(api, "add_masks", {"draft_url": url, "segment_ids": [first], "name": "圆形", "height": 240})
+    scale = [{"segment_id": second, "property": "UNIFORM_SCALE", "offset": t, "value": 0.5} for t in (0, SEC)]
+    post_ok(api, "add_keyframes", {"draft_url": url, "keyframes": json.dumps(scale)})
+    grey = [{"filter_title": "高清黑白", "start": 1_500_000, "end": 2 * SEC, "intensity": 100}]
+    post_ok(api, "add_filters", {"draft_url": url, "filter_infos": json.dumps(grey)})
+    folder = settings.data_dir / "drafts" / draft_id(url)
+    report = render(content_of(settings.data_dir, url), folder, tmp_path / "out.mp4")
+    frames = rgb_frames(tmp_path / "out.mp4")
+    assert len(frames) == 60
+    assert is_color(frames[9][120, 160], RED) and is_color(frames[9][5, 5], BLACK)  # circle mask
+    assert is_color(frames[30][120, 60], RED) and is_color(frames[30][120, 260], BLACK)  # 左移 mid-window
+    assert is_color(frames[39][120, 160], BLUE) and is_color(frames[39][20, 20], BLACK)  # half-size keyframes
+    centre = frames[51][120, 160]
+    assert int(centre.max()) - int(centre.min()) < 20 and centre.max() > 10  # 高清黑白 from 1.5 s
+    features = {w["feature"] for w in report.warnings}
+    assert {"transition", "mask", "animation", "effects/filter"} <= features
