@@ -404,26 +404,26 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
                 builder.warn(seg_id, label, "curve_speed", f"curve speed approximated by its mean rate {speed:.3f}")
             if seg.get("reverse"):
                 builder.warn(seg_id, label, "reverse", "reverse playback is not supported; played forwards")
+            sound = AudioClip(  # the segment's own sound: an audio file, or the clip audio of a video
+                seg_id,
+                label,
+                str(material.get("path") or ""),
+                start,
+                duration,
+                src_start,
+                speed=speed,
+                volume=_num(seg.get("volume"), 1.0),
+                volume_keyframes=volume_kf,
+                fade_in_us=extras.fade_in,
+                fade_out_us=extras.fade_out,
+                pitch_follows_speed=bool(seg.get("is_tone_modify")) and speed != 1.0,
+                from_video=ttype == "video",
+            )
             if ttype == "audio":
                 if extras.animations or keyframes:
                     builder.warn(seg_id, label, "audio", "visual settings on an audio segment ignored")
                 if not muted:
-                    audio.append(
-                        AudioClip(
-                            seg_id,
-                            label,
-                            str(material.get("path") or ""),
-                            start,
-                            duration,
-                            src_start,
-                            speed=speed,
-                            volume=_num(seg.get("volume"), 1.0),
-                            volume_keyframes=volume_kf,
-                            fade_in_us=extras.fade_in,
-                            fade_out_us=extras.fade_out,
-                            pitch_follows_speed=bool(seg.get("is_tone_modify")) and speed != 1.0,
-                        )
-                    )
+                    audio.append(sound)
                 continue
             if ttype == "text" and bucket != "texts":
                 builder.warn(seg_id, label, bucket, f"{bucket} material is not rendered (app-only); skipped")
@@ -457,23 +457,7 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
             elif extras.background is not None:
                 builder.warn(seg_id, label, "background", "background filling applies to main-track clips only")
             if layer.kind == "video" and not muted:
-                audio.append(
-                    AudioClip(
-                        seg_id,
-                        label,
-                        layer.material_path,
-                        start,
-                        duration,
-                        src_start,
-                        speed=speed,
-                        volume=_num(seg.get("volume"), 1.0),
-                        volume_keyframes=volume_kf,
-                        fade_in_us=extras.fade_in,
-                        fade_out_us=extras.fade_out,
-                        pitch_follows_speed=bool(seg.get("is_tone_modify")) and speed != 1.0,
-                        from_video=True,
-                    )
-                )
+                audio.append(sound)
             keyed_layers.append(((_render_index(seg, ttype), track_index, start), layer))
             track_layers.append((layer, extras.transition))
         if ttype == "video" and track_layers:
