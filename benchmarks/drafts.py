@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.media import FPS, PHOTO_SIZES, SEC, Photo, SlideshowMedia, Sound, TalkingHeadMedia, Video
+from capcut_mate.drafts import document
 
 CAPTIONS = (
     "清晨的第一缕阳光\n照进安静的小院",
@@ -213,63 +214,18 @@ class _DraftBuilder:
         return uuid.uuid5(uuid.NAMESPACE_URL, f"capcut-mate-bench/{self.name}/{self._count}").hex
 
     def video_material(self, media: Photo | Video) -> str:
-        is_photo = isinstance(media, Photo)
-        mid = self.new_id()
-        self.materials["videos"].append(
-            {
-                "audio_fade": None,
-                "category_id": "",
-                "category_name": "local",
-                "check_flag": 63487,
-                "crop": {
-                    "upper_left_x": 0.0,
-                    "upper_left_y": 0.0,
-                    "upper_right_x": 1.0,
-                    "upper_right_y": 0.0,
-                    "lower_left_x": 0.0,
-                    "lower_left_y": 1.0,
-                    "lower_right_x": 1.0,
-                    "lower_right_y": 1.0,
-                },
-                "crop_ratio": "free",
-                "crop_scale": 1.0,
-                "duration": 10_800_000_000 if is_photo else media.duration_us,
-                "height": media.height,
-                "id": mid,
-                "local_material_id": "",
-                "material_id": mid,
-                "material_name": media.path.name,
-                "media_path": "",
-                "path": str(media.path),
-                "type": "photo" if is_photo else "video",
-                "width": media.width,
-            }
+        kind = "photo" if isinstance(media, Photo) else "video"
+        duration = 0 if isinstance(media, Photo) else media.duration_us
+        material = document.video_material(
+            str(media.path), media.path.name, kind=kind, width=media.width, height=media.height, duration=duration
         )
-        return mid
+        self.materials["videos"].append(material)
+        return material["id"]
 
     def audio_material(self, sound: Sound) -> str:
-        mid = self.new_id()
-        self.materials["audios"].append(
-            {
-                "app_id": 0,
-                "category_id": "",
-                "category_name": "local",
-                "check_flag": 3,
-                "copyright_limit_type": "none",
-                "duration": sound.duration_us,
-                "effect_id": "",
-                "formula_id": "",
-                "id": mid,
-                "local_material_id": mid,
-                "music_id": mid,
-                "name": sound.path.name,
-                "path": str(sound.path),
-                "source_platform": 0,
-                "type": "extract_music",
-                "wave_points": [],
-            }
-        )
-        return mid
+        material = document.audio_material(str(sound.path), sound.path.name, duration=sound.duration_us)
+        self.materials["audios"].append(material)
+        return material["id"]
 
     def text_material(self, caption: Caption) -> str:
         mid = self.new_id()
@@ -354,44 +310,24 @@ class _DraftBuilder:
         extra_refs: tuple[str, ...] = (),
         keyframes: tuple[dict[str, Any], ...] = (),
     ) -> dict[str, Any]:
-        """`source` = (start, duration) for media; `visual` = (scale, x, y), None for audio."""
-        seg: dict[str, Any] = {
-            "enable_adjust": True,
-            "enable_color_correct_adjust": False,
-            "enable_color_curves": True,
-            "enable_color_match_adjust": False,
-            "enable_color_wheels": True,
-            "enable_lut": True,
-            "enable_smart_color_adjust": False,
-            "last_nonzero_volume": 1.0,
-            "reverse": False,
-            "track_attribute": 0,
-            "track_render_index": 0,
-            "visible": True,
-            "id": self.new_id(),
-            "material_id": material_id,
-            "target_timerange": {"start": start_us, "duration": duration_us},
-            "common_keyframes": list(keyframes),
-            "keyframe_refs": [],
-            "source_timerange": None if source is None else {"start": source[0], "duration": source[1]},
-            "speed": speed,
-            "volume": volume,
-            "extra_material_refs": list(extra_refs),
-            "is_tone_modify": False,
-            "clip": None,
-            "hdr_settings": None,
-        }
+        """`source` = (start, duration) for media; `visual` = (scale, x, y), None for audio.
+
+        render_index is set by `track()`, which knows the track's position."""
+        clip = None
         if visual is not None:
             scale, x, y = visual
-            seg["clip"] = {
-                "alpha": 1.0,
-                "flip": {"horizontal": False, "vertical": False},
-                "rotation": 0.0,
-                "scale": {"x": scale, "y": scale},
-                "transform": {"x": x, "y": y},
-            }
-            seg["uniform_scale"] = {"on": True, "value": 1.0}
-            seg["hdr_settings"] = {"intensity": 1.0, "mode": 1, "nits": 1000}
+            clip = document.clip_settings(scale_x=scale, scale_y=scale, x=x, y=y)
+        seg = document.segment(
+            material_id,
+            target=(start_us, duration_us),
+            source=source,
+            render_index=0,
+            speed=speed,
+            volume=volume,
+            clip=clip,
+            extra_refs=list(extra_refs),
+        )
+        seg["common_keyframes"] = list(keyframes)
         return seg
 
     def track(self, kind: str, name: str, segments: list[dict[str, Any]]) -> None:
