@@ -1,8 +1,4 @@
-"""Plan + prepared inputs -> one ffmpeg invocation: input arguments and two filter_complex scripts.
-
-The picture and the sound are separate filter graphs of the same process: in one shared graph ffmpeg
-sometimes stopped feeding the audio encoder once [vout] ended, cutting the last audio samples (seen on
-short drafts, one run in two).
+"""Plan + prepared inputs -> one ffmpeg invocation: input arguments and a single filter_complex script.
 
 Layers are built in their own local time (frame 0 = first shown frame) and shifted onto the timeline
 last; overlays only act inside their segment's window (`enable=`), so idle layers cost nothing.
@@ -37,11 +33,10 @@ MAX_SHARED_GAP_US = 5_000_000
 
 @dataclass
 class Graph:
-    """Everything run.py needs: `-i` argument groups, the video and audio filter scripts, side files, frames."""
+    """Everything run.py needs: `-i` argument groups, the filter script, side files, frame count."""
 
     inputs: list[list[str]]
     script: str
-    audio_script: str
     side_files: dict[str, str]  # name (relative to the work dir) -> content
     total_frames: int
     fps: Fraction
@@ -87,7 +82,6 @@ class _Builder:
         self.tb = f"{self.fps.denominator}/{self.fps.numerator}"
         self.inputs: list[list[str]] = []
         self.lines: list[str] = []
-        self.audio_lines: list[str] = []
         self.side_files: dict[str, str] = {}
         self.warnings: list[RenderWarning] = []
         self.video_inputs: dict[str, tuple[int, float]] = {}  # segment id -> (input, seconds skipped)
@@ -120,15 +114,7 @@ class _Builder:
         current = self.adjust(pending, len(plan.layers), current)
         self.lines.append(f"[{current}]null[vout]")
         self.audio(total)
-        return Graph(
-            self.inputs,
-            ";\n".join(self.lines) + "\n",
-            ";\n".join(self.audio_lines) + "\n",
-            self.side_files,
-            total,
-            self.fps,
-            self.warnings,
-        )
+        return Graph(self.inputs, ";\n".join(self.lines) + "\n", self.side_files, total, self.fps, self.warnings)
 
     # ---- video -------------------------------------------------------------------------------------
 
@@ -492,13 +478,15 @@ class _Builder:
         if labels:
             mix = (
                 "".join(f"[{x}]" for x in labels)
-                + f"amix=inputs={len(labels)}:normalize=0:duration=longest:dropout_transition=0,"
+                # amix stamps its output from whichever input arrived first (a race between decoders):
+                # recount from the samples, or apad sometimes sees the end early and pads nothing.
+                + f"amix=inputs={len(labels)}:normalize=0:duration=longest:dropout_transition=0,asetpts=N/SR/TB,"
                 if len(labels) > 1
                 else f"[{labels[0]}]"
             )
-            self.audio_lines.append(f"{mix}apad=whole_dur={duration},atrim=duration={duration}[aout]")
+            self.lines.append(f"{mix}apad=whole_dur={duration},atrim=duration={duration}[aout]")
         else:
-            self.audio_lines.append(f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=duration={duration}[aout]")
+            self.lines.append(f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=duration={duration}[aout]")
 
     def audio_clip(self, j: int, item: AudioSource) -> str:
         clip = item.clip
@@ -541,7 +529,7 @@ class _Builder:
         # Sample-counted timestamps: adelay can emit its silence with no pts after a clip of a few samples
         # (atempo on 100 µs), and amix then stamps garbage that the muxer writes as the audio's start.
         chain.append("asetpts=N/SR/TB")
-        self.audio_lines.append(f"[{k}:a:0]{','.join(chain)}[a{j}]")
+        self.lines.append(f"[{k}:a:0]{','.join(chain)}[a{j}]")
         return f"a{j}"
 
 

@@ -13,17 +13,15 @@ from capcut_mate.render.graph import Graph
 from capcut_mate.render.options import RenderOptions
 
 GRAPH_FILE = "graph.txt"
-AUDIO_GRAPH_FILE = "audio_graph.txt"
 
 
 def command(ffmpeg: str, graph: Graph, output: Path, options: RenderOptions) -> list[str]:
-    """The full argument list; the graphs are read from files in the work dir (`-/filter_complex`)."""
+    """The full argument list; the graph is read from GRAPH_FILE in the work dir (`-/filter_complex`)."""
     args = [ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats", "-progress", "pipe:1"]
     for group in graph.inputs:
         args += group
     # One filter thread: x264 keeps both cores busy, so slice threads in filters only add sync overhead.
-    args += ["-filter_complex_threads", "1", "-/filter_complex", GRAPH_FILE, "-/filter_complex", AUDIO_GRAPH_FILE]
-    args += ["-map", "[vout]", "-map", "[aout]"]
+    args += ["-filter_complex_threads", "1", "-/filter_complex", GRAPH_FILE, "-map", "[vout]", "-map", "[aout]"]
     args += ["-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf), "-pix_fmt", "yuv420p"]
     # No -frames:v: the graph already ends [vout] at the last frame, and a frame cap would stop the muxer
     # before the audio's last packets (a two-frame video kept 1024 of its 4000 samples).
@@ -43,7 +41,6 @@ def run_ffmpeg(
     """Encode; `on_fraction` gets out_time / duration from `-progress` (monotonic, capped at 1)."""
     try:
         (work_dir / GRAPH_FILE).write_text(graph.script, encoding="utf-8")
-        (work_dir / AUDIO_GRAPH_FILE).write_text(graph.audio_script, encoding="utf-8")
         for name, content in graph.side_files.items():
             (work_dir / name).write_text(content, encoding="utf-8")
     except OSError as exc:
