@@ -112,7 +112,7 @@ def render(spec: dict[str, Any]) -> None:
         )
         _emit(result=report.to_dict())
     except RenderError as exc:
-        _emit(error={"code": exc.code, "message": exc.message})
+        _emit(error={"code": exc.code, "message": exc.message, "debug": exc.debug})
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             _emit(error={"code": "DISK_FULL", "message": f"no space left on the device writing {exc.filename or ''}"})

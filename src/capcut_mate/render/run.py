@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import shlex
 import subprocess
 import threading
 from collections.abc import Callable
@@ -80,7 +81,9 @@ def run_ffmpeg(
         tail = "".join(stderr_tail).strip()
         if "No space left on device" in tail:
             raise RenderError("DISK_FULL", f"no space left on the device while writing {output}; free disk space")
-        raise RenderError("FFMPEG_FAILED", f"ffmpeg exited with code {code}:\n{tail[-2000:]}")
+        # Anything the plan let through should render: a refusal here is our bug, so keep what failed.
+        debug = {"filter_graph": graph.script, "ffmpeg_args": shlex.join(command(ffmpeg, graph, output, options))}
+        raise RenderError("FFMPEG_FAILED", f"ffmpeg exited with code {code}:\n{tail[-2000:]}", debug)
 
 
 def _os_error(exc: OSError) -> RenderError:
