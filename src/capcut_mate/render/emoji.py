@@ -74,4 +74,4 @@ def silhouette(image: Image.Image, radius: float) -> tuple[Image.Image, int]:
             if dx * dx + dy * dy <= radius * radius + 0.5:
                 window = grown[reach + dy : reach + dy + height, reach + dx : reach + dx + width]
                 np.maximum(window, source, out=window)
-    return Image.fromarray(grown, "L"), reach
+    return Image.fromarray(grown), reach

@@ -310,9 +310,9 @@ class FontResolver:
             title = ""
         named = self._named(path_text, resource_id, title)
         if named is not None:
-            face = (self._bold_variant(named, bold), 0)
-            if self.usable(face):
-                return *face, []
+            for path in dict.fromkeys((self._bold_variant(named, bold), named)):
+                if self.usable((path, 0)):
+                    return path, 0, []
         face = self.fallback(bold)
         # pyJianYingDraft writes a dummy path ("D:") next to a resource id: that alone names nothing.
         file_name = PureWindowsPath(path_text).name

@@ -330,7 +330,7 @@ def _warn_once(warnings: list[str], message: str) -> None:
 def _is_complex(char: str) -> bool:
     """Scripts that need shaping or right-to-left layout (Arabic, Hebrew, Indic, Thai...)."""
     code = ord(char)
-    return 0x0590 <= code <= 0x0DFF or 0x0E00 <= code <= 0x0EFF or 0xFB1D <= code <= 0xFEFC
+    return 0x0590 <= code <= 0x0EFF or 0xFB1D <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFC  # not FE00-FE6F
 
 
 def _is_rtl(text: str) -> bool:
@@ -704,11 +704,9 @@ def _mask(
         elif images:
             image, left, top = emoji.glyph_image(run.font, run.text, run.scale, run.style.color)
             grown, margin = emoji.silhouette(image, radius)
-            corner = (round(item.x + left) - margin, round(item.baseline + top) - margin)
-            target.paste(
-                ImageChops.lighter(target.crop((*corner, corner[0] + grown.width, corner[1] + grown.height)), grown),
-                corner,
-            )
+            piece = Image.new("L", size, 0)
+            piece.paste(grown, (round(item.x + left) - margin, round(item.baseline + top) - margin))
+            target.paste(ImageChops.lighter(target, piece))
         if run.style.underline:
             top = item.baseline + (underline_offset - underline_width / 2) * run.em - radius
             bottom = top + underline_width * run.em + 2 * radius
