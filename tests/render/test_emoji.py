@@ -227,6 +227,14 @@ def test_broken_font_files_are_skipped_with_a_warning(tmp_path: Path) -> None:
     assert not any("skipped" in w for w in again.warnings)  # reported once per render, not per caption
 
 
+def test_colour_font_found_without_fontconfig(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No fc-list on PATH: the usual font folders are scanned by file name, and the emoji font is found there."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    layer = render_text_layer(with_green_keyword(CAPTION), CANVAS, FontResolver())
+    assert layer.warnings == []
+    assert len(hue_bins(layer.image)) >= 4
+
+
 POOL = ["🔥", "✨", "👍", "😍", "👨‍👩‍👧", "🇨🇳", "👋🏽", "#️⃣", "❤️", "限", "时", "优", "惠", "a", "Q", "é", " ", "，", "!"]
 
 

@@ -61,17 +61,30 @@ def glyph_image(font: ImageFont.FreeTypeFont, text: str, scale: float, fill: RGB
 
 def silhouette(image: Image.Image, radius: float) -> tuple[Image.Image, int]:
     """The image's alpha grown by a disc of ``radius`` px (what a stroke of that width covers around it), and
-    the margin in px the grown mask gained on each side."""
+    the margin in px the grown mask gained on each side.
+
+    A disc is a stack of horizontal spans: the alpha is widened span by span (one pass per pixel of radius)
+    and each widening is laid over the rows it serves, so the cost grows with the radius, not its square.
+    """
     alpha = image.getchannel("A")
     reach = math.ceil(radius)
     if reach <= 0:
         return alpha, 0
     source = np.asarray(alpha, dtype=np.uint8)
     height, width = source.shape
-    grown = np.zeros((height + 2 * reach, width + 2 * reach), dtype=np.uint8)
-    for dy in range(-reach, reach + 1):
-        for dx in range(-reach, reach + 1):
-            if dx * dx + dy * dy <= radius * radius + 0.5:
-                window = grown[reach + dy : reach + dy + height, reach + dx : reach + dx + width]
-                np.maximum(window, source, out=window)
+    padded = np.zeros((height + 2 * reach, width + 2 * reach), dtype=np.uint8)
+    padded[reach : reach + height, reach : reach + width] = source
+    spans = {dy: math.isqrt(math.floor(radius * radius + 0.5) - dy * dy) for dy in range(-reach, reach + 1)
+             if dy * dy <= radius * radius + 0.5}  # fmt: skip
+    widened = padded.copy()  # max over [x - span, x + span] of each row
+    grown = np.zeros_like(padded)
+    for span in range(max(spans.values()) + 1):
+        if span:
+            np.maximum(widened[:, span:], padded[:, :-span], out=widened[:, span:])
+            np.maximum(widened[:, :-span], padded[:, span:], out=widened[:, :-span])
+        for dy in (dy for dy, wanted in spans.items() if wanted == span):
+            if dy >= 0:
+                np.maximum(grown[dy:], widened[: len(widened) - dy], out=grown[dy:])
+            else:
+                np.maximum(grown[:dy], widened[-dy:], out=grown[:dy])
     return Image.fromarray(grown), reach
