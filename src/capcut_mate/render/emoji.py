@@ -74,8 +74,8 @@ def silhouette(image: Image.Image, radius: float) -> tuple[Image.Image, int]:
     height, width = source.shape
     padded = np.zeros((height + 2 * reach, width + 2 * reach), dtype=np.uint8)
     padded[reach : reach + height, reach : reach + width] = source
-    spans = {dy: math.isqrt(math.floor(radius * radius + 0.5) - dy * dy) for dy in range(-reach, reach + 1)
-             if dy * dy <= radius * radius + 0.5}  # fmt: skip
+    limit = math.floor(radius * radius + 0.5)  # (dx, dy) is in the disc when dx² + dy² <= limit
+    spans = {dy: math.isqrt(limit - dy * dy) for dy in range(-reach, reach + 1) if dy * dy <= limit}
     widened = padded.copy()  # max over [x - span, x + span] of each row
     grown = np.zeros_like(padded)
     for span in range(max(spans.values()) + 1):
