@@ -104,6 +104,7 @@ def render(spec: dict[str, Any]) -> None:
         options = RenderOptions(
             ffmpeg=ffmpeg,
             font_dir=Path(spec["font_dir"]) if spec.get("font_dir") else None,
+            system_fonts=spec.get("system_fonts", True),
             work_dir=work_dir,
         )
         resolver = _ApiMediaResolver(DraftMediaResolver(draft_dir), _material_names(draft))

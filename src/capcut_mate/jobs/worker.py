@@ -168,6 +168,7 @@ class WorkerPool:
                 "work_dir": str(work / "work"),
                 "ffmpeg": settings.ffmpeg,
                 "font_dir": str(settings.font_dir) if settings.font_dir else None,
+                "system_fonts": settings.system_fonts,
             }
             outcome = self._run_child(task, owner, spec, work / "render.log")
             if outcome.lost:

@@ -48,7 +48,7 @@ def render_draft(
     with tempfile.TemporaryDirectory(prefix="capcut-render-", dir=options.work_dir) as tmp:
         work_dir = Path(tmp)
         mark = time.perf_counter()
-        prepared = Preparer(plan, resolve_media, work_dir, options.font_dir).run()
+        prepared = Preparer(plan, resolve_media, work_dir, options.font_dir, options.system_fonts).run()
         graph = build_graph(plan, prepared)
         timings["prepare"] = time.perf_counter() - mark
         report_progress("prepare", 1.0)
