@@ -272,9 +272,7 @@ class TaskStore:
                 _event(conn, task_id, COMPLETED, 100, output_path)
             return cur.rowcount == 1
 
-    def fail(
-        self, task_id: str, owner: str, code: str, zh: str, en: str, report: dict[str, Any] | None = None
-    ) -> bool:
+    def fail(self, task_id: str, owner: str, code: str, zh: str, en: str, report: dict[str, Any] | None = None) -> bool:
         with self.db.transaction() as conn:
             return self._fail(conn, task_id, owner, code, zh, en, report)
 
