@@ -105,8 +105,8 @@ def _largest_scale(layer: Layer, axis: int, a: float, b: float) -> float:
 
 def _off_canvas(layer: Layer, source: Source, canvas: tuple[int, int]) -> bool:
     """Past one canvas edge by more than the layer's half-diagonal (any rotation) on every interval."""
-    if any(m.kind == "shake" for m in layer.motions):
-        return False  # a jitter has no breakpoints; never claim it is hidden
+    if layer.background is not None or any(m.kind == "shake" for m in layer.motions):
+        return False  # its canvas fill shows anyway; a jitter has no breakpoints to prove anything on
     unit_w, unit_h = source.width / source.ref_scale[0], source.height / source.ref_scale[1]
     times = _breakpoints(layer, ("x", "y", "scale_x", "scale_y"))
     for a, b in itertools.pairwise(times):
