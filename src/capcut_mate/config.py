@@ -31,6 +31,19 @@ class Settings(BaseSettings):
     max_download_bytes: int = Field(200 * 1024 * 1024, description="Largest media file add_* will fetch")
     download_timeout: float = Field(90.0, description="Time budget in seconds for one media download")
     download_retries: int = Field(3, description="Retries for transient download failures")
+    max_body_bytes: int = Field(4 * 1024 * 1024, description="Largest request body the API reads (413 above it)")
+    max_image_pixels: int = Field(
+        64 * 1024 * 1024, description="Largest width x height of an image or video frame accepted by add_*"
+    )
+    cache_max_bytes: int = Field(
+        5 * 1024 * 1024 * 1024, description="Media cache size; least recently used downloads are evicted above it"
+    )
+    cache_ttl: float = Field(
+        3600.0, description="Seconds a cached download is trusted before it is revalidated with its source"
+    )
+    callback_secret: str | None = Field(
+        None, description="Signs callback POSTs (HMAC-SHA256, header X-CapCut-Mate-Signature); unset = unsigned"
+    )
     ffmpeg: str | None = Field(None, description="Path of an ffmpeg binary; default: the imageio-ffmpeg one")
     font_dir: Path | None = Field(None, description="Extra folder searched first for fonts (CJK fallback)")
     render_workers: int = Field(

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 
 from capcut_mate import __version__
 from capcut_mate.api.errors import error_response, install_error_handlers
+from capcut_mate.api.guard import GuardMiddleware
 from capcut_mate.api.routes import catalogues, drafts, editing, files, helpers, jobs
 from capcut_mate.config import Settings
 from capcut_mate.drafts.ids import API_PREFIX
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (editing.router, catalogues.router, helpers.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(files.router)
+    app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)  # last added = outermost
 
     @app.get("/healthz", tags=["health"], summary="Liveness and version")
     def healthz() -> dict:

@@ -19,12 +19,10 @@ from capcut_mate.api.schemas import (
     VisualPlacement,
 )
 from capcut_mate.drafts import editing
-from capcut_mate.drafts.assets import import_media
+from capcut_mate.drafts.assets import fetch_media, placing
 from capcut_mate.drafts.ids import draft_id_from_url, draft_url_for, validate_draft_id
 from capcut_mate.drafts.items import AudioInfo, CaptionInfo, ImageInfo, VideoInfo, parse_items
-from capcut_mate.errors import ApiError
-from capcut_mate.media.fetch import check_url
-from capcut_mate.media.probe import probe
+from capcut_mate.errors import ApiError, clip
 from capcut_mate.services import Services
 
 router = APIRouter(tags=["drafts"])
@@ -82,8 +80,9 @@ def add_videos(request: Request, body: AddVideosRequest, svc: Services = Depends
     speeds = _scene_speeds(body, items)
     if speeds is None:
         editing.check_no_overlap("video_infos", items)
-    media = import_media(svc.fetcher, [item.video_url for item in items], folder / "assets" / "videos")
-    with svc.drafts.edit(draft_id) as doc:
+    fetched = fetch_media(svc.fetcher, [item.video_url for item in items])
+    with placing(folder) as placement, svc.drafts.edit(draft_id) as doc:
+        media = placement.place(fetched, "videos")
         result = editing.add_videos(doc, items, media, clip=_clip(doc, body), speeds=speeds)
     return _added(request, svc, draft_id, result, "video_ids")
 
@@ -113,8 +112,9 @@ def add_images(request: Request, body: AddImagesRequest, svc: Services = Depends
     folder = svc.drafts.folder(draft_id)
     items = parse_items("image_infos", body.image_infos, ImageInfo)
     editing.check_no_overlap("image_infos", items)
-    media = import_media(svc.fetcher, [item.image_url for item in items], folder / "assets" / "images")
-    with svc.drafts.edit(draft_id) as doc:
+    fetched = fetch_media(svc.fetcher, [item.image_url for item in items])
+    with placing(folder) as placement, svc.drafts.edit(draft_id) as doc:
+        media = placement.place(fetched, "images")
         result = editing.add_images(doc, items, media, clip=_clip(doc, body))
     return _added(request, svc, draft_id, result, "image_ids")
 
@@ -125,8 +125,9 @@ def add_audios(request: Request, body: AddAudiosRequest, svc: Services = Depends
     folder = svc.drafts.folder(draft_id)
     items = parse_items("audio_infos", body.audio_infos, AudioInfo)
     editing.check_no_overlap("audio_infos", items)
-    media = import_media(svc.fetcher, [item.audio_url for item in items], folder / "assets" / "audios")
-    with svc.drafts.edit(draft_id) as doc:
+    fetched = fetch_media(svc.fetcher, [item.audio_url for item in items])
+    with placing(folder) as placement, svc.drafts.edit(draft_id) as doc:
+        media = placement.place(fetched, "audios")
         result = editing.add_audios(doc, items, media)
     return _added(request, svc, draft_id, result, "audio_ids")
 
@@ -144,9 +145,7 @@ def add_captions(request: Request, body: AddCaptionsRequest, svc: Services = Dep
 
 @router.post("/get_audio_duration", summary="Duration of an audio file in µs")
 def get_audio_duration(request: Request, body: AudioDurationRequest, svc: Services = Depends(services)) -> dict:
-    check_url(body.mp3_url, svc.settings.allow_private_urls)
-    fetched = svc.fetcher.fetch(body.mp3_url)
-    info = probe(fetched.path, source=body.mp3_url)
+    info = svc.fetcher.fetch(body.mp3_url).info
     if not info.has_audio:
-        raise ApiError("UNSUPPORTED_MEDIA", f"{body.mp3_url}: has no audio stream")
+        raise ApiError("UNSUPPORTED_MEDIA", f"{clip(body.mp3_url)}: has no audio stream")
     return ok(request, duration=info.duration_us)

@@ -16,7 +16,7 @@ from capcut_mate.api.schemas_editing import (
     EasyCreateMaterialRequest,
 )
 from capcut_mate.drafts import editing, effects
-from capcut_mate.drafts.assets import import_media
+from capcut_mate.drafts.assets import fetch_media, placing
 from capcut_mate.drafts.ids import draft_id_from_url, draft_url_for
 from capcut_mate.drafts.items import (
     AudioInfo,
@@ -171,17 +171,20 @@ def _given(url: str | None) -> str | None:
 )
 def easy_create_material(request: Request, body: EasyCreateMaterialRequest, svc: Services = Depends(services)) -> dict:
     draft_id = draft_id_from_url(body.draft_url)
-    assets = svc.drafts.folder(draft_id) / "assets"
+    folder = svc.drafts.folder(draft_id)
     audio = [AudioInfo(audio_url=body.audio_url.strip(), start=0, end=EASY_AUDIO_US)]
     video_url, img_url = _given(body.video_url), _given(body.img_url)
     videos = [VideoInfo(video_url=video_url, start=0, end=EASY_VIDEO_US)] if video_url else []
     images = [ImageInfo(image_url=img_url, start=0, end=EASY_IMAGE_US)] if img_url else []
     texts = [CaptionInfo(text=body.text, start=0, end=EASY_TEXT_US)] if body.text and body.text.strip() else []
-    audio_media = import_media(svc.fetcher, [audio[0].audio_url], assets / "audios")
-    video_media = import_media(svc.fetcher, [v.video_url for v in videos], assets / "videos")
-    image_media = import_media(svc.fetcher, [i.image_url for i in images], assets / "images")
+    audio_fetched = fetch_media(svc.fetcher, [audio[0].audio_url])
+    video_fetched = fetch_media(svc.fetcher, [v.video_url for v in videos])
+    image_fetched = fetch_media(svc.fetcher, [i.image_url for i in images])
     style = CaptionStyle(text_color=body.text_color, font_size=body.font_size, transform_y=body.text_transform_y)
-    with svc.drafts.edit(draft_id) as doc:
+    with placing(folder) as placement, svc.drafts.edit(draft_id) as doc:
+        audio_media = placement.place(audio_fetched, "audios")
+        video_media = placement.place(video_fetched, "videos")
+        image_media = placement.place(image_fetched, "images")
         editing.add_audios(doc, audio, audio_media)
         clip = editing.placement_clip(doc, alpha=1.0, scale_x=1.0, scale_y=1.0, tx=0, ty=0)
         if videos:

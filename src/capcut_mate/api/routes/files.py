@@ -13,18 +13,25 @@ from starlette.background import BackgroundTask
 
 from capcut_mate.api.deps import services
 from capcut_mate.drafts.ids import validate_draft_id
-from capcut_mate.errors import ApiError
+from capcut_mate.errors import ApiError, clip
 from capcut_mate.services import Services
 
 router = APIRouter(tags=["files"])
 
 
 def _inside(root: Path, relative: str) -> Path:
-    """`root/relative`, refusing anything that escapes `root` (.., absolute paths, links out)."""
+    """`root/relative`, refusing anything that escapes `root` (.., absolute paths, links out).
+
+    Names the file system itself refuses (a NUL byte, a name over 255 bytes) are simply not there.
+    """
     root = root.resolve()
-    target = (root / relative).resolve()
-    if not target.is_relative_to(root) or not target.is_file() or target.name.startswith("."):
-        raise ApiError("NOT_FOUND", f"no file {relative}")
+    try:
+        target = (root / relative).resolve()
+        found = target.is_relative_to(root) and target.is_file() and not target.name.startswith(".")
+    except (OSError, ValueError):
+        found = False
+    if not found:
+        raise ApiError("NOT_FOUND", f"no file {clip(relative)}")
     return target
 
 
