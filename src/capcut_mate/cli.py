@@ -62,7 +62,7 @@ def worker(
     svc = Services.from_settings(Settings(**overrides))  # type: ignore[arg-type]
     workers = count or svc.settings.render_workers
     typer.echo(f"capcut-mate worker: {workers} render(s) at once on {svc.settings.data_dir.resolve()}")
-    WorkerPool(svc, CallbackSender(svc.tasks), workers).run_forever()
+    WorkerPool(svc, CallbackSender.for_settings(svc.tasks, svc.settings), workers).run_forever()
 
 
 @app.command()

@@ -340,5 +340,7 @@ def _tail(path: Path, limit: int = 600) -> str:
 
 def start_in_process_workers(svc: Services) -> WorkerPool:
     """The server's own render threads (Settings.render_workers); submissions wake them at once."""
-    svc.workers = WorkerPool(svc, CallbackSender(svc.tasks), svc.settings.render_workers).start()
+    svc.workers = WorkerPool(
+        svc, CallbackSender.for_settings(svc.tasks, svc.settings), svc.settings.render_workers
+    ).start()
     return svc.workers
