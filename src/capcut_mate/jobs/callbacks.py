@@ -154,7 +154,8 @@ class CallbackSender:
             self._finish(delivery_id, task_id, f"callback delivered to {url} ({outcome})")
         elif attempt >= self.attempts or outcome == "refused":
             why = "its address is not allowed" if outcome == "refused" else f"last: {outcome}"
-            self._finish(delivery_id, task_id, f"callback to {url} not delivered after {attempt} attempts ({why})")
+            tries = f"{attempt} attempt{'s' if attempt > 1 else ''}"
+            self._finish(delivery_id, task_id, f"callback to {url} not delivered after {tries} ({why})")
         else:
             retry_at = time.time() + self._delay(attempt)
             with self.db.transaction() as conn:
