@@ -22,8 +22,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CAPCUT_MATE_", extra="ignore")
 
     data_dir: Path = Field(Path("data"), description="SQLite database, drafts, media cache and outputs")
-    public_url: str = Field(
-        "http://127.0.0.1:30000", description="Base of every URL the service hands out (draft_url, files)"
+    public_url: str | None = Field(
+        None,
+        description="Base of every URL the service hands out (draft_url, files); unset = the address each "
+        "client used (its Host header), so a server on 0.0.0.0 never hands out 127.0.0.1",
     )
     allow_private_urls: bool = Field(
         False, description="Allow media URLs on loopback/private/link-local addresses (1 = allow)"
@@ -65,8 +67,8 @@ class Settings(BaseSettings):
 
     @field_validator("public_url")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else None
 
     @cached_property
     def db_path(self) -> Path:

@@ -50,3 +50,9 @@ def draft_id_from_url(draft_url: str) -> str:
 
 def draft_url_for(public_url: str, draft_id: str) -> str:
     return f"{public_url}{API_PREFIX}/get_draft?draft_id={draft_id}"
+
+
+def public_base_of(draft_url: str) -> str:
+    """The service base a draft_url was handed out under (what precedes the API prefix), or "" if none."""
+    base, found, _ = draft_url.partition(API_PREFIX)
+    return base.rstrip("/") if found else ""

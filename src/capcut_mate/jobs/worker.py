@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from capcut_mate.drafts.ids import public_base_of
 from capcut_mate.errors import ApiError
 from capcut_mate.jobs import progress
 from capcut_mate.jobs.callbacks import CallbackSender
@@ -210,7 +211,11 @@ class WorkerPool:
     def _notify(self, task_id: str) -> None:
         task = self.store.get(task_id)
         if task is not None and task.callback_url:
-            self.callbacks.send(task.task_id, task.callback_url, task.status_fields(self.svc.settings.public_url))
+            self.callbacks.send(
+                task.task_id,
+                task.callback_url,
+                task.status_fields(self.svc.settings.public_url or public_base_of(task.draft_url)),
+            )
 
     # --- the child process ---
 

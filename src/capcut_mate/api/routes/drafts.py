@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from capcut_mate.api.deps import services
-from capcut_mate.api.responses import ok
+from capcut_mate.api.responses import ok, public_url
 from capcut_mate.api.schemas import (
     AddAudiosRequest,
     AddCaptionsRequest,
@@ -30,15 +30,15 @@ router = APIRouter(tags=["drafts"])
 TIP_URL = "https://github.com/capcut-mate#readme"
 
 
-def file_url(svc: Services, draft_id: str, relative: str) -> str:
-    return f"{svc.settings.public_url}/files/drafts/{draft_id}/{relative}"
+def file_url(request: Request, draft_id: str, relative: str) -> str:
+    return f"{public_url(request)}/files/drafts/{draft_id}/{relative}"
 
 
 @router.post("/create_draft", summary="Create an empty draft with the given canvas")
 def create_draft(request: Request, body: CreateDraftRequest | None = None, svc: Services = Depends(services)) -> dict:
     body = body or CreateDraftRequest()
     draft_id = svc.drafts.create(body.width, body.height)
-    return ok(request, draft_url=draft_url_for(svc.settings.public_url, draft_id), draft_id=draft_id, tip_url=TIP_URL)
+    return ok(request, draft_url=draft_url_for(public_url(request), draft_id), draft_id=draft_id, tip_url=TIP_URL)
 
 
 @router.get("/get_draft", summary="List download URLs for every file of the draft folder")
@@ -48,9 +48,9 @@ def get_draft(
     svc: Services = Depends(services),
 ) -> dict:
     validate_draft_id(draft_id)
-    files = [file_url(svc, draft_id, relative) for relative in svc.drafts.files(draft_id)]
-    zip_url = f"{svc.settings.public_url}/files/drafts/{draft_id}.zip"
-    return ok(request, draft_url=draft_url_for(svc.settings.public_url, draft_id), files=files, zip_url=zip_url)
+    files = [file_url(request, draft_id, relative) for relative in svc.drafts.files(draft_id)]
+    zip_url = f"{public_url(request)}/files/drafts/{draft_id}.zip"
+    return ok(request, draft_url=draft_url_for(public_url(request), draft_id), files=files, zip_url=zip_url)
 
 
 @router.post("/save_draft", summary="Persist the draft (every add_* already saves; kept for compatibility)")
@@ -58,13 +58,13 @@ def save_draft(request: Request, body: DraftRef, svc: Services = Depends(service
     draft_id = draft_id_from_url(body.draft_url)
     with svc.drafts.edit(draft_id):
         pass
-    return ok(request, draft_url=draft_url_for(svc.settings.public_url, draft_id))
+    return ok(request, draft_url=draft_url_for(public_url(request), draft_id))
 
 
 def _added(request: Request, svc: Services, draft_id: str, result: editing.AddResult, ids_field: str) -> dict[str, Any]:
     return ok(
         request,
-        draft_url=draft_url_for(svc.settings.public_url, draft_id),
+        draft_url=draft_url_for(public_url(request), draft_id),
         track_id=result.track_id,
         **{ids_field: result.material_ids},
         segment_ids=result.segment_ids,

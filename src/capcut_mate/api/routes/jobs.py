@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from capcut_mate.api.deps import services
 from capcut_mate.api.errors import request_lang
-from capcut_mate.api.responses import ok
+from capcut_mate.api.responses import ok, public_url
 from capcut_mate.drafts.ids import draft_id_from_url
 from capcut_mate.errors import ApiError, clip
 from capcut_mate.jobs.store import Task
@@ -98,7 +98,7 @@ def gen_video(request: Request, body: GenVideoRequest, svc: Services = Depends(s
         svc.workers.wake()
     lang = request_lang(request)
     message = (_SUBMITTED if created else _ALREADY)[lang]
-    return ok(request, message=message, **task.status_fields(svc.settings.public_url, lang))
+    return ok(request, message=message, **task.status_fields(public_url(request), lang))
 
 
 @router.post(
@@ -108,7 +108,7 @@ def gen_video(request: Request, body: GenVideoRequest, svc: Services = Depends(s
     responses={200: {"model": VideoStatus, "description": "Exactly the seed's fields"}},
 )
 def gen_video_status(request: Request, body: GenVideoStatusRequest, svc: Services = Depends(services)) -> dict:
-    return _task_for(svc, body.draft_url, seed_codes=True).status_fields(svc.settings.public_url, request_lang(request))
+    return _task_for(svc, body.draft_url, seed_codes=True).status_fields(public_url(request), request_lang(request))
 
 
 @router.get("/gen_video_active_count", summary="How many render tasks are pending or processing", response_model=None)
