@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup serve worker demo test lint bench bench-status
+.PHONY: setup serve worker demo test lint fuzz bench bench-status
 
 setup: $(VENV)/.installed
 	@scripts/ensure-fonts.sh
@@ -29,6 +29,11 @@ lint: setup
 
 test: lint
 	$(BIN)/pytest
+
+# Schemathesis over /openapi.json, long: every phase, 200 examples per operation; prints the counts.
+# (The default test run has the short version: 4 examples per operation, no boundary phase.)
+fuzz: setup
+	CAPCUT_MATE_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/pytest tests/api/test_fuzz.py -q -s
 
 bench: setup
 	$(PY) -m benchmarks.render_bench

@@ -1,15 +1,15 @@
-"""Number types for request fields that accept JSON numbers only.
+"""Number and boolean types for request fields that accept their own JSON type only.
 
-Pydantic's lax mode reads `true` as 1 and `"5"` as 5, so `{"height": true}` would make a one-pixel
-canvas. These refuse booleans and strings and otherwise validate as `int` / `float` (an `int` field
-still takes 5.0, never 5.5).
+Pydantic's lax mode reads `true` as 1, `"5"` as 5 and `0` or `"no"` as false, so `{"height": true}`
+would make a one-pixel canvas. `Int` / `Float` refuse booleans and strings and otherwise validate as
+`int` / `float` (an `int` field still takes 5.0, never 5.5); `Bool` takes only true and false.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Strict
 
 
 def _json_number(value: Any) -> Any:
@@ -22,3 +22,4 @@ def _json_number(value: Any) -> Any:
 
 Int = Annotated[int, BeforeValidator(_json_number)]
 Float = Annotated[float, BeforeValidator(_json_number)]
+Bool = Annotated[bool, Strict()]

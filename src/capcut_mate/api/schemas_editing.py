@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from capcut_mate.api.schemas import DRAFT_URL, DraftRef, JsonList
 from capcut_mate.api.schemas import examples as _examples
-from capcut_mate.jsontypes import Float, Int
+from capcut_mate.jsontypes import Bool, Float, Int
 
 
 class AddStickerRequest(DraftRef):
@@ -82,7 +82,7 @@ class AddMasksRequest(DraftRef):
     height: Float = Field(512, gt=0, description="px of the material")
     feather: Float = Field(0, ge=0, le=100)
     rotation: Float = Field(0, description="degrees, clockwise")
-    invert: bool = False
+    invert: Bool = False
     roundCorner: Float = Field(0, ge=0, le=100, description="rectangle only")
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from capcut_mate.api.schemas import SceneTimeline as Timeline
 from capcut_mate.api.schemas import examples as _examples
 from capcut_mate.drafts.items import ShadowInfo
-from capcut_mate.jsontypes import Float, Int
+from capcut_mate.jsontypes import Bool, Float, Int
 
 MAX_PIECES = 10_000
 TWO = [{"start": 0, "end": 3000000}, {"start": 3000000, "end": 6000000}]
@@ -77,7 +77,7 @@ class CaptionInfosRequest(_Animations):
     keyword_border_color: str | None = None
     keyword_font: str | None = None
     keyword_font_size: Int | None = Field(None, ge=1)
-    keyword_has_shadow: bool | None = None
+    keyword_has_shadow: Bool | None = None
     keyword_shadow_info: ShadowInfo | None = None
     keywords: list[str] | None = Field(None, description="keywords[i] for caption i ('' once they run out)")
 

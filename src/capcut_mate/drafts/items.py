@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from capcut_mate.errors import ApiError
-from capcut_mate.jsontypes import Float, Int
+from capcut_mate.jsontypes import Bool, Float, Int
 
 HEX_COLOR_RE = re.compile(r"^#?[0-9a-fA-F]{6}$")
 
@@ -119,7 +119,7 @@ class CaptionInfo(AnimatedItem):
     keyword_border_color: str | None = None
     keyword_font: str | None = None
     keyword_font_size: Int | None = Field(None, ge=1)
-    keyword_has_shadow: bool = False
+    keyword_has_shadow: Bool = False
     keyword_shadow_info: ShadowInfo | None = None
     font_size: Int | None = Field(None, ge=1)
 
@@ -179,11 +179,11 @@ class CaptionStyle(BaseModel):
     scale_y: Float = Field(1.0, gt=0)
     transform_x: Float = 0.0
     transform_y: Float = 0.0
-    style_text: bool = False
-    underline: bool = False
-    italic: bool = False
-    bold: bool = False
-    has_shadow: bool = False
+    style_text: Bool = False
+    underline: Bool = False
+    italic: Bool = False
+    bold: Bool = False
+    has_shadow: Bool = False
     shadow_info: ShadowInfo | None = None
     text_effect: str | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 
 from capcut_mate.api.deps import services
 from capcut_mate.api.responses import ok, public_url
@@ -35,8 +35,12 @@ def file_url(request: Request, draft_id: str, relative: str) -> str:
 
 
 @router.post("/create_draft", summary="Create an empty draft with the given canvas")
-def create_draft(request: Request, body: CreateDraftRequest | None = None, svc: Services = Depends(services)) -> dict:
-    body = body or CreateDraftRequest()
+def create_draft(
+    request: Request,
+    body: CreateDraftRequest = Body(default_factory=CreateDraftRequest),
+    svc: Services = Depends(services),
+) -> dict:
+    """No body means the defaults; a body, if sent, is an object (not `null`)."""
     draft_id = svc.drafts.create(body.width, body.height)
     return ok(request, draft_url=draft_url_for(public_url(request), draft_id), draft_id=draft_id, tip_url=TIP_URL)
 
