@@ -146,7 +146,7 @@ class CallbackSender:
         return row["id"], row["task_id"], row["url"], row["body"], attempt
 
     def _delay(self, attempt: int) -> float:
-        return self.first_delay_s * 2 ** (attempt - 1)
+        return self.first_delay_s * 2.0 ** (attempt - 1)
 
     def _attempt(self, delivery_id: int, task_id: str, url: str, body: str, attempt: int) -> None:
         outcome = self._post(delivery_id, url, body.encode("utf-8"))

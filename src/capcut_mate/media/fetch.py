@@ -91,7 +91,7 @@ class MediaFetcher:
     def _read_meta(self, key: str) -> dict[str, Any] | None:
         """The entry's sidecar, or None when there is no complete entry (then it is simply fetched)."""
         try:
-            meta = json.loads(self._meta_path(key).read_text("utf-8"))
+            meta: dict[str, Any] = json.loads(self._meta_path(key).read_text("utf-8"))
             if (self.cache_dir / meta["file"]).is_file():
                 return meta
         except (OSError, ValueError, KeyError, TypeError):

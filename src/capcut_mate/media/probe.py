@@ -126,7 +126,8 @@ def _decodes_to_end(container: av.container.InputContainer, stream: av.stream.St
     try:
         container.seek(int((start_s + target_s) / time_base), stream=stream, backward=True, any_frame=False)
         for frame in container.decode(stream):
-            if frame.time is not None and frame.time - start_s >= target_s:
+            time_s = getattr(frame, "time", None)  # decode(stream) of an audio/video stream: no subtitles
+            if time_s is not None and time_s - start_s >= target_s:
                 return True
     except av.FFmpegError:
         return False

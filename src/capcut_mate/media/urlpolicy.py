@@ -76,7 +76,7 @@ def resolve_checked(host: str, port: int, allow_private: bool) -> list[IPAddress
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError, ValueError) as exc:
         raise UnresolvableHost(f"cannot resolve host {host}") from exc
-    addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
+    addresses = list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos))
     if not allow_private:
         for address in addresses:
             if not is_public(address):
