@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from capcut_mate.api.app import create_app
 from capcut_mate.config import Settings
@@ -99,6 +100,16 @@ def api_server(settings: Settings, port: int | None = None, app: FastAPI | None 
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextmanager
+def in_process(settings: Settings) -> Iterator[TestClient]:
+    """The app called in-process (no socket, no render workers): for API tests that render nothing."""
+    client = TestClient(create_app(settings), base_url="http://testserver")
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 class ServerProcess:

@@ -12,10 +12,13 @@ import shutil
 from pathlib import Path
 
 import httpx
+import pytest
 
 from capcut_mate.config import Settings
 from tests import servers
 from tests.jobs.helpers import assert_monotonic, build_draft, poll, post
+
+pytestmark = pytest.mark.slow  # renders end to end: `pytest -m 'not slow'` is the fast set
 
 
 def test_missing_media_fails_with_its_name_and_the_queue_goes_on(

@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from capcut_mate.config import Settings
 from tests.jobs.helpers import ISO_MS_Z, SEED_FIELDS, V1, assert_monotonic, build_draft, poll, post, probe
+
+pytestmark = pytest.mark.slow  # renders end to end: `pytest -m 'not slow'` is the fast set
 
 
 @contextmanager
