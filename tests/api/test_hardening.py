@@ -391,3 +391,23 @@ def test_the_cache_stays_under_its_size_cap(tmp_path: Path, media_dir: Path, ser
         assets = list((settings.drafts_dir / draft_id(url) / "assets" / "audios").iterdir())
         assert len(assets) == 4  # drafts keep their files: they are links, not cache entries
         assert client.app.state.services.fetcher._url_locks.__len__() == 0  # type: ignore[attr-defined]
+
+
+def test_a_changed_source_gets_its_own_file_in_the_draft(tmp_path: Path, served: tuple[Path, str]) -> None:
+    """Earlier segments keep the bytes they were made with; the new one gets the new content."""
+    folder, base = served
+    path = mediagen.tone(folder / "voice.mp3", duration=1.0)
+    settings = Settings(data_dir=tmp_path / "data", allow_private_urls=True, cache_ttl=0)
+    with closing(TestClient(create_app(settings))) as client:
+        url = create_draft(client)
+        items = json.dumps([{"audio_url": f"{base}/voice.mp3", "start": 0, "end": 500_000}])
+        assert client.post(f"{V1}/add_audios", json={"draft_url": url, "audio_infos": items}).status_code == 200
+        audios = settings.drafts_dir / draft_id(url) / "assets" / "audios"
+        (first,) = audios.iterdir()
+        old = first.read_bytes()
+        mediagen.tone(path, hz=880, duration=2.0)
+        stamp = path.stat().st_mtime + 10
+        os.utime(path, (stamp, stamp))
+        assert client.post(f"{V1}/add_audios", json={"draft_url": url, "audio_infos": items}).status_code == 200
+        new = path.read_bytes()
+        assert old != new and sorted(p.read_bytes() for p in audios.iterdir()) == sorted([old, new])

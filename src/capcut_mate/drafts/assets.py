@@ -9,6 +9,7 @@ an editing error, a failed save): a failed call leaves the draft folder byte-ide
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import os
 import shutil
 import uuid
@@ -52,6 +53,9 @@ class Placement:
 
     def _one(self, media: FetchedMedia, target_dir: Path) -> LocalMedia:
         target = target_dir / f"{media.path.stem[:32]}{media.suffix}"
+        if target.exists() and not _same_content(target, media.path):
+            # the URL's content changed at its source since an earlier call: earlier segments keep theirs
+            target = target_dir / f"{media.path.stem[:32]}-{uuid.uuid4().hex[:8]}{media.suffix}"
         if not target.exists():
             tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
             try:
@@ -80,6 +84,13 @@ class Placement:
             else:
                 path.unlink(missing_ok=True)
         self.created.clear()
+
+
+def _same_content(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b) or filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
 
 
 @contextmanager

@@ -33,7 +33,7 @@ from capcut_mate.media.urlpolicy import UnresolvableHost, UrlForbidden, guarded_
 
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 _CHUNK = 1 << 16
-ORPHAN_AGE_S = 300.0  # a cached file without a sidecar this old is left over from a crash or an old version
+ORPHAN_AGE_S = 300.0  # a cached file without a sidecar this old (and past any download's budget) is debris
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,7 @@ class MediaFetcher:
         listed: set[str] = set()
         total = 0
         now = time.time()
+        orphan_age = max(ORPHAN_AGE_S, 2 * self.policy.timeout_s)  # never a download still in progress
         for path in self.cache_dir.iterdir():
             if path.suffix != ".json":
                 continue
@@ -151,7 +152,7 @@ class MediaFetcher:
                 entries.append((used, size, path, data))
         for path in self.cache_dir.iterdir():  # files no sidecar speaks for: crashes, older versions
             with contextlib.suppress(OSError):
-                if path.suffix != ".json" and path.name not in listed and now - path.stat().st_mtime > ORPHAN_AGE_S:
+                if path.suffix != ".json" and path.name not in listed and now - path.stat().st_mtime > orphan_age:
                     path.unlink()
         for _used, size, meta_path, data in sorted(entries, key=lambda entry: entry[0]):
             if total <= self.policy.cache_max_bytes:
