@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from capcut_mate.db import is_disk_full
 from capcut_mate.drafts.ids import public_base_of
 from capcut_mate.errors import ApiError
 from capcut_mate.jobs import progress
@@ -146,7 +147,8 @@ class WorkerPool:
             except Exception as exc:
                 log.exception("render task %s failed unexpectedly", task.task_id)
                 try:
-                    self._fail(task, owner, "INTERNAL", f"{type(exc).__name__}: {exc}")
+                    code = "DISK_FULL" if is_disk_full(exc) else "INTERNAL"
+                    self._fail(task, owner, code, f"{type(exc).__name__}: {exc}")
                 except Exception:  # the store is down too: the lease runs out and the task is retried
                     log.exception("recording the failure of task %s failed", task.task_id)
 
@@ -204,6 +206,7 @@ class WorkerPool:
             final.unlink(missing_ok=True)
 
     def _fail(self, task: Task, owner: str, code: str, details: str) -> None:
+        shutil.rmtree(self.render_root / task.task_id, ignore_errors=True)  # first: on a full disk it frees room
         zh, en = failure_messages(code, details)
         if self.store.fail(task.task_id, owner, code, zh, en):
             self._notify(task.task_id)
