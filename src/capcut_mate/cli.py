@@ -1,4 +1,4 @@
-"""Command line: `capcut-mate serve | worker | render`."""
+"""Command line: `capcut-mate serve | worker | render | preview | mcp | demo`."""
 
 from __future__ import annotations
 
@@ -95,6 +95,38 @@ def render(
     except RenderError as exc:
         console.print(f"[red]render failed[/red] ({exc.code}): {exc.message}", highlight=False)
         raise typer.Exit(code=2) from exc
+
+
+@app.command()
+def preview(
+    draft: Path = typer.Argument(..., help="Draft folder (draft_content.json / draft_info.json) or a JSON file"),
+    at: list[float] = typer.Option(..., "--at", help="Time in seconds; repeat for a storyboard of several frames"),
+    output: Path = typer.Option(..., "-o", "--output", help="PNG to write"),
+    width: int | None = typer.Option(None, help="Frame (or storyboard tile) width; default the canvas (tile 360)"),
+    media_root: Path | None = typer.Option(None, help="Folder searched for media by path tail and file name"),
+    remap: list[str] = typer.Option([], help="OLD=NEW path prefix rewrite; repeatable"),
+    font_dir: Path | None = typer.Option(None, help="Extra font folder (CJK fallback)"),
+) -> None:
+    """Draw the frame at --at exactly as `render` would, as a PNG (several --at: a storyboard grid)."""
+    from capcut_mate.render import DraftMediaResolver, RenderError, RenderOptions, load_draft
+    from capcut_mate.render.console import parse_remaps
+    from capcut_mate.render.preview import preview_png, timestamp
+
+    try:
+        document, draft_dir = load_draft(draft)
+        resolver = DraftMediaResolver(draft_dir, media_root, parse_remaps(remap))
+        times = [max(0, round(seconds * 1_000_000)) for seconds in at]
+        png, frames = preview_png(document, resolver, times, len(times) > 1, width, RenderOptions(font_dir=font_dir))
+    except RenderError as exc:
+        typer.echo(f"preview failed ({exc.code}): {exc.message}", err=True)
+        raise typer.Exit(code=2) from exc
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(png)
+    for frame in frames:
+        typer.echo(f"{timestamp(frame.time_us)} -> frame {frame.frame}", err=True)
+    for warning in dict.fromkeys(w for frame in frames for w in frame.warnings):
+        typer.echo(f"warning: {warning.segment_id} [{warning.feature}] {warning.message}", err=True)
+    typer.echo(str(output))
 
 
 @app.command()

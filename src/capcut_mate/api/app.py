@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request, Response
 
 from capcut_mate import __version__
 from capcut_mate.api.errors import error_response, install_error_handlers
-from capcut_mate.api.routes import catalogues, drafts, editing, files, helpers, jobs
+from capcut_mate.api.routes import catalogues, drafts, editing, files, helpers, jobs, preview
 from capcut_mate.config import Settings
 from capcut_mate.drafts.ids import API_PREFIX
 from capcut_mate.errors import ApiError
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _install_auth(app, settings.api_keys)
     app.include_router(drafts.router, prefix=API_PREFIX)
     app.include_router(jobs.router, prefix=API_PREFIX)
-    for router in (editing.router, catalogues.router, helpers.router):
+    for router in (editing.router, catalogues.router, helpers.router, preview.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(files.router)
 
