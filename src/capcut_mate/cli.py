@@ -130,6 +130,30 @@ def preview(
 
 
 @app.command()
+def mcp(
+    data_dir: Path | None = typer.Option(None, help="Data directory (env CAPCUT_MATE_DATA_DIR)"),
+    host: str = typer.Option("127.0.0.1", help="Interface of the HTTP API started beside it (video downloads)"),
+    port: int = typer.Option(30000, help="Port of that HTTP API (0 = any free port)"),
+) -> None:
+    """Speak MCP over stdio (Claude Desktop, Cursor...), with the HTTP API running on HOST:PORT beside it."""
+    import logging
+    import socket
+
+    from capcut_mate.config import Settings
+    from capcut_mate.mcp.stdio import serve_stdio
+
+    logging.basicConfig(level=logging.WARNING)  # stderr: stdout carries the MCP messages
+    if port == 0:
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            port = probe.getsockname()[1]
+    overrides: dict[str, object] = {} if data_dir is None else {"data_dir": data_dir}
+    if "CAPCUT_MATE_PUBLIC_URL" not in os.environ:
+        overrides["public_url"] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    serve_stdio(Settings(**overrides), host, port)  # type: ignore[arg-type]
+
+
+@app.command()
 def demo(
     data_dir: Path = typer.Option(Path("capcut-mate-demo"), help="Where the demo keeps media, drafts and the video"),
     port: int = typer.Option(0, help="Loopback port for the demo API (0 = any free port)"),

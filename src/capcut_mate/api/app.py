@@ -16,6 +16,7 @@ from capcut_mate.config import Settings
 from capcut_mate.drafts.ids import API_PREFIX
 from capcut_mate.errors import ApiError
 from capcut_mate.jobs.worker import start_in_process_workers
+from capcut_mate.mcp.http import mount_mcp
 from capcut_mate.services import Services
 
 OPEN_PATHS = ("/healthz", "/files/", "/docs", "/redoc", "/openapi.json")
@@ -29,7 +30,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await anyio.to_thread.run_sync(start_in_process_workers, svc) if settings.in_process_workers else None
         try:
-            yield
+            async with mcp_running():
+                yield
         finally:
             if pool is not None:
                 await anyio.to_thread.run_sync(pool.stop)
@@ -49,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (editing.router, catalogues.router, helpers.router, preview.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(files.router)
+    mcp_running = mount_mcp(app, settings.api_keys)  # after the routers: its tools are their operations
 
     @app.get("/healthz", tags=["health"], summary="Liveness and version")
     def healthz() -> dict:
