@@ -11,7 +11,8 @@ from fastapi import FastAPI, Request, Response
 
 from capcut_mate import __version__
 from capcut_mate.api.errors import error_response, install_error_handlers
-from capcut_mate.api.routes import catalogues, drafts, editing, files, helpers, jobs, preview
+from capcut_mate.api.name_warnings import NameWarnings
+from capcut_mate.api.routes import catalogues, drafts, editing, files, helpers, jobs, names, preview
 from capcut_mate.config import Settings
 from capcut_mate.drafts.ids import API_PREFIX
 from capcut_mate.errors import ApiError
@@ -44,11 +45,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = svc
     install_error_handlers(app)
+    app.add_middleware(NameWarnings, strict=settings.strict_names)
     if settings.api_keys:
         _install_auth(app, settings.api_keys)
     app.include_router(drafts.router, prefix=API_PREFIX)
     app.include_router(jobs.router, prefix=API_PREFIX)
-    for router in (editing.router, catalogues.router, helpers.router, preview.router):
+    for router in (editing.router, catalogues.router, names.router, helpers.router, preview.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(files.router)
     mcp_running = mount_mcp(app, settings.api_keys)  # after the routers: its tools are their operations

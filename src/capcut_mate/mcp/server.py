@@ -22,7 +22,8 @@ INSTRUCTIONS = (
     "capcut-mate builds CapCut/JianYing drafts and renders them to MP4 headlessly. Typical loop: create_draft, "
     "add_videos / add_images / add_audios / add_captions (media by URL; times in microseconds), gen_preview to "
     "look at a frame before paying for a render, gen_video to render, gen_video_status until completed, then "
-    "download video_url."
+    "download video_url. search_names finds the transition/animation/filter/effect/mask/font names the add_* "
+    "tools accept; answers may carry `warnings` for names that were ignored."
 )
 
 # (accept-language of the MCP request or None) -> an httpx client pointed at the REST API.
