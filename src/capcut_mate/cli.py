@@ -74,6 +74,7 @@ def render(
     fps: float | None = typer.Option(None, help="Output frame rate (default: the draft's)"),
     preset: str = typer.Option("veryfast", help="libx264 preset"),
     crf: int = typer.Option(23, help="libx264 CRF (lower = better, bigger)"),
+    format: str = typer.Option("mp4", "--format", help="mp4 (H.264/AAC), webm (VP9/Opus) or gif (no sound)"),
     media_root: Path | None = typer.Option(None, help="Folder searched for media by path tail and file name"),
     remap: list[str] = typer.Option([], help="OLD=NEW path prefix rewrite; repeatable"),
     report: Path | None = typer.Option(None, help="Report JSON path (default: OUTPUT.report.json)"),
@@ -85,11 +86,16 @@ def render(
 
     from capcut_mate.render import RenderError, RenderOptions
     from capcut_mate.render.console import render_command
+    from capcut_mate.render.formats import FORMATS
 
     console = Console(stderr=True)
+    if format not in FORMATS:
+        console.print(f"[red]--format must be one of {', '.join(FORMATS)}[/red]", highlight=False)
+        raise typer.Exit(code=2)
     options = RenderOptions(
-        width=width, height=height, fps=fps, preset=preset, crf=crf, font_dir=font_dir, system_fonts=system_fonts
-    )
+        width=width, height=height, fps=fps, preset=preset, crf=crf, font_dir=font_dir, system_fonts=system_fonts,
+        format=format,
+    )  # fmt: skip
     try:
         render_command(draft, output, options, media_root, remap, report, console)
     except RenderError as exc:
