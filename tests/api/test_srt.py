@@ -57,17 +57,20 @@ def test_webvtt_and_a_url(api: httpx.Client, settings: Settings, tmp_path: Path)
     assert "中文字幕" in json.dumps(doc, ensure_ascii=False)
 
 
+FIRST = "1\n00:00:00,000 --> 00:00:01,000\na\n\n"
+
+
 @pytest.mark.parametrize(
     ("srt", "needle"),
     [
-        ("1\n00:00:00,000 --> 00:00:01,000\na\n\n2\n00:00:01 --> 00:00:02,000\nb\n", "srt: cue 2: cannot read the timing"),
+        (FIRST + "2\n00:00:01 --> 00:00:02,000\nb\n", "srt: cue 2: cannot read the timing"),
         ("1\n00:00:02,000 --> 00:00:01,000\na\n", "srt: cue 1: ends"),
-        ("1\n00:00:00,000 --> 00:00:01,000\na\n\n2\n00:00:01,000 --> 00:00:02,000\n<b></b>\n", "srt: cue 2: has no text"),
+        (FIRST + "2\n00:00:01,000 --> 00:00:02,000\n<b></b>\n", "srt: cue 2: has no text"),
         ("1\njust text\n", "srt: cue 1: no 'start --> end' timing line"),
         ("   ", "srt: no cues found"),
-        ("1\n00:00:00,000 --> 00:00:02,000\na\n\n2\n00:00:01,000 --> 00:00:03,000\nb\n", "srt[1] (1000000-3000000) overlaps"),
+        (FIRST + "2\n00:00:00,500 --> 00:00:03,000\nb\n", "srt[1] (500000-3000000) overlaps"),
     ],
-)  # fmt: skip
+)
 def test_malformed_cues_name_the_cue(api: httpx.Client, settings: Settings, srt: str, needle: str) -> None:
     url = create_draft(api)
     details = post_error(api, "add_captions", {"draft_url": url, "srt": srt}, 400, "VALIDATION_ERROR")
