@@ -121,3 +121,8 @@ def test_agent_over_stdio(tmp_path: Path, media_url: str) -> None:
             await agent(session, media_url, operations)
 
     anyio.run(run)
+
+
+def test_tools_do_not_freeze_the_openapi_document(api: httpx.Client) -> None:
+    """Tools are read from /openapi.json lazily: routes registered after the MCP mount stay documented."""
+    assert "/healthz" in api.get("/openapi.json").json()["paths"]

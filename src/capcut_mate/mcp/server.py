@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from mcp.server import Server
 
 from capcut_mate import __version__
-from capcut_mate.mcp.tools import call, operations
+from capcut_mate.mcp.tools import Operation, call, operations
 
 INSTRUCTIONS = (
     "capcut-mate builds CapCut/JianYing drafts and renders them to MP4 headlessly. Typical loop: create_draft, "
@@ -31,13 +31,19 @@ ClientFactory = Callable[[str | None], AbstractAsyncContextManager[httpx.AsyncCl
 
 
 def build_server(app: FastAPI, client: ClientFactory) -> Server[Any]:
-    ops = {op.name: op for op in operations(app)}
+    ops: dict[str, Operation] = {}
+
+    def tools() -> dict[str, Operation]:
+        """Read on first use: the app's OpenAPI document is cached once built, so not before every route exists."""
+        if not ops:
+            ops.update((op.name, op) for op in operations(app))
+        return ops
 
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=[op.tool() for op in ops.values()])
+        return types.ListToolsResult(tools=[op.tool() for op in tools().values()])
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
-        operation = ops.get(params.name)
+        operation = tools().get(params.name)
         if operation is None:
             message = f"NOT_FOUND: no tool {params.name!r}; list_tools names them all"
             return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
