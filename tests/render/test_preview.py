@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tempfile
 from pathlib import Path
 
@@ -116,3 +117,43 @@ def test_sought_frames_are_the_rendered_source_frames(tmp_path: Path) -> None:
         for n, p in zip(frames, previews, strict=True)
     ]
     assert all(abs(a - b) < 2 for a, b in levels), levels  # one source frame apart is ~4.6 levels
+
+
+@pytest.fixture(scope="module")
+def counters(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("counters")
+    for fps in (25, 30):
+        mediagen.counter_video(folder / f"c{fps}.mp4", frames=60, fps=fps, step=4)
+    return folder
+
+
+@settings(deadline=None, max_examples=12, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    source_fps=st.sampled_from([25, 30]),
+    draft_fps=st.sampled_from([24.0, 25.0, 29.97, 30.0]),
+    speed=st.sampled_from([0.5, 1.0, 1.5, 2.0]),
+    source_start=st.integers(0, 400_000),
+    lead=st.integers(0, 400_000),
+    data=st.data(),
+)
+def test_sought_frames_match_for_any_timing(
+    counters: Path, source_fps: int, draft_fps: float, speed: float, source_start: int, lead: int, data: st.DataObject
+) -> None:
+    """The seek is exact whatever the source and output rates, speed, source start and transition lead."""
+    draft = Draft(fps=draft_fps)
+    track = draft.track("video")
+    first = draft.video(track, counters / f"c{source_fps}.mp4", 0, 600_000, source_start=source_start)
+    if lead:
+        draft.refer(first, "transitions", {"type": "transition", "name": "叠化", "duration": 2 * lead,
+                                           "effect_id": "6724845717472416269", "is_overlap": True})  # fmt: skip
+    length = int(min(1_200_000, (2_000_000 - source_start - 50_000) / speed))
+    draft.video(track, counters / f"c{source_fps}.mp4", 600_000, length, source_start=source_start, speed=speed)
+    with tempfile.TemporaryDirectory() as tmp:
+        resolver = DraftMediaResolver(counters)
+        render_draft(draft.doc, resolver, Path(tmp) / "out.mp4", RenderOptions(preset="ultrafast", crf=0))
+        rendered = rgb_frames(Path(tmp) / "out.mp4")
+    n = data.draw(st.integers(0, len(rendered) - 1), label="frame")
+    (preview,) = preview_frames(draft.doc, resolver, [math.ceil(n * SEC / draft_fps)])
+    assert preview.frame == n
+    middle = (slice(100, 140), slice(140, 180))
+    assert abs(float(np.median(np.asarray(preview.image)[middle])) - float(np.median(rendered[n][middle]))) < 2

@@ -33,8 +33,9 @@ MAX_SHARED_GAP_US = 5_000_000
 # A preview seeks a video this far before the frame it shows, so fps sees the frame before it too.
 PREVIEW_SEEK_MARGIN_S = 0.5
 
-# (file, seek seconds) -> seconds from the seek point to the first frame at or after it (render/preview.py).
-FirstFrame = Callable[[Path, float], float]
+# (file, the render's -ss, wanted source second) -> (a -ss just before the wanted frame, the stream ticks from
+# the render's first frame to that one), or None when the file cannot say (render/preview.py).
+SeekPoint = Callable[[Path, float, float], tuple[float, int] | None]
 
 
 @dataclass
@@ -80,11 +81,11 @@ def _ffmpeg_color(color: str) -> str:
 
 class _Builder:
     def __init__(
-        self, plan: Plan, prepared: Prepared, frame: int | None = None, first_frame: FirstFrame | None = None
+        self, plan: Plan, prepared: Prepared, frame: int | None = None, seek_point: SeekPoint | None = None
     ) -> None:
         self.plan = plan
         self.frame = frame  # a preview: only this output frame, no audio (render/preview.py)
-        self.first_frame = first_frame
+        self.seek_point = seek_point
         self.prepared = prepared
         self.timebase = Timebase.of(plan.fps)
         self.fps = self.timebase.rate
@@ -337,7 +338,7 @@ class _Builder:
         k = self.add_input(["-threads", "1", "-ss", num(origin), "-t", num(read), "-i", str(source.path.resolve())])
         self.video_inputs[layer.segment_id] = (k, pre)
         if seek is not None:  # a preview far into the clip: the same timestamps and frames, from a seek
-            head = [f"setpts=(PTS+{num(seek[1])}/TB)/{num(speed)}", f"fps={self.rate}"]
+            head = [f"setpts=(PTS-STARTPTS+{seek[1]})/{num(speed)}", f"fps={self.rate}"]
             head += [f"setpts=PTS+{lead_f - pre_f}", "tpad=stop=-1:stop_mode=clone"]
             head.append(f"trim=start_pts={shown[0]}:end_pts={shown[1]}")
         else:
@@ -382,18 +383,19 @@ class _Builder:
         chain.append(f",format={fmt}")
         return chain, background
 
-    def preview_seek(self, path: Path, origin: float, local: int, speed: float) -> tuple[float, float] | None:
-        """Preview only: (seek seconds, pts shift in source seconds) to decode from near local frame `local`.
+    def preview_seek(self, path: Path, origin: float, local: int, speed: float) -> tuple[float, int] | None:
+        """Preview only: (seek seconds, tick shift) to decode from near local frame `local`.
 
-        The render's timestamps count from the first frame at or after `origin` (PTS-STARTPTS); the shift
-        gives the sought frames exactly those timestamps, so fps picks the same source frames.
+        The render's timestamps count in stream ticks from the first frame at or after `origin`
+        (PTS-STARTPTS); adding the ticks between that frame and the first sought one gives the sought frames
+        exactly the same timestamps, so fps picks the same source frames.
         """
-        if self.first_frame is None:
+        if self.seek_point is None:
             return None
-        target = float(num(origin + float(local / self.fps) * speed - PREVIEW_SEEK_MARGIN_S))
+        target = origin + float(local / self.fps) * speed - PREVIEW_SEEK_MARGIN_S
         if target <= origin:
             return None
-        return target, target - float(num(origin)) - self.first_frame(path, float(num(origin)))
+        return self.seek_point(path, float(num(origin)), target)
 
     def still_background(self, index: int, path: Path, count: int) -> str:
         k = self.add_input(["-i", str(path.resolve())])
@@ -571,12 +573,10 @@ class _Builder:
         return f"a{j}"
 
 
-def build_graph(
-    plan: Plan, prepared: Prepared, frame: int | None = None, first_frame: FirstFrame | None = None
-) -> Graph:
+def build_graph(plan: Plan, prepared: Prepared, frame: int | None = None, seek_point: SeekPoint | None = None) -> Graph:
     """One filter graph for the whole draft: black base, layers bottom to top, one audio mix.
 
     With `frame`, only that output frame (at its own timestamp, silent): every layer starts at it, and with
-    `first_frame` videos are sought to it.
+    `seek_point` videos are sought to it.
     """
-    return _Builder(plan, prepared, frame, first_frame).build()
+    return _Builder(plan, prepared, frame, seek_point).build()

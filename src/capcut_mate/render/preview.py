@@ -15,7 +15,9 @@ import math
 import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 from PIL import Image, ImageDraw, ImageFont
@@ -88,7 +90,7 @@ def preview_frames(
             number = frame_at(plan, time_us)
             shown = visible_plan(plan, number)
             prepared = Preparer(shown, resolve_media, work_dir, options.font_dir, options.system_fonts).run()
-            graph = build_graph(shown, prepared, frame=number, first_frame=first_frame_after)
+            graph = build_graph(shown, prepared, frame=number, seek_point=seek_point)
             (work_dir / GRAPH_FILE).write_text(graph.script, encoding="utf-8")
             for name, content in graph.side_files.items():
                 (work_dir / name).write_text(content, encoding="utf-8")
@@ -99,23 +101,56 @@ def preview_frames(
 
 
 @functools.lru_cache(maxsize=256)
-def first_frame_after(path: Path, seconds: float) -> float:
-    """Seconds from `seconds` (ffmpeg's -ss on this file) to the first video frame at or after it.
+def seek_point(path: Path, origin: float, wanted: float) -> tuple[float, int] | None:
+    """A -ss just before the first frame at or after `wanted`, and the stream ticks from the render's first frame
+    (the first ffmpeg keeps after `-ss origin`) to it. Read from packet timestamps (no decoding); None if the
+    file has none.
 
-    ffmpeg's input seek counts from the container's start time and drops frames before the seek point;
-    this reads the same frames with PyAV (a seek to the keyframe before, then a short decode).
+    ffmpeg's input seek keeps the frames whose pts is at or after the seek time (µs, plus the container's
+    start) rescaled to stream ticks, rounded to nearest; the new seek lands halfway between two frames, so
+    which frame comes first there is never a rounding question.
     """
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
-            start = (container.start_time or 0) / 1_000_000
-            container.seek(max(0, round((seconds + start) * 1_000_000)), backward=True, any_frame=False)
-            for frame in container.decode(stream):
-                if frame.time is not None and frame.time - start >= seconds - 1e-6:
-                    return max(0.0, frame.time - start - seconds)
+            base = stream.time_base
+            if base is None:
+                return None
+            start_us = container.start_time or 0
+            first = _frame_at_or_after(container, stream, _ticks(round(origin * 1_000_000) + start_us, base))
+            found = _frame_at_or_after(container, stream, _ticks(round(wanted * 1_000_000) + start_us, base))
+            if first is None or found is None or found[0] <= first[0] or found[1] is None:
+                return None
+            return float((found[0] + found[1]) / 2 * base) - start_us / 1_000_000, found[0] - first[0]
     except (av.FFmpegError, IndexError, OSError) as exc:
         raise RenderError("MEDIA_UNREADABLE", f"cannot read video {path}: {exc}") from exc
-    return 0.0
+
+
+def _ticks(us: int, base: Fraction) -> int:
+    """av_rescale_q(us, 1/1000000, base) with ffmpeg's default rounding (nearest, halves away from zero)."""
+    value = Fraction(us, 1_000_000) / base
+    return math.floor(value + Fraction(1, 2)) if value >= 0 else -math.floor(-value + Fraction(1, 2))
+
+
+def _frame_at_or_after(container: Any, stream: Any, threshold: int) -> tuple[int, int | None] | None:
+    """(pts of the first frame with pts >= threshold, pts of the frame before it or None if not seen)."""
+    container.seek(max(0, math.floor(threshold * stream.time_base * 1_000_000)), backward=True, any_frame=False)
+    stamps: list[int] = []
+    after = 0
+    for packet in container.demux(stream):
+        if packet.pts is None:
+            if packet.size:
+                return None
+            continue
+        stamps.append(packet.pts)
+        after += packet.pts >= threshold
+        if after > 16:  # presentation order differs from decode order by a few frames at most (B-frames)
+            break
+    later = sorted(p for p in stamps if p >= threshold)
+    if not later:
+        return None
+    earlier = [p for p in stamps if p < later[0]]
+    return later[0], (max(earlier) if earlier else None)
 
 
 def _run(ffmpeg: str, inputs: list[list[str]], work_dir: Path, size: tuple[int, int]) -> Image.Image:
