@@ -156,7 +156,11 @@ def mcp(
     overrides: dict[str, object] = {} if data_dir is None else {"data_dir": data_dir}
     if "CAPCUT_MATE_PUBLIC_URL" not in os.environ:
         overrides["public_url"] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-    serve_stdio(Settings(**overrides), host, port)  # type: ignore[arg-type]
+    try:
+        serve_stdio(Settings(**overrides), host, port)  # type: ignore[arg-type]
+    except RuntimeError as exc:
+        typer.echo(f"capcut-mate mcp: {exc}; pick another --port", err=True)
+        raise typer.Exit(1) from exc
 
 
 @app.command()
