@@ -114,3 +114,42 @@ def test_warnings_reach_english_clients_unchanged(api: httpx.Client) -> None:
     )
     assert response.status_code == 200
     assert response.json()["message"] == "Success" and response.json()["warnings"][0]["field"] == "font"
+
+
+def test_the_reference_request_examples_are_accepted(api: httpx.Client, media_url: str) -> None:
+    """The request examples of the reference's OpenAPI document (its Coze plugin's calls), media on loopback."""
+    url = post_ok(api, "create_draft", {"height": 1920, "width": 1080})["draft_url"]
+    video = {"video_url": f"{media_url}/red.mp4", "duration": 2_000_000, "transition": "叠化",
+             "transition_duration": 500_000, "volume": 6.0}  # fmt: skip
+    bodies = {
+        "add_images": {"alpha": 1, "draft_url": url, "scale_x": 1, "scale_y": 1, "transform_x": 0, "transform_y": 0,
+                       "image_infos": json.dumps([{"image_url": f"{media_url}/red.png", "width": 1920, "height": 1080,
+                                                   "start": 0, "end": 5_000_000, "duration": 5_000_000,
+                                                   "animation": "淡入淡出", "transition": "溶解",
+                                                   "transition_duration": 500_000}])},
+        "add_captions": {"alignment": 1, "alpha": 1, "bold": False, "draft_url": url, "font_size": 15,
+                         "has_shadow": False, "italic": False, "letter_spacing": 0, "line_spacing": 0, "scale_x": 1,
+                         "scale_y": 1, "style_text": 0, "text_color": "#ffffff", "transform_x": 0, "transform_y": 0,
+                         "underline": False,
+                         "captions": json.dumps([{"start": 0, "end": 10_000_000, "text": "你好，剪映", "keyword": "好",
+                                                  "keyword_color": "#457616", "keyword_font_size": 15}])},
+        "add_effects": {"draft_url": url,
+                        "effect_infos": json.dumps([{"effect_title": "录制边框 III", "start": 0, "end": 5_000_000}])},
+        "add_filters": {"draft_url": url, "filter_infos": json.dumps([{"filter_title": "清透感", "start": 0,
+                                                                       "end": 5_000_000, "intensity": 100.0}])},
+        "add_videos": {"alpha": 1, "draft_url": url, "scale_x": 1, "scale_y": 1, "scene_timelines": [],
+                       "video_infos": json.dumps([{**video, "start": 0, "end": 2_000_000},
+                                                  {**video, "start": 2_000_000, "end": 4_000_000}])},
+        "add_audios": {"draft_url": url, "audio_infos": json.dumps([{"audio_url": f"{media_url}/tone.mp3",
+                                                                     "duration": 3_000_000, "end": 3_000_000,
+                                                                     "start": 0}])},
+        "add_sticker": {"draft_url": url, "end": 5_000_000, "scale": 1, "start": 0, "sticker_id": "7326810673609018675",
+                        "transform_x": 0, "transform_y": 0},
+        "easy_create_material": {"audio_url": f"{media_url}/tone.mp3", "draft_url": url, "font_size": 15,
+                                 "img_url": f"{media_url}/red.png", "text": "官网：www.example.com",
+                                 "text_color": "#ffffff", "text_transform_y": 0, "video_url": f"{media_url}/red.mp4"},
+        "gen_video": {"apiKey": "559a84a5-a9e9-4ade-a26b-e80b732754d6", "draft_url": url},
+    }  # fmt: skip
+    for endpoint, body in bodies.items():
+        answer = post_ok(api, endpoint, body)
+        assert answer["code"] == 0 and "warnings" not in answer, (endpoint, answer)
