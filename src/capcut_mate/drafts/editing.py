@@ -182,7 +182,7 @@ def _audio_effect(name: str, index: int) -> Json | None:
         f"audio_infos[{index}].audio_effect",
         "the audio effect catalogue (pyJianYingDraft AudioSceneEffectType / ToneEffectType)",
     )
-    return AudioEffect(member).export_json() if member is not None else None  # type: ignore[arg-type]
+    return AudioEffect(member).export_json() if member is not None else None
 
 
 def add_captions(doc: Json, request: CaptionStyle, items: Sequence[CaptionInfo]) -> AddResult:

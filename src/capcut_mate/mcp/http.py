@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from starlette.requests import Request
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from capcut_mate.mcp.server import build_server
 
@@ -31,14 +34,39 @@ def mount_mcp(app: FastAPI, api_keys: list[str]) -> Callable[[], AbstractAsyncCo
     """Serve MCP at /mcp; returns the context manager the app's lifespan must hold open."""
 
     @asynccontextmanager
-    async def client(lang: str | None) -> AsyncIterator[httpx.AsyncClient]:
+    async def client(request: Request | None) -> AsyncIterator[httpx.AsyncClient]:
+        """In process, at the address the agent used: URLs in the answers (video_url) are the ones it can reach."""
         transport = httpx.ASGITransport(app=app)
-        headers = internal_headers(api_keys, lang)
-        async with httpx.AsyncClient(transport=transport, base_url="http://capcut-mate", headers=headers) as http:
+        base = str(request.base_url) if request is not None else "http://127.0.0.1"
+        lang = request.headers.get("accept-language") if request is not None else None
+        async with httpx.AsyncClient(
+            transport=transport, base_url=base, headers=internal_headers(api_keys, lang)
+        ) as http:
             yield http
 
-    manager = StreamableHTTPSessionManager(app=build_server(app, client), json_response=True, stateless=True)
-    app.router.routes.append(
-        Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(manager), methods=["GET", "POST", "DELETE"])
-    )
-    return manager.run
+    endpoint = _Endpoint(build_server(app, client))
+    app.router.routes.append(Route(MCP_PATH, endpoint=endpoint, methods=["GET", "POST", "DELETE"]))
+    return endpoint.running
+
+
+class _Endpoint:
+    """The ASGI app at /mcp. A session manager runs once: each lifespan (a restart, a test client's) gets a new one."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.current: StreamableHTTPASGIApp | None = None
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        manager = StreamableHTTPSessionManager(app=self.server, json_response=True, stateless=True)
+        async with manager.run():
+            self.current = StreamableHTTPASGIApp(manager)
+            try:
+                yield
+            finally:
+                self.current = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.current is None:
+            raise RuntimeError("MCP is served only while the app's lifespan runs")
+        await self.current(scope, receive, send)

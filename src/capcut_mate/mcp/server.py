@@ -14,6 +14,7 @@ import httpx
 import mcp.types as types
 from fastapi import FastAPI
 from mcp.server import Server
+from starlette.requests import Request
 
 from capcut_mate import __version__
 from capcut_mate.mcp.tools import Operation, call, operations
@@ -26,8 +27,8 @@ INSTRUCTIONS = (
     "tools accept; answers may carry `warnings` for names that were ignored."
 )
 
-# (accept-language of the MCP request or None) -> an httpx client pointed at the REST API.
-ClientFactory = Callable[[str | None], AbstractAsyncContextManager[httpx.AsyncClient]]
+# (the MCP request over HTTP, None over stdio) -> an httpx client pointed at the REST API.
+ClientFactory = Callable[[Request | None], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 def build_server(app: FastAPI, client: ClientFactory) -> Server[Any]:
@@ -47,8 +48,8 @@ def build_server(app: FastAPI, client: ClientFactory) -> Server[Any]:
         if operation is None:
             message = f"NOT_FOUND: no tool {params.name!r}; list_tools names them all"
             return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
-        headers = getattr(getattr(ctx, "request", None), "headers", None)
-        async with client(headers.get("accept-language") if headers is not None else None) as http:
+        request = getattr(ctx, "request", None)
+        async with client(request if isinstance(request, Request) else None) as http:
             return await call(operation, params.arguments or {}, http)
 
     return Server(

@@ -16,6 +16,7 @@ import anyio
 import httpx
 import uvicorn
 from mcp.server.stdio import stdio_server
+from starlette.requests import Request
 
 from capcut_mate.api.app import create_app
 from capcut_mate.config import Settings
@@ -32,8 +33,8 @@ def serve_stdio(settings: Settings, host: str, port: int) -> None:
     _wait_started(server, thread)
 
     @asynccontextmanager
-    async def client(lang: str | None) -> AsyncIterator[httpx.AsyncClient]:
-        headers = internal_headers(settings.api_keys, lang)
+    async def client(request: Request | None) -> AsyncIterator[httpx.AsyncClient]:
+        headers = internal_headers(settings.api_keys, None)
         async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=300) as http:
             yield http
 

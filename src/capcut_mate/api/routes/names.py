@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
@@ -66,7 +66,7 @@ def search_names(request: Request, body: SearchNamesRequest) -> dict:
         if body.kind is not None and kind != body.kind:
             continue
         for member, how in names.search(enums, body.query, body.limit):
-            entry = {"kind": kind, "name": catalogue.title_of(member), "match": how, "used_in": used_in}
+            entry: dict[str, Any] = {"kind": kind, "name": catalogue.title_of(member), "match": how, "used_in": used_in}
             if hasattr(member.value, "is_vip"):
                 entry["is_vip"] = bool(member.value.is_vip)
             results.append(entry)
