@@ -631,7 +631,9 @@ def _apply_transitions(
 
     Drawn by the name's family (animations.py): the outgoing clip is held for d/2 past the cut and the
     incoming one (the later segment of the track, so layered on top) starts d/2 early; a dissolve fades it
-    in over d. Names outside every family are drawn as a dissolve and reported.
+    in over d. Names outside every family are drawn as a dissolve and reported. Clips that overlap (the
+    app's `is_overlap` layout) are first cut at the middle of the overlap (_cut_overlap), so the window is
+    the overlap itself.
     """
     frame = 1e6 / fps
     for (layer, transition), (following, _) in itertools.pairwise(track_layers):
@@ -640,6 +642,8 @@ def _apply_transitions(
         name = str(transition.get("name") or "")
         gap = following.start_us - (layer.start_us + layer.duration_us)
         duration = min(_int(transition.get("duration")), layer.duration_us, following.duration_us)
+        if -gap > frame and _cut_overlap(layer, following):
+            gap, duration = 0, -gap
         if abs(gap) > frame or duration <= 0:
             builder.warn(layer.segment_id, label, "transition", f"transition {name!r} has no adjacent clip")
             continue
@@ -656,3 +660,26 @@ def _apply_transitions(
     last_layer, last_transition = track_layers[-1]
     if last_transition is not None:
         builder.warn(last_layer.segment_id, label, "transition", "transition after the last clip ignored")
+
+
+def _cut_overlap(outgoing: Layer, incoming: Layer) -> bool:
+    """Turn clips overlapping by o (the app's layout) into adjacent ones cut at the overlap's middle.
+
+    The adjacent window then spans the overlap exactly: the outgoing clip plays on through its tail (o/2,
+    the source it really shows there) and the incoming one starts o/2 early from its own first source frame,
+    so every frame is the one the app shows. The incoming clip's keyframes and animations keep their
+    timeline times. False when the later clip does not outlast the earlier (no cut to draw).
+    """
+    overlap = outgoing.start_us + outgoing.duration_us - incoming.start_us
+    if incoming.start_us <= outgoing.start_us or incoming.duration_us <= overlap:
+        return False
+    half = overlap // 2
+    outgoing.duration_us = incoming.start_us + half - outgoing.start_us
+    incoming.start_us += half
+    incoming.duration_us -= half
+    incoming.source_start_us += round(half * incoming.speed)
+    keyframes = incoming.transform.keyframes
+    for prop, points in keyframes.items():
+        keyframes[prop] = [(t - half, v) for t, v in points]
+    incoming.motions = [dataclasses.replace(m, start_us=m.start_us - half) for m in incoming.motions]
+    return True

@@ -1,0 +1,91 @@
+"""What real app drafts use (issue 10): overlapping transitions and reversed clips, at plan and pixel level."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from capcut_mate.render.plan import build_plan
+from tests.render.draftkit import Draft, keyframes
+from tests.render.helpers import is_color, luma_frames, render, rgb_frames
+
+SEC = 1_000_000
+RED = (255, 0, 0)
+
+
+def counter_level(frame: np.ndarray) -> int:
+    """Source frame number shown by the counter clip (luma 16 + 4n), read in the middle."""
+    return round((float(np.median(frame[100:140, 140:180])) - 16) / 4)
+
+
+def overlapping(name: str, speed: float = 1.0) -> tuple[Draft, dict, dict]:
+    """The app's layout: A on [0, 1 s), B on [0.6 s, 1.6 s), a 0.4 s transition with is_overlap."""
+    draft = Draft()
+    track = draft.track("video")
+    first = draft.video(track, "/m/a.mp4", 0, SEC)
+    second = draft.video(track, "/m/b.mp4", 600_000, SEC, source_start=100_000, speed=speed)
+    draft.refer(first, "transitions", {"type": "transition", "name": name, "duration": 400_000, "is_overlap": True})
+    return draft, first, second
+
+
+def test_overlap_window_is_the_overlap_and_keeps_every_source_frame() -> None:
+    draft, _, second = overlapping("叠化", speed=2.0)
+    second["common_keyframes"] = [keyframes("KFTypeAlpha", [(0, 0.5), (SEC, 1.0)])]
+    second["extra_material_refs"].append(
+        draft.material(
+            "material_animations",
+            {
+                "type": "sticker_animation",
+                "animations": [{"name": "渐显", "type": "in", "start": 0, "duration": 300_000}],
+            },
+        )
+    )
+    plan = build_plan(draft.doc)
+    a, b = plan.layers
+    assert not any("adjacent" in w.message for w in plan.warnings)
+    assert (a.start_us, a.duration_us, a.tail_us) == (0, 800_000, 200_000)  # A plays on to its own end (1 s)
+    assert (b.start_us, b.lead_us, b.duration_us) == (800_000, 200_000, 800_000)  # B shown from 0.6 s to 1.6 s
+    assert b.source_start_us == 100_000 + 2 * 200_000  # the cut moved 0.2 s into B at 2x speed
+    assert b.transform.keyframes["alpha"] == [(-200_000, 0.5), (800_000, 1.0)]  # keyframes keep timeline times
+    fade = [m for m in b.motions if m.kind == "fade_in"]
+    assert [(m.start_us, m.duration_us) for m in fade] == [(-200_000, 400_000), (-200_000, 300_000)]
+
+
+def test_overlap_flash_fades_out_before_the_middle_and_in_after_it() -> None:
+    plan = build_plan(overlapping("闪黑")[0].doc)
+    a, b = plan.layers
+    assert (a.tail_us, b.lead_us) == (0, 0)
+    assert (a.motions[0].kind, a.motions[0].start_us, a.motions[0].duration_us) == ("fade_out", 600_000, 200_000)
+    assert (b.start_us, b.motions[0].kind, b.motions[0].start_us) == (800_000, "fade_in", 0)
+
+
+def test_overlap_without_a_later_end_is_reported() -> None:
+    draft = Draft()
+    track = draft.track("video")
+    first = draft.video(track, "/m/a.mp4", 0, SEC)
+    draft.video(track, "/m/b.mp4", 600_000, 300_000)  # inside A: no cut to draw
+    draft.refer(first, "transitions", {"type": "transition", "name": "叠化", "duration": 400_000, "is_overlap": True})
+    plan = build_plan(draft.doc)
+    assert any(w.feature == "transition" and "adjacent" in w.message for w in plan.warnings)
+    assert [(layer.start_us, layer.duration_us) for layer in plan.layers] == [(0, SEC), (600_000, 300_000)]
+
+
+@pytest.mark.parametrize("layout", ["overlap", "adjacent"])
+def test_dissolve_in_both_layouts_blends_mid_window(layout: str, media_dir: Path, tmp_path: Path) -> None:
+    """A counter clip dissolves into a red photo over 0.4 s; the window is frames 18..30 in both layouts."""
+    draft = Draft()
+    track = draft.track("video")
+    a_end, b_start = (SEC, 600_000) if layout == "overlap" else (800_000, 800_000)
+    first = draft.video(track, media_dir / "counter.mp4", 0, a_end)
+    draft.video(track, media_dir / "red.png", b_start, 1_600_000 - b_start, photo=True)
+    draft.refer(first, "transitions", {"type": "transition", "name": "叠化", "duration": 400_000, "is_overlap": True})
+    report = render(draft.doc, media_dir, tmp_path / "out.mp4")
+    assert not [w for w in report.warnings if w["feature"] == "transition"]
+    luma, frames = luma_frames(tmp_path / "out.mp4"), rgb_frames(tmp_path / "out.mp4")
+    assert len(frames) == 48
+    assert [counter_level(luma[n]) for n in (5, 17)] == [5, 17]  # A plays up to the window
+    mid = frames[24][120, 160]
+    assert 110 < mid[0] < 230 and 25 < mid[1] < 90  # half red, half the grey counter
+    assert is_color(frames[33][120, 160], RED)
