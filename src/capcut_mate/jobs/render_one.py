@@ -68,6 +68,8 @@ class _ApiMediaResolver:
     def __init__(self, inner: Any, names: dict[str, str]) -> None:
         self.inner = inner
         self.names = names
+        # The renderer looks for the draft's own fonts here (prepare.Preparer reads `draft_dir`).
+        self.draft_dir: Path | None = getattr(inner, "draft_dir", None)
 
     def __call__(self, material_path: str) -> Path:
         from capcut_mate.render import RenderError
