@@ -7,9 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from capcut_mate.render import reverse
 from capcut_mate.render.plan import build_plan
+from tests import mediagen
 from tests.render.draftkit import Draft, keyframes
-from tests.render.helpers import is_color, luma_frames, render, rgb_frames
+from tests.render.helpers import is_color, luma_frames, render, rgb_frames, rms, samples
 
 SEC = 1_000_000
 RED = (255, 0, 0)
@@ -89,3 +91,58 @@ def test_dissolve_in_both_layouts_blends_mid_window(layout: str, media_dir: Path
     mid = frames[24][120, 160]
     assert 110 < mid[0] < 230 and 25 < mid[1] < 90  # half red, half the grey counter
     assert is_color(frames[33][120, 160], RED)
+
+
+def reversed_segment(draft: Draft, media: Path, **fields: object) -> dict:
+    """The counter's frames 6..35 (0.2 s to 1.2 s) played backwards over the first second."""
+    seg = draft.video(draft.track("video"), media, 0, SEC, source_start=200_000, reverse=True)
+    draft.doc["materials"]["videos"][-1].update(fields)
+    return seg
+
+
+def test_reverse_range_mirrors_frames_and_sound_in_small_chunks(
+    media_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """7 frames a chunk: the 30-frame range is joined from 5 chunks without a lost or doubled frame."""
+    monkeypatch.setattr(reverse, "CHUNK_BYTES", 320 * 240 * 3 // 2 * 7)
+    source = mediagen.counter_video(tmp_path / "c.mp4")
+    mirror = reverse.reverse_range(source, 200_000, 1_200_000, tmp_path / "r.mkv")
+    assert mirror == 1_200_000
+    assert [counter_level(y) for y in luma_frames(tmp_path / "r.mkv")] == list(range(35, 5, -1))
+    loud_first = tmp_path / "loud_first.mkv"
+    mediagen.run_ffmpeg(
+        "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-af", "volume='lt(t,0.5)':eval=frame",
+        "-c:a", "pcm_s16le", str(loud_first),
+    )  # fmt: skip
+    reverse.reverse_range(loud_first, 0, 1_000_000, tmp_path / "ra.mkv")
+    sound, rate = samples(tmp_path / "ra.mkv")
+    assert len(sound) == pytest.approx(rate, abs=rate // 20)
+    assert rms(sound, rate, 0.1, 0.3) < 0.01 < rms(sound, rate, 0.6, 0.3)  # the loud half now comes last
+
+
+def test_reversed_segment_shows_the_source_from_its_end(media_dir: Path, tmp_path: Path) -> None:
+    draft = Draft()
+    reversed_segment(draft, media_dir / "counter.mp4")
+    report = render(draft.doc, media_dir, tmp_path / "out.mp4")
+    assert not [w for w in report.warnings if w["feature"] == "reverse"]
+    luma = luma_frames(tmp_path / "out.mp4")
+    assert [counter_level(luma[k]) for k in range(0, 30, 3)] == [35 - k for k in range(0, 30, 3)]
+
+
+def test_reversed_segment_uses_the_apps_reversed_copy(media_dir: Path, tmp_path: Path) -> None:
+    """The app's copy (here a counter at half the step, reversed) is what plays: frame k = copy frame 24 + k."""
+    half_step = mediagen.counter_video(tmp_path / "half.mp4", step=2)
+    copy = tmp_path / "reversed.mp4"
+    mediagen.run_ffmpeg("-i", str(half_step), "-vf", "reverse", "-c:v", "libx264", "-qp", "0", str(copy))
+    draft = Draft()
+    reversed_segment(draft, media_dir / "counter.mp4", reverse_path=str(copy))
+    report = render(draft.doc, media_dir, tmp_path / "out.mp4")
+    assert not [w for w in report.warnings if w["feature"] == "reverse"]
+    luma = luma_frames(tmp_path / "out.mp4")
+    levels = [round((float(np.median(luma[k][100:140, 140:180])) - 16) / 2) for k in (0, 10, 29)]
+    assert levels == [35, 25, 6]
+    missing = Draft()
+    reversed_segment(missing, media_dir / "counter.mp4", reverse_path="C:/Users/x/reverse/gone.mp4")
+    report = render(missing.doc, media_dir, tmp_path / "out2.mp4")
+    assert [w["feature"] for w in report.warnings] == ["reverse"]  # reversed here instead, and said so
+    assert counter_level(luma_frames(tmp_path / "out2.mp4")[10]) == 25

@@ -143,6 +143,8 @@ class Layer:
     motions: list[Motion] = field(default_factory=list)
     lead_us: int = 0  # shown this long before `start_us` (transition window), fading in
     tail_us: int = 0  # held this long after the end (transition window)
+    reverse: bool = False  # the source range plays backwards
+    reverse_path: str = ""  # the app's reversed copy of the whole material (draft path), when it made one
 
 
 @dataclass
@@ -162,6 +164,8 @@ class AudioClip:
     fade_out_us: int = 0
     pitch_follows_speed: bool = False
     from_video: bool = False
+    reverse: bool = False
+    reverse_path: str = ""
 
 
 @dataclass

@@ -462,8 +462,8 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
             if extras.curve_speed and _int(source.get("duration")) > 0:
                 speed = _int(source.get("duration")) / duration
                 builder.warn(seg_id, label, "curve_speed", f"curve speed approximated by its mean rate {speed:.3f}")
-            if seg.get("reverse"):
-                builder.warn(seg_id, label, "reverse", "reverse playback is not supported; played forwards")
+            reverse = bool(seg.get("reverse"))
+            reverse_path = str(material.get("reverse_path") or "") if reverse else ""
             sound = AudioClip(  # the segment's own sound: an audio file, or the clip audio of a video
                 seg_id,
                 label,
@@ -478,6 +478,8 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
                 fade_out_us=extras.fade_out,
                 pitch_follows_speed=bool(seg.get("is_tone_modify")) and speed != 1.0,
                 from_video=ttype == "video",
+                reverse=reverse,
+                reverse_path=reverse_path,
             )
             if ttype == "audio":
                 if extras.animations or keyframes:
@@ -507,6 +509,8 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
                 mask=extras.mask,
                 chroma=extras.chroma,
                 motions=_motions(builder, extras.animations, duration, seg_id, label),
+                reverse=reverse and ttype == "video",
+                reverse_path=reverse_path,
             )
             has_sound_settings = extras.fade_in or extras.fade_out or volume_kf
             if layer.kind != "video" and (has_sound_settings or seg.get("volume") not in (None, 1, 1.0)):

@@ -6,6 +6,7 @@ faded to their static alpha here, so the graph only loops one small ready frame.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import math
 import os
@@ -23,6 +24,7 @@ from capcut_mate.render.geometry import max_scale, reference_size
 from capcut_mate.render.masks import mask_image
 from capcut_mate.render.model import AudioClip, Layer, Plan, RenderWarning
 from capcut_mate.render.probe import MediaInfo, probe
+from capcut_mate.render.reverse import reverse_range
 from capcut_mate.render.strips import Strip, groups, is_static_text, write_strip
 from capcut_mate.render.text import render_text_layer
 
@@ -119,6 +121,7 @@ class Preparer:
         self.warnings: list[RenderWarning] = []
         self._probes: dict[Path, MediaInfo] = {}
         self._fonts: FontResolver | None = None
+        self._reversed: dict[str, tuple[Path, int]] = {}  # segment id -> (reversed copy, mirror time µs)
 
     @property
     def canvas(self) -> tuple[int, int]:
@@ -154,6 +157,11 @@ class Preparer:
         audio = []
         for clip in self.plan.audio:
             path = self.resolve(clip.material_path)
+            if clip.reverse:
+                end = clip.source_start_us + round(clip.duration_us * clip.speed)
+                ref = (clip.segment_id, clip.track, clip.reverse_path)
+                path, mirror = self._reversal(ref, path, clip.source_start_us, end)
+                clip = dataclasses.replace(clip, source_start_us=max(0, mirror - end), reverse=False)
             info = self.probe(path)
             if info.has_audio:
                 audio.append(AudioSource(clip, path, info))
@@ -173,6 +181,9 @@ class Preparer:
         info = self.probe(path)
         if info.width <= 0:
             raise RenderError("MEDIA_UNREADABLE", f"{path} has no video stream; cannot use it as a video clip")
+        if layer.reverse:
+            path, layer = self._reversed_layer(index, layer, path)
+            info = self.probe(path)
         width, height = reference_size(layer, info.width, info.height, self.canvas)
         needed = layer.source_start_us + (layer.duration_us + layer.tail_us) * layer.speed
         if info.duration_us is not None and needed > info.duration_us + 50_000:
@@ -189,6 +200,46 @@ class Preparer:
         if layer.mask is not None:
             source.mask_path = _save(mask_image(layer.mask, (width, height)), self.work_dir / f"mask{index}.tiff")
         return source
+
+    def _reversed_layer(self, index: int, layer: Layer, path: Path) -> tuple[Path, Layer]:
+        """Read a reversed clip forwards from its reversed copy; the plan's layer is rewritten to match.
+
+        A transition's lead shows what follows the range in the source and its tail what precedes it, so
+        the copy covers those too.
+        """
+        start = layer.source_start_us
+        end = start + round(layer.duration_us * layer.speed)
+        before, after = round(layer.tail_us * layer.speed), round(layer.lead_us * layer.speed)
+        ref = (layer.segment_id, layer.track, layer.reverse_path)
+        copy, mirror = self._reversal(ref, path, max(0, start - before), end + after)
+        layer = dataclasses.replace(layer, source_start_us=max(0, mirror - end), reverse=False)
+        self.plan.layers[index] = layer
+        return copy, layer
+
+    def _reversal(self, ref: tuple[str, str, str], path: Path, start: int, end: int) -> tuple[Path, int]:
+        """(reversed copy, mirror time) for a segment, made once: the app's own copy when the draft names one
+        and it is found, else source time [start, end) reversed into scratch (reverse.py)."""
+        seg_id, track, reverse_path = ref
+        if seg_id in self._reversed:
+            return self._reversed[seg_id]
+        found: tuple[Path, int] | None = None
+        if reverse_path:
+            try:
+                copy = self.resolve(reverse_path)
+                length = self.probe(copy).duration_us
+                found = (copy, length) if length else None
+            except RenderError:
+                found = None
+            if found is None:
+                message = f"the app's reversed copy {reverse_path!r} is not readable here; reversed from the source"
+                self.warnings.append(RenderWarning(seg_id, track, "reverse", message))
+        if found is None:
+            duration = self.probe(path).duration_us
+            stop = min(end, duration) if duration else end
+            out = self.work_dir / f"reverse{len(self._reversed)}.mkv"
+            found = (out, reverse_range(path, min(start, max(0, stop - 1)), stop, out))
+        self._reversed[seg_id] = found
+        return found
 
     def _photo(self, index: int, layer: Layer, path: Path) -> Source:
         try:

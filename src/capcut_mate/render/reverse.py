@@ -1,0 +1,90 @@
+"""A reversed copy of a source range, made once per render with bounded memory.
+
+ffmpeg's `reverse`/`areverse` filters buffer every frame of their input, so a whole 60 s 1080p range would
+need gigabytes. The range is cut into chunks of at most CHUNK_BYTES of decoded picture; each chunk is
+decoded, reversed and encoded on its own (last chunk first), and the chunks are joined without re-encoding.
+Chunk edges sit half a frame between source frames, so every frame lands in exactly one chunk.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+from pathlib import Path
+
+import av
+
+from capcut_mate.ffmpeg import ffmpeg_exe
+from capcut_mate.render.errors import RenderError
+
+CHUNK_BYTES = 48 * 1024 * 1024  # decoded frames one chunk may hold (yuv420p: 1.5 bytes a pixel)
+MAX_CHUNK_S = 2.0  # also bounds the audio a chunk holds
+DEFAULT_FPS = 30.0
+
+
+def _stream_shape(path: Path) -> tuple[float, int, int, bool, bool]:
+    """(frame rate, width, height, has video, has audio) of the file's first streams."""
+    try:
+        with av.open(str(path)) as container:
+            audio = bool(container.streams.audio)
+            if not container.streams.video:
+                return DEFAULT_FPS, 0, 0, False, audio
+            stream = container.streams.video[0]
+            rate = stream.average_rate or stream.guessed_rate
+            fps = float(rate) if rate else DEFAULT_FPS
+            return fps, stream.codec_context.width, stream.codec_context.height, True, audio
+    except (av.FFmpegError, OSError) as exc:
+        raise RenderError("MEDIA_UNREADABLE", f"cannot read media {path}: {exc}") from exc
+
+
+def _run(args: list[str]) -> None:
+    done = subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args], capture_output=True)
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        raise RenderError("FFMPEG_FAILED", f"reversing a clip failed: {message[0]}")
+
+
+def reverse_range(source: Path, start_us: int, end_us: int, out: Path) -> int:
+    """Write `out` (Matroska): source time [start, end) played backwards, frame k = the k-th last source frame.
+
+    Returns the mirror time: time r of the copy shows source time (mirror − r). Audio (when present) is
+    reversed too and kept as PCM, so chunk joins have no codec padding.
+    """
+    fps, width, height, has_video, has_audio = _stream_shape(source)
+    if not has_video and not has_audio:
+        raise RenderError("MEDIA_UNREADABLE", f"{source} has no audio or video stream to reverse")
+    frame_bytes = max(1, width * height * 3 // 2)
+    chunk_frames = max(1, min(CHUNK_BYTES // frame_bytes, math.floor(MAX_CHUNK_S * fps)))
+    first = math.ceil(start_us * fps / 1e6 - 1e-6)  # first and past-last source frame of the range
+    stop = max(first + 1, math.ceil(end_us * fps / 1e6 - 1e-6))
+    chunks: list[Path] = []
+    scratch = out.with_suffix("")
+    scratch.mkdir(parents=True, exist_ok=True)
+    upper = stop
+    while upper > first:
+        lower = max(first, upper - chunk_frames)
+        begin = max(0.0, (lower - 0.5) / fps)
+        length = (upper - 0.5) / fps - begin
+        part = scratch / f"part{len(chunks):05d}.mkv"
+        args = ["-ss", f"{begin:.6f}", "-t", f"{length:.6f}", "-i", str(source)]
+        if has_video:
+            args += ["-map", "0:v:0", "-vf", "reverse,setpts=N/FRAME_RATE/TB"]
+            args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "12"]
+        if has_audio:
+            args += ["-map", "0:a:0", "-af", "areverse,asetpts=N/SR/TB", "-c:a", "pcm_s16le"]
+        _run([*args, str(part)])
+        chunks.append(part)
+        upper = lower
+    listing = scratch / "chunks.txt"
+    listing.write_text("".join(f"file '{_quoted(p)}'\n" for p in chunks), encoding="utf-8")
+    _run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(out)])
+    for part in chunks:
+        part.unlink()
+    listing.unlink()
+    scratch.rmdir()
+    return math.ceil(stop * 1e6 / fps)
+
+
+def _quoted(path: Path) -> str:
+    """A path inside single quotes of an ffmpeg concat list."""
+    return str(path.resolve()).replace("'", "'\\''")
