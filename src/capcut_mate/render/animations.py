@@ -16,6 +16,7 @@ Role = Literal["in", "out", "loop", "group", "transition"]
 SLIDE = 0.3  # slide animations travel ~15 % of the canvas = 0.3 half-canvas units
 FULL = 2.0  # a slide transition moves a clip by the whole canvas (2 half-canvas units)
 TRANSITION_ZOOM = 1.3
+FLIP_EDGE = 0.02  # a flip's narrowest width (share of the clip): edge-on, yet never a zero-size frame
 TRANSITION_TURN = 90.0
 INTRO_TURN = 180.0
 # Periodic (loop/group) families: period µs and amplitude.
@@ -66,12 +67,37 @@ _FLASH = (("闪黑",), "flash_black"), (("闪白", "泛白", "白光快闪"), "f
 _WIPE_WORDS = ("擦除", "擦开", "擦", "wipe")
 _BLUR_WORDS = ("模糊", "blur")
 _ROTATE_WORDS = ("旋转", "转入", "转出", "旋入", "旋出", "转圈", "漩涡", "顺时针", "逆时针", "rotate")
-_SLIDE_WORDS = ("滑", "移", "甩入", "甩出", "飞入", "飞出", "滚入", "滚出", "拉屏", "拉幕", "slide", "push")
+_SLIDE_WORDS = (
+    "滑",
+    "移",
+    "甩入",
+    "甩出",
+    "甩动",
+    "飞入",
+    "飞出",
+    "滚入",
+    "滚出",
+    "滚动",
+    "拉屏",
+    "拉幕",
+    "slide",
+    "push",
+)
 _ZOOM_IN_WORDS = ("放大", "推近", "拉近", "弹近", "飞近", "变焦", "zoom in")
 _ZOOM_OUT_WORDS = ("缩小", "拉远", "推远", "弹远", "飞远", "zoom out")
 _FADE_WORDS = ("渐显", "淡入", "渐隐", "淡出", "叠化", "溶解", "消散", "飘散", "晕开", "fade", "dissolve")
 _SHAKE_WORDS = ("抖动", "震动", "颤抖", "晃动", "shake")
 _TYPE_WORDS = ("打字", "typewriter")
+# Wider name groups (issue 10), checked after the words above so a name's specific word still wins.
+_FLIP_WORDS = ("翻转", "翻入", "翻出", "翻动", "翻页", "翻书", "翻卡", "翻篇", "空翻", "flip")
+_LIGHT_WORDS = ("闪光", "闪现", "闪屏", "闪入", "闪出", "爆闪", "频闪", "炫光", "光斑", "泛光", "曝光", "光束", "flash")
+_REVEAL_WORDS = ("开幕", "闭幕", "展开", "拉开", "分割", "百叶窗", "窗格", "切开", "撕", "扫描", "露出", "卡拉ok",
+                 "变色输入", "显影", "日出", "日落", "生长", "斜切", "split", "blinds")  # fmt: skip
+_POP_IN_WORDS = ("弹入", "弹出", "弹跳", "弹性", "弹簧", "弹弓", "弹动", "跳入", "跳出", "顶出", "穿越", "冲屏", "鱼眼",
+                 "扩大", "跃进", "冲撞", "点开", "果冻", "脉冲", "bounce", "pop")  # fmt: skip
+_POP_OUT_WORDS = ("吸入", "吸出", "收缩", "收拢", "压缩", "挤压", "汇聚", "聚合", "聚集", "集合")
+_SOFT_WORDS = ("虚影", "拖影", "拖尾", "雾化", "烟雾", "水墨", "晕染", "泼墨", "融化", "旋焦", "散焦", "马赛克")
+_GLITCH_WORDS = ("故障", "震", "抖")
 
 
 def classify(name: str, role: Role) -> Family | None:
@@ -99,20 +125,57 @@ def classify(name: str, role: Role) -> Family | None:
         return Family("fade")
     if role != "transition" and _has(name, *_SHAKE_WORDS):
         return Family("shake")
+    return _classify_wider(name, role)
+
+
+def _classify_wider(name: str, role: Role) -> Family | None:
+    """Name groups drawn by their nearest family: flips, light bursts, reveals, pops, soft dissolves, glitches."""
+    if _has(name, *_FLIP_WORDS):
+        vertical = _has(name, "上", "下", "vertical")
+        return Family("flip", (0.0, 1.0) if vertical else (1.0, 0.0))
+    if _has(name, *_LIGHT_WORDS):
+        return Family("flash_white", color="white")
+    if _has(name, *_REVEAL_WORDS):
+        return Family("wipe", direction_of(name, (1.0, 0.0)))
+    if _has(name, *_POP_IN_WORDS):
+        return Family("zoom_in")
+    if _has(name, *_POP_OUT_WORDS):
+        return Family("zoom_out")
+    if _has(name, *_SOFT_WORDS):
+        return Family("blur")
+    if role != "transition" and _has(name, *_GLITCH_WORDS):
+        return Family("shake")
     return None
 
 
 def _classify_loop(name: str) -> Family | None:
     """Whole-segment (group) and text loop animations: a periodic approximation for a few families."""
-    if _has(name, "摇摆", "钟摆", "秋千", "摇荡", "海盗船", "摇晃", "雨刷", "swing"):
+    swings = ("摇摆", "钟摆", "秋千", "摇荡", "海盗船", "摇晃", "雨刷", "波浪", "波动", "扭动", "过山车", "滑滑梯")
+    if _has(name, *swings, "swing", "wave"):
         return Family("swing")
-    if _has(name, "旋转", "转圈", "陀螺", "绕圈", "转动", "旋入", "旋出", "spin"):
+    spins = ("旋转", "转圈", "陀螺", "绕圈", "转动", "旋入", "旋出", "转入", "斜转", "翻转", "立方体", "魔方", "环绕")
+    if _has(name, *spins, "漩涡", "spin"):
         return Family("spin", clockwise=not _has(name, "逆时针"))
     if _has(name, "闪烁", "闪动", "爆闪", "频闪", "blink"):
         return Family("blink")
-    if _has(name, "缩放", "放大", "缩小", "心跳", "跳动", "弹动", "伸缩", "悸动", "pulse"):
+    pulses = (
+        "缩放",
+        "放大",
+        "缩小",
+        "心跳",
+        "跳动",
+        "弹动",
+        "伸缩",
+        "悸动",
+        "哈哈镜",
+        "拉伸",
+        "形变",
+        "拉镜",
+        "悠悠球",
+    )
+    if _has(name, *pulses, "弹跳", "跳跳", "漂浮", "飘起", "pulse"):
         return Family("pulse")
-    if _has(name, *_SHAKE_WORDS, "颤抖", "晃"):
+    if _has(name, *_SHAKE_WORDS, "颤抖", "晃", "故障", "vhs", "错位"):
         return Family("shake")
     return None
 
@@ -144,6 +207,10 @@ def animation_motions(family: Family, role: Role, start: int, length: int) -> li
     if kind == "blur":
         values = ((1.0, 0.0), (0.0, 0.0)) if intro else ((0.0, 0.0), (1.0, 0.0))
         return [Motion("blur", start, length, *values)]
+    if kind == "flip":  # turning about the vertical (or horizontal) axis: that axis' scale from an edge
+        edge = (FLIP_EDGE, 1.0) if family.direction[0] else (1.0, FLIP_EDGE)
+        values = (edge, (1.0, 1.0)) if intro else ((1.0, 1.0), edge)
+        return [Motion("zoom", start, length, *values)]
     if kind == "wipe":
         if intro:
             return [Motion("wipe", start, length, (0.0, 0.0), (1.0, 0.0), family.direction)]
@@ -190,6 +257,11 @@ def transition_motions(family: Family, half: int, outgoing_duration: int) -> Tra
             [Motion("fade_in", 0, half, color=family.color)],
             0,
             0,
+        )
+    if kind == "flip":  # A turns edge-on by the cut, B turns from edge-on after it; no overlap
+        edge = (FLIP_EDGE, 1.0) if family.direction[0] else (1.0, FLIP_EDGE)
+        return TransitionMotions(
+            [Motion("zoom", out_start, half, (1.0, 1.0), edge)], [Motion("zoom", 0, half, edge, (1.0, 1.0))], 0, 0
         )
     fade_in = Motion("fade_in", -half, window)
     if kind == "slide":
