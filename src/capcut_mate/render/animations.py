@@ -22,6 +22,8 @@ INTRO_TURN = 180.0
 # Periodic (loop/group) families: period µs and amplitude.
 SPIN_PERIOD, SWING_PERIOD, PULSE_PERIOD, SHAKE_PERIOD, BLINK_PERIOD = 1_000_000, 1_000_000, 800_000, 100_000, 500_000
 SWING_DEGREES, PULSE_SHARE, SHAKE_UNITS, BLINK_ALPHA = 15.0, 0.15, 0.02, 0.2
+SCROLL = 1.0  # a scroll loop moves the centre from one canvas edge to the other (half-canvas units)
+TRANSITION_SHAKE = 0.05  # half-canvas units a shaking transition jolts both clips by
 
 Direction = tuple[float, float]
 
@@ -67,37 +69,27 @@ _FLASH = (("闪黑",), "flash_black"), (("闪白", "泛白", "白光快闪"), "f
 _WIPE_WORDS = ("擦除", "擦开", "擦", "wipe")
 _BLUR_WORDS = ("模糊", "blur")
 _ROTATE_WORDS = ("旋转", "转入", "转出", "旋入", "旋出", "转圈", "漩涡", "顺时针", "逆时针", "rotate")
-_SLIDE_WORDS = (
-    "滑",
-    "移",
-    "甩入",
-    "甩出",
-    "甩动",
-    "飞入",
-    "飞出",
-    "滚入",
-    "滚出",
-    "滚动",
-    "拉屏",
-    "拉幕",
-    "slide",
-    "push",
-)
+_SLIDE_WORDS = ("滑", "移", "甩入", "甩出", "甩动", "飞入", "飞出", "滚入", "滚出", "滚动", "拉屏", "拉幕", "划水",
+                "摇镜", "slide", "push")  # fmt: skip
 _ZOOM_IN_WORDS = ("放大", "推近", "拉近", "弹近", "飞近", "变焦", "zoom in")
 _ZOOM_OUT_WORDS = ("缩小", "拉远", "推远", "弹远", "飞远", "zoom out")
-_FADE_WORDS = ("渐显", "淡入", "渐隐", "淡出", "叠化", "溶解", "消散", "飘散", "晕开", "fade", "dissolve")
+_FADE_WORDS = ("渐显", "淡入", "渐隐", "淡出", "叠化", "溶解", "消散", "飘散", "晕开", "灼烧", "fade", "dissolve")
 _SHAKE_WORDS = ("抖动", "震动", "颤抖", "晃动", "shake")
 _TYPE_WORDS = ("打字", "typewriter")
 # Wider name groups (issue 10), checked after the words above so a name's specific word still wins.
-_FLIP_WORDS = ("翻转", "翻入", "翻出", "翻动", "翻页", "翻书", "翻卡", "翻篇", "空翻", "flip")
-_LIGHT_WORDS = ("闪光", "闪现", "闪屏", "闪入", "闪出", "爆闪", "频闪", "炫光", "光斑", "泛光", "曝光", "光束", "flash")
+_FLIP_WORDS = ("翻转", "翻入", "翻出", "翻动", "翻页", "翻书", "翻卡", "翻篇", "空翻", "折叠", "立体", "立方", "魔方",
+               "3d", "flip")  # fmt: skip
+_LIGHT_WORDS = ("光", "闪现", "闪屏", "闪入", "闪出", "爆闪", "频闪", "闪切", "屏闪", "震闪", "闪烁", "flash", "glow")
+_DARK_WORDS = ("眨眼", "快门")
 _REVEAL_WORDS = ("开幕", "闭幕", "展开", "拉开", "分割", "百叶窗", "窗格", "切开", "撕", "扫描", "露出", "卡拉ok",
-                 "变色输入", "显影", "日出", "日落", "生长", "斜切", "split", "blinds")  # fmt: skip
+                 "变色输入", "显影", "日出", "日落", "生长", "斜切", "遮罩", "幕布", "横线", "竖线", "线条", "split",
+                 "blinds")  # fmt: skip
 _POP_IN_WORDS = ("弹入", "弹出", "弹跳", "弹性", "弹簧", "弹弓", "弹动", "跳入", "跳出", "顶出", "穿越", "冲屏", "鱼眼",
-                 "扩大", "跃进", "冲撞", "点开", "果冻", "脉冲", "bounce", "pop")  # fmt: skip
+                 "扩大", "跃进", "冲撞", "点开", "果冻", "脉冲", "空间", "时空", "穿梭", "拉伸", "快速缩放", "拉框",
+                 "bounce", "pop", "zoom")  # fmt: skip
 _POP_OUT_WORDS = ("吸入", "吸出", "收缩", "收拢", "压缩", "挤压", "汇聚", "聚合", "聚集", "集合")
 _SOFT_WORDS = ("虚影", "拖影", "拖尾", "雾化", "烟雾", "水墨", "晕染", "泼墨", "融化", "旋焦", "散焦", "马赛克")
-_GLITCH_WORDS = ("故障", "震", "抖")
+_GLITCH_WORDS = ("故障", "震", "抖", "摇晃", "晃镜", "glitch")
 
 
 def classify(name: str, role: Role) -> Family | None:
@@ -123,7 +115,7 @@ def classify(name: str, role: Role) -> Family | None:
         return Family("zoom_out")
     if _has(name, *_FADE_WORDS):
         return Family("fade")
-    if role != "transition" and _has(name, *_SHAKE_WORDS):
+    if _has(name, *_SHAKE_WORDS):
         return Family("shake")
     return _classify_wider(name, role)
 
@@ -135,6 +127,8 @@ def _classify_wider(name: str, role: Role) -> Family | None:
         return Family("flip", (0.0, 1.0) if vertical else (1.0, 0.0))
     if _has(name, *_LIGHT_WORDS):
         return Family("flash_white", color="white")
+    if _has(name, *_DARK_WORDS):
+        return Family("flash_black", color="black")
     if _has(name, *_REVEAL_WORDS):
         return Family("wipe", direction_of(name, (1.0, 0.0)))
     if _has(name, *_POP_IN_WORDS):
@@ -143,7 +137,7 @@ def _classify_wider(name: str, role: Role) -> Family | None:
         return Family("zoom_out")
     if _has(name, *_SOFT_WORDS):
         return Family("blur")
-    if role != "transition" and _has(name, *_GLITCH_WORDS):
+    if _has(name, *_GLITCH_WORDS):
         return Family("shake")
     return None
 
@@ -151,6 +145,8 @@ def _classify_wider(name: str, role: Role) -> Family | None:
 def _classify_loop(name: str) -> Family | None:
     """Whole-segment (group) and text loop animations: a periodic approximation for a few families."""
     swings = ("摇摆", "钟摆", "秋千", "摇荡", "海盗船", "摇晃", "雨刷", "波浪", "波动", "扭动", "过山车", "滑滑梯")
+    if _has(name, "滚动", "弹幕", "刷屏", "scroll"):
+        return Family("scroll", direction_of(name, (-1.0, 0.0)))
     if _has(name, *swings, "swing", "wave"):
         return Family("swing")
     spins = ("旋转", "转圈", "陀螺", "绕圈", "转动", "旋入", "旋出", "转入", "斜转", "翻转", "立方体", "魔方", "环绕")
@@ -173,7 +169,8 @@ def _classify_loop(name: str) -> Family | None:
         "拉镜",
         "悠悠球",
     )
-    if _has(name, *pulses, "弹跳", "跳跳", "漂浮", "飘起", "pulse"):
+    emphasis = ("吹泡泡", "喷涌", "呐喊", "扩音器", "强调", "急了", "调皮", "拉住", "拉开", "上弧")
+    if _has(name, *pulses, *emphasis, "弹跳", "跳跳", "漂浮", "飘起", "pulse"):
         return Family("pulse")
     if _has(name, *_SHAKE_WORDS, "颤抖", "晃", "故障", "vhs", "错位"):
         return Family("shake")
@@ -233,6 +230,9 @@ def _periodic(family: Family, start: int, length: int) -> list[Motion]:
         return [Motion("shake", start, length, (SHAKE_UNITS, SHAKE_UNITS), period_us=SHAKE_PERIOD)]
     if kind == "blink":
         return [Motion("blink", start, length, (BLINK_ALPHA, 0.0), period_us=BLINK_PERIOD)]
+    if kind == "scroll":  # a bullet-comment crawl: across the canvas once, towards the named side
+        d = (family.direction[0] * SCROLL, family.direction[1] * SCROLL)
+        return [Motion("slide", start, length, (-d[0], -d[1]), d)]
     return []
 
 
@@ -289,6 +289,14 @@ def transition_motions(family: Family, half: int, outgoing_duration: int) -> Tra
         return TransitionMotions(
             [Motion("rotate", out_start, window, (0.0, 0.0), (turn, 0.0))],
             [fade_in, Motion("rotate", -half, window, (-turn, 0.0), (0.0, 0.0))],
+            half,
+            half,
+        )
+    if kind == "shake":  # a dissolve while both clips jolt
+        jolt = (TRANSITION_SHAKE, TRANSITION_SHAKE)
+        return TransitionMotions(
+            [Motion("shake", out_start, window, jolt, period_us=SHAKE_PERIOD)],
+            [fade_in, Motion("shake", -half, window, jolt, period_us=SHAKE_PERIOD)],
             half,
             half,
         )
