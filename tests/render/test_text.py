@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -190,3 +191,19 @@ def test_no_cjk_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path:
 def test_empty_text_is_an_empty_layer(fonts: FontResolver) -> None:
     layer = render_text_layer(material(""), CANVAS, fonts)
     assert layer.image.size == (1, 1) and isinstance(layer.image, Image.Image)
+
+
+def test_glyphs_the_drafts_font_lacks_come_from_a_fallback_with_a_warning(tmp_path: Path) -> None:
+    """A Latin-only draft font and a Chinese character: drawn from a CJK fallback, and said so."""
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    latin = next(Path("/usr/share/fonts").rglob("DejaVuSans.ttf"))
+    (folder / "DejaVuSans.ttf").symlink_to(latin)
+    font = {"path": "C:/Users/x/Fonts/DejaVuSans.ttf"}
+    layer = render_text_layer(material("A中", [style(0, 2, font=font)]), CANVAS, FontResolver(folder))
+    assert [w for w in layer.warnings if "U+4E2D" in w and "DejaVuSans.ttf" in w and "drawn with" in w]
+    alpha = pixels(layer)[:, :, 3]
+    half = alpha.shape[1] // 2
+    assert (alpha[:, :half] > 128).sum() > 200 and (alpha[:, half:] > 128).sum() > 200  # both drawn
+    plain = render_text_layer(material("A中"), CANVAS, FontResolver(folder))  # no font chosen: nothing to say
+    assert not [w for w in plain.warnings if "drawn with" in w]

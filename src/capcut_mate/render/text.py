@@ -57,6 +57,7 @@ EM_HEIGHT_DIVISOR = 128.0
 DEFAULT_SIZE = 15.0  # the app's default text size
 ITALIC_SHEAR = math.tan(math.radians(12))
 SYNTHETIC_BOLD_EM = 0.025  # outline radius that emboldens a regular face
+SUBSTITUTED_LISTED = 8  # code points a fallback warning lists
 CHECK_STROKE, CHECK_BACKGROUND, CHECK_SHADOW, CHECK_GLOW = 8, 16, 32, 64
 HAS_RAQM = features.check("raqm")
 LAYOUT = ImageFont.Layout.RAQM if HAS_RAQM else ImageFont.Layout.BASIC
@@ -362,6 +363,7 @@ class _Faces:
         self.warnings = warnings
         self.missing: list[str] = []  # code points drawn as boxes
         self.colourless: list[str] = []  # emoji no colour font has
+        self.substituted: dict[tuple[str, str], list[str]] = {}  # (font, fallback drawing for it) -> code points
 
     def primary(self, style: _Style) -> FontFace:
         path, index, font_warnings = self.fonts.font_for(dict(style.font), bold=style.bold)
@@ -384,6 +386,9 @@ class _Faces:
         if fallback is None:
             _add_once(self.missing, f"U+{ord(base):04X}")
             return primary
+        if any(dict(style.font).values()):  # the draft chose this font: say where its glyphs came from instead
+            lacking = next((ch for ch in cluster if not covers(*primary, ch)), base)
+            _add_once(self.substituted.setdefault((primary[0].name, fallback[0].name), []), f"U+{ord(lacking):04X}")
         return fallback
 
     def run(self, text: str, style: _Style, face: FontFace) -> _Run:
@@ -416,6 +421,9 @@ class _Faces:
             )
         if self.missing:
             self.warnings.append(f"no installed font has a glyph for {', '.join(self.missing)}: drawn as boxes")
+        for (font, fallback), points in self.substituted.items():
+            listed = ", ".join(points[:SUBSTITUTED_LISTED]) + (", …" if len(points) > SUBSTITUTED_LISTED else "")
+            self.warnings.append(f"font {font} has no {listed}: drawn with {fallback}, as the app falls back")
         for message in self.fonts.take_warnings():
             _warn_once(self.warnings, message)
 
