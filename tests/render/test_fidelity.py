@@ -146,3 +146,19 @@ def test_reversed_segment_uses_the_apps_reversed_copy(media_dir: Path, tmp_path:
     report = render(missing.doc, media_dir, tmp_path / "out2.mp4")
     assert [w["feature"] for w in report.warnings] == ["reverse"]  # reversed here instead, and said so
     assert counter_level(luma_frames(tmp_path / "out2.mp4")[10]) == 25
+
+
+def test_a_transition_into_a_reversed_clip_shows_what_follows_its_range(media_dir: Path, tmp_path: Path) -> None:
+    """向右擦除 into the reversed counter: before its start the wipe reveals source frames after its range."""
+    draft = Draft()
+    track = draft.track("video")
+    first = draft.video(track, media_dir / "red.png", 0, 600_000, photo=True)
+    draft.video(track, media_dir / "counter.mp4", 600_000, SEC, source_start=200_000, reverse=True)
+    draft.refer(first, "transitions", {"type": "transition", "name": "向右擦除", "duration": 400_000})
+    render(draft.doc, media_dir, tmp_path / "out.mp4")
+    luma = luma_frames(tmp_path / "out.mp4")
+
+    def level(frame: np.ndarray) -> int:
+        return round((float(np.median(frame[100:140, 5:40])) - 16) / 4)  # the left edge, revealed first
+
+    assert [level(luma[n]) for n in (15, 18, 21, 30)] == [38, 35, 32, 23]
