@@ -162,3 +162,18 @@ def test_a_transition_into_a_reversed_clip_shows_what_follows_its_range(media_di
         return round((float(np.median(frame[100:140, 5:40])) - 16) / 4)  # the left edge, revealed first
 
     assert [level(luma[n]) for n in (15, 18, 21, 30)] == [38, 35, 32, 23]
+
+
+def test_a_reversed_audio_segment_plays_its_sound_backwards(media_dir: Path, tmp_path: Path) -> None:
+    """A sound loud for its first 0.5 s only, reversed over 1 s: silence first, then the tone."""
+    loud_first = tmp_path / "loud_first.wav"
+    mediagen.run_ffmpeg(
+        "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-af", "volume='lt(t,0.5)':eval=frame", str(loud_first)
+    )  # fmt: skip
+    draft = Draft()
+    draft.video(draft.track("video"), media_dir / "red.png", 0, SEC, photo=True)
+    draft.audio(draft.track("audio"), loud_first, 0, SEC, reverse=True)
+    report = render(draft.doc, media_dir, tmp_path / "out.mp4")
+    assert not [w for w in report.warnings if w["feature"] in ("reverse", "audio")]
+    sound, rate = samples(tmp_path / "out.mp4")
+    assert rms(sound, rate, 0.1, 0.3) < 0.01 < rms(sound, rate, 0.6, 0.3)
