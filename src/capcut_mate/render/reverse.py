@@ -70,6 +70,8 @@ def reverse_range(source: Path, start_us: int, end_us: int, out: Path) -> int:
         if has_video:
             args += ["-map", "0:v:0", "-vf", "reverse,setpts=N/FRAME_RATE/TB"]
             args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "12"]
+            if width % 2 or height % 2:
+                args += ["-pix_fmt", "yuv444p"]  # 4:2:0 needs even sizes; the copy keeps the source's size
         if has_audio:
             args += ["-map", "0:a:0", "-af", "areverse,asetpts=N/SR/TB", "-c:a", "pcm_s16le"]
         _run([*args, str(part)])
