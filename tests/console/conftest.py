@@ -19,8 +19,10 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"{reason}: apt-get install chromium, pip install -e '.[dev]'")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Per module: Playwright's sync API keeps an event loop running while it is open, which would break
+    later tests that call asyncio.run() if it stayed open for the session."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

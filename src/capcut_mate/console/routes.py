@@ -81,7 +81,7 @@ def draft_page(request: Request, id: str = Query(..., description="draft_id")) -
 @router.get("/console/fragments/drafts")
 def drafts_fragment(request: Request, q: str = "", svc: Services = Depends(services)) -> HTMLResponse:
     rows = []
-    for entry in svc.drafts.recent(LIST_LIMIT, q.strip()):
+    for entry in svc.drafts.recent(LIST_LIMIT, q.strip().lower()):  # draft ids are lowercase
         doc = svc.drafts.load(entry["draft_id"])
         counts: dict[str, int] = {}
         for track in doc.get("tracks") or []:

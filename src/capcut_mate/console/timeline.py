@@ -83,8 +83,9 @@ def _label(material: dict[str, Any] | None) -> str:
         if isinstance(text, str):
             return text
     for key in _NAME_KEYS:
-        if isinstance(material.get(key), str) and material[key]:
-            return material[key]
+        name = material.get(key)
+        if isinstance(name, str) and name:
+            return name
     return ""
 
 
