@@ -158,3 +158,32 @@ def test_failed_render_shows_its_error(
     assert "vanishing.mp4" in error.inner_text()
     assert page.locator("#task .status-failed").count() == 1
     assert page.errors == []
+
+
+def test_api_key_from_the_page(browser: Any, tmp_path: Path) -> None:
+    """With keys configured, the page shows nothing until a key is typed; the key stays in the tab's session."""
+    key = "browser-test-key"
+    settings = Settings(data_dir=tmp_path / "data", api_keys=[key], in_process_workers=False)
+    with servers.api_server(settings) as base_url:
+        created = httpx.post(
+            f"{base_url}/openapi/capcut-mate/v1/create_draft",
+            json={"width": 64, "height": 64},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        ident = created.json()["draft_id"]
+        context = browser.new_context(locale="zh-CN")
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        page.goto(f"{base_url}/console")
+        page.wait_for_selector("#message:not([hidden])")
+        assert "API 密钥" in page.inner_text("#message") and page.locator("tr.draft-row").count() == 0
+        assert errors and all("401" in error for error in errors)  # only the refused fragment requests
+        page.fill("#api-key", key)
+        page.click("#key-form button")
+        page.locator(f'tr.draft-row[data-draft-id="{ident}"]').wait_for()
+        assert page.locator("#message").is_hidden()
+        page.reload()  # the key survives a reload of the tab
+        page.locator(f'tr.draft-row[data-draft-id="{ident}"]').wait_for()
+        assert key not in page.content()
+        context.close()
