@@ -15,7 +15,6 @@ from capcut_mate.api.routes import catalogues, drafts, editing, files, helpers, 
 from capcut_mate.config import Settings
 from capcut_mate.drafts.ids import API_PREFIX
 from capcut_mate.errors import ApiError
-from capcut_mate.jobs.worker import start_in_process_workers
 from capcut_mate.services import Services
 
 OPEN_PATHS = ("/healthz", "/files/", "/docs", "/redoc", "/openapi.json")
@@ -27,12 +26,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await anyio.to_thread.run_sync(start_in_process_workers, svc) if settings.in_process_workers else None
+        pool = await anyio.to_thread.run_sync(svc.start_in_process_workers) if settings.in_process_workers else None
         try:
             yield
         finally:
             if pool is not None:
                 await anyio.to_thread.run_sync(pool.stop)
+            await anyio.to_thread.run_sync(svc.close)
 
     app = FastAPI(
         title="capcut-mate",

@@ -171,15 +171,15 @@ def _given(url: str | None) -> str | None:
 )
 def easy_create_material(request: Request, body: EasyCreateMaterialRequest, svc: Services = Depends(services)) -> dict:
     draft_id = draft_id_from_url(body.draft_url)
-    assets = svc.drafts.folder(draft_id) / "assets"
+    svc.drafts.require(draft_id)
     audio = [AudioInfo(audio_url=body.audio_url.strip(), start=0, end=EASY_AUDIO_US)]
     video_url, img_url = _given(body.video_url), _given(body.img_url)
     videos = [VideoInfo(video_url=video_url, start=0, end=EASY_VIDEO_US)] if video_url else []
     images = [ImageInfo(image_url=img_url, start=0, end=EASY_IMAGE_US)] if img_url else []
     texts = [CaptionInfo(text=body.text, start=0, end=EASY_TEXT_US)] if body.text and body.text.strip() else []
-    audio_media = import_media(svc.fetcher, [audio[0].audio_url], assets / "audios")
-    video_media = import_media(svc.fetcher, [v.video_url for v in videos], assets / "videos")
-    image_media = import_media(svc.fetcher, [i.image_url for i in images], assets / "images")
+    audio_media = import_media(svc.fetcher, [audio[0].audio_url], svc.drafts, draft_id, "audios")
+    video_media = import_media(svc.fetcher, [v.video_url for v in videos], svc.drafts, draft_id, "videos")
+    image_media = import_media(svc.fetcher, [i.image_url for i in images], svc.drafts, draft_id, "images")
     style = CaptionStyle(text_color=body.text_color, font_size=body.font_size, transform_y=body.text_transform_y)
     with svc.drafts.edit(draft_id) as doc:
         editing.add_audios(doc, audio, audio_media)

@@ -1,0 +1,85 @@
+"""The drafts index and the per-draft edit lock, in the embedded SQLite database.
+
+The lock holds across threads (a thread lock) and processes on this machine (an `flock` on a file under
+`locks/`): enough for one box. The PostgreSQL index (drafts/pg_index.py) locks the draft's row instead.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol
+
+from capcut_mate.db import Database
+from capcut_mate.errors import ApiError
+
+LOCK_TIMEOUT_S = 30.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS drafts (
+    draft_id   TEXT PRIMARY KEY,
+    width      INTEGER NOT NULL,
+    height     INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"""
+
+
+def busy(draft_id: str) -> ApiError:
+    return ApiError("DRAFT_BUSY", f"draft {draft_id} stayed locked for {LOCK_TIMEOUT_S:.0f} s")
+
+
+class DraftIndex(Protocol):
+    def add(self, draft_id: str, width: int, height: int, now: str) -> None: ...
+
+    def locked(self, draft_id: str, now: str) -> Iterator[None]:
+        """Hold the draft's edit lock for the block (DRAFT_BUSY after LOCK_TIMEOUT_S); on success the
+        draft's updated_at becomes `now`."""
+
+
+class SqliteDraftIndex:
+    def __init__(self, db: Database, locks_dir: Path) -> None:
+        self.db = db
+        self.locks_dir = locks_dir
+        locks_dir.mkdir(parents=True, exist_ok=True)
+        db.ensure_schema(_SCHEMA)
+        self._thread_locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def add(self, draft_id: str, width: int, height: int, now: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO drafts (draft_id, width, height, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                (draft_id, width, height, now, now),
+            )
+
+    @contextmanager
+    def locked(self, draft_id: str, now: str) -> Iterator[None]:
+        with self._guard:
+            thread_lock = self._thread_locks.setdefault(draft_id, threading.Lock())
+        if not thread_lock.acquire(timeout=LOCK_TIMEOUT_S):
+            raise busy(draft_id)
+        try:
+            with open(self.locks_dir / f"{draft_id}.lock", "a+") as handle:
+                deadline = time.monotonic() + LOCK_TIMEOUT_S
+                while True:
+                    try:
+                        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() > deadline:
+                            raise busy(draft_id) from None
+                        time.sleep(0.02)
+                try:
+                    yield
+                    with self.db.transaction() as conn:
+                        conn.execute("UPDATE drafts SET updated_at = ? WHERE draft_id = ?", (now, draft_id))
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+        finally:
+            thread_lock.release()
