@@ -67,6 +67,33 @@ def worker(
         svc.close()
 
 
+@app.command("import-drafts")
+def import_drafts(
+    source: Path = typer.Argument(..., help="The data directory of an embedded installation"),
+) -> None:
+    """Copy every draft of an embedded data directory into the configured store (cluster: the bucket and
+    PostgreSQL), making material paths relative to each draft folder. Safe to run again."""
+    from capcut_mate.config import Settings
+    from capcut_mate.drafts.ids import validate_draft_id
+    from capcut_mate.errors import ApiError
+    from capcut_mate.services import Services
+
+    svc = Services.from_settings(Settings())
+    imported, skipped = 0, []
+    try:
+        for folder in sorted((source / "drafts").iterdir()):
+            try:
+                svc.drafts.import_folder(validate_draft_id(folder.name), folder)
+                imported += 1
+            except ApiError as exc:
+                skipped.append(f"{folder.name}: {exc.details}")
+    finally:
+        svc.close()
+    typer.echo(f"{imported} draft(s) imported")
+    for line in skipped:
+        typer.echo(f"skipped {line}", err=True)
+
+
 @app.command()
 def migrate(
     database_url: str | None = typer.Option(None, help="postgresql://... (env CAPCUT_MATE_DATABASE_URL)"),

@@ -35,7 +35,8 @@ def busy(draft_id: str) -> ApiError:
 
 
 class DraftIndex(Protocol):
-    def add(self, draft_id: str, width: int, height: int, now: str) -> None: ...
+    def add(self, draft_id: str, width: int, height: int, now: str) -> None:
+        """Index a draft (nothing happens when it is indexed already)."""
 
     def locked(self, draft_id: str, now: str) -> Iterator[None]:
         """Hold the draft's edit lock for the block (DRAFT_BUSY after LOCK_TIMEOUT_S); on success the
@@ -54,7 +55,7 @@ class SqliteDraftIndex:
     def add(self, draft_id: str, width: int, height: int, now: str) -> None:
         with self.db.transaction() as conn:
             conn.execute(
-                "INSERT INTO drafts (draft_id, width, height, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO drafts (draft_id, width, height, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
                 (draft_id, width, height, now, now),
             )
 

@@ -22,7 +22,8 @@ class PgDraftIndex:
     def add(self, draft_id: str, width: int, height: int, now: str) -> None:
         with self.db.transaction() as conn:
             conn.execute(
-                "INSERT INTO drafts (draft_id, width, height, created_at, updated_at) VALUES (%s, %s, %s, %s, %s)",
+                "INSERT INTO drafts (draft_id, width, height, created_at, updated_at) VALUES (%s, %s, %s, %s, %s)"
+                " ON CONFLICT (draft_id) DO NOTHING",
                 (draft_id, width, height, now, now),
             )
 

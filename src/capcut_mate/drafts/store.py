@@ -99,6 +99,32 @@ class DraftStore:
             self.storage.put_file(key, source)
         return material_path(relative)
 
+    def import_folder(self, draft_id: str, folder: Path) -> None:
+        """Bring a draft folder from another installation (an embedded data dir moving to the cluster) into
+        this store: every file, material paths inside the folder made relative, then the index entry.
+        Importing the same folder again replaces its files."""
+        validate_draft_id(draft_id)
+        source = next((folder / name for name in CONTENT_FILES if (folder / name).is_file()), None)
+        if source is None:
+            raise ApiError("DRAFT_NOT_FOUND", f"{folder} has no draft_content.json")
+        doc = json.loads(source.read_text(encoding="utf-8"))
+        root = folder.resolve()
+        for items in (doc.get("materials") or {}).values():
+            for item in items if isinstance(items, list) else []:
+                path = item.get("path") if isinstance(item, dict) else None
+                if isinstance(path, str) and Path(path).is_absolute() and Path(path).resolve().is_relative_to(root):
+                    item["path"] = material_path(Path(path).resolve().relative_to(root).as_posix())
+        for file in sorted(folder.rglob("*")):
+            relative = file.relative_to(folder).as_posix()
+            if file.is_file() and relative not in (*CONTENT_FILES, META_FILE) and not file.name.startswith("."):
+                self.storage.put_file(self.key(draft_id, relative), file)
+        if (folder / META_FILE).is_file():
+            self.storage.put_bytes(self.key(draft_id, META_FILE), (folder / META_FILE).read_bytes())
+        for name in reversed(CONTENT_FILES):
+            self.storage.put_bytes(self.key(draft_id, name), _json(doc))
+        canvas = doc.get("canvas_config") or {}
+        self.index.add(draft_id, int(canvas.get("width") or 0), int(canvas.get("height") or 0), _now_iso())
+
     def checkout(self, draft_id: str, scratch: Path) -> Path:
         """A local folder with the whole draft, for a render (see Storage.checkout)."""
         return self.storage.checkout(self.prefix(self.require(draft_id)), scratch)
