@@ -282,7 +282,8 @@ def print_figures(f: dict[str, Any]) -> None:
     )
     status = f["status_ms"]
     print(
-        f"2. gen_video_status, {status['pollers']} pollers, 2 renders: p50 {status['p50']:.1f} ms p99 {status['p99']:.1f} ms"
+        f"2. gen_video_status, {status['pollers']} pollers, 2 renders:"
+        f" p50 {status['p50']:.1f} ms p99 {status['p99']:.1f} ms"
         f" ({status['requests']} requests, {status['errors']} errors) (target p99 <= 50)"
         f" {'PASS' if status['p99'] <= 50 else 'MISS'}"
     )
