@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     )
     s3_endpoint_url: str | None = Field(None, description="S3 API endpoint (MinIO, R2, COS, OSS, TOS...)")
     s3_region: str | None = Field(None, description="S3 region")
+    s3_public_endpoint_url: str | None = Field(
+        None, description="The S3 endpoint as users reach it, for presigned URLs (default: s3_endpoint_url)"
+    )
     s3_public_url: str | None = Field(
         None, description="Public base URL of the bucket (or CDN): video_url = this + key; unset: presigned URLs"
     )
@@ -73,7 +76,15 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("database_url", "storage_url", "s3_endpoint_url", "s3_region", "s3_public_url", mode="before")
+    @field_validator(
+        "database_url",
+        "storage_url",
+        "s3_endpoint_url",
+        "s3_region",
+        "s3_public_url",
+        "s3_public_endpoint_url",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -120,6 +120,7 @@ def _storage(settings: Settings) -> Storage:
             region=settings.s3_region,
             public_url=settings.s3_public_url,
             url_expires_s=settings.s3_url_expires,
+            public_endpoint_url=settings.s3_public_endpoint_url,
         )
     from capcut_mate.storage.local import LocalStorage
 

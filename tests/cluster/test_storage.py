@@ -94,6 +94,10 @@ def test_bucket_urls_are_signed_or_public(s3_env: dict[str, str], tmp_path: Path
     assert "X-Amz-Expires=120" in url and httpx.get(url).content == b"video"
     unsigned = url.split("?")[0]
     assert httpx.get(unsigned).status_code == 403  # the bucket is private: only the signature opens it
+    # The service reaches the bucket at 127.0.0.1; users at "localhost": URLs are signed for the latter.
+    outside = s3_env["CAPCUT_MATE_S3_ENDPOINT_URL"].replace("127.0.0.1", "localhost")
+    seen_outside = make(public_endpoint_url=outside).url("outputs/x/y.mp4")
+    assert seen_outside.startswith(outside) and httpx.get(seen_outside).content == b"video"
     public = make(public_url="https://cdn.example.com/")
     _bucket, prefix = s3_env["CAPCUT_MATE_STORAGE_URL"][5:].split("/", 1)
     assert public.url("outputs/x/y.mp4") == f"https://cdn.example.com/{prefix}/outputs/x/y.mp4"

@@ -47,8 +47,10 @@ class S3Storage:
         cache: ObjectCache,
         public_url: str | None = None,
         url_expires_s: int = 7 * 24 * 3600,
+        signer: Any = None,
     ) -> None:
         self.client = client
+        self.signer = signer or client
         self.bucket = bucket
         self.prefix = prefix
         self.cache = cache
@@ -64,7 +66,10 @@ class S3Storage:
         region: str | None = None,
         public_url: str | None = None,
         url_expires_s: int = 7 * 24 * 3600,
+        public_endpoint_url: str | None = None,
     ) -> S3Storage:
+        """`public_endpoint_url`: the endpoint as clients outside see it (the service may reach the bucket
+        by an internal name); presigned URLs are signed for it."""
         import boto3
         from botocore.config import Config
 
@@ -76,7 +81,10 @@ class S3Storage:
             max_pool_connections=32,
         )
         client = boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region or None, config=config)
-        return cls(client, bucket, prefix, cache, public_url, url_expires_s)
+        signer = None
+        if public_endpoint_url:
+            signer = boto3.client("s3", endpoint_url=public_endpoint_url, region_name=region or None, config=config)
+        return cls(client, bucket, prefix, cache, public_url, url_expires_s, signer)
 
     def _key(self, key: str) -> str:
         return self.prefix + key
@@ -131,7 +139,7 @@ class S3Storage:
     def url(self, key: str) -> str:
         if self.public_url:
             return f"{self.public_url}/{quote(self._key(key))}"
-        return self.client.generate_presigned_url(
+        return self.signer.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=self.url_expires_s
         )
 
