@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup serve worker demo test lint bench bench-status
+.PHONY: setup serve worker demo test lint bench bench-status bench-cluster
 
 setup: $(VENV)/.installed
 	@scripts/ensure-fonts.sh
@@ -35,3 +35,6 @@ bench: setup
 
 bench-status: setup
 	$(PY) -m benchmarks.status_load
+
+bench-cluster: setup
+	$(PY) -m benchmarks.cluster

@@ -19,6 +19,7 @@ from capcut_mate.media.fetch import FetchPolicy, MediaFetcher
 from capcut_mate.storage import Storage
 
 if TYPE_CHECKING:
+    from capcut_mate.jobs.pg_store import PgTaskStore
     from capcut_mate.jobs.worker import WorkerPool
 
 
@@ -28,7 +29,7 @@ class Services:
     storage: Storage
     drafts: DraftStore
     fetcher: MediaFetcher
-    tasks: TaskStore
+    tasks: TaskStore | PgTaskStore
     queue: Queue
     closers: list[Any] = field(default_factory=list)
     workers: WorkerPool | None = None  # in-process render workers, started by the app's lifespan

@@ -10,7 +10,7 @@ import fcntl
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -38,7 +38,7 @@ class DraftIndex(Protocol):
     def add(self, draft_id: str, width: int, height: int, now: str) -> None:
         """Index a draft (nothing happens when it is indexed already)."""
 
-    def locked(self, draft_id: str, now: str) -> Iterator[None]:
+    def locked(self, draft_id: str, now: str) -> AbstractContextManager[None]:
         """Hold the draft's edit lock for the block (DRAFT_BUSY after LOCK_TIMEOUT_S); on success the
         draft's updated_at becomes `now`."""
 

@@ -80,7 +80,8 @@ class ProcrastinateQueue:
     def stop(self, timeout: float) -> None:
         self._stopping.set()
         if self._loop is not None and self._main is not None:
-            self._loop.call_soon_threadsafe(self._main.cancel)
+            with contextlib.suppress(RuntimeError):  # the loop already ended
+                self._loop.call_soon_threadsafe(self._main.cancel)
         if self._thread is not None:
             self._thread.join(timeout)
         self.close()

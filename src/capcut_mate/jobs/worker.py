@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from capcut_mate.config import Settings
 from capcut_mate.drafts.store import DraftStore
@@ -39,6 +39,9 @@ from capcut_mate.jobs.messages import failure_messages
 from capcut_mate.jobs.queue import Queue
 from capcut_mate.jobs.store import Task, TaskStore
 from capcut_mate.storage import Storage
+
+if TYPE_CHECKING:
+    from capcut_mate.jobs.pg_store import PgTaskStore
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +78,7 @@ class WorkerPool:
     def __init__(
         self,
         settings: Settings,
-        tasks: TaskStore,
+        tasks: TaskStore | PgTaskStore,
         drafts: DraftStore,
         storage: Storage,
         queue: Queue,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -162,10 +161,10 @@ class S3Storage:
             )
             target = scratch / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
             try:
-                os.link(cached, tmp)
+                os.link(cached, target)
+            except FileNotFoundError:  # evicted by another render in between: fetch it again
+                self.client.download_file(self.bucket, object_key, str(target))
             except OSError:
-                shutil.copyfile(cached, tmp)
-            os.replace(tmp, target)
+                shutil.copyfile(cached, target)
         return scratch

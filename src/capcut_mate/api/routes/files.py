@@ -20,7 +20,7 @@ from capcut_mate.api.deps import services
 from capcut_mate.drafts.ids import validate_draft_id
 from capcut_mate.errors import ApiError
 from capcut_mate.services import Services
-from capcut_mate.storage import Storage
+from capcut_mate.storage import Storage, StorageNotFound
 
 router = APIRouter(tags=["files"])
 
@@ -30,7 +30,10 @@ def _serve(storage: Storage, key: str, relative: str, media_type: str | None = N
     parts = relative.split("/")
     if not relative or relative.startswith("/") or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
         raise ApiError("NOT_FOUND", f"no file {relative}")
-    path = storage.local_path(key)
+    try:
+        path = storage.local_path(key)
+    except StorageNotFound:  # a link pointing out of the data dir
+        raise ApiError("NOT_FOUND", f"no file {relative}") from None
     if path is None:
         if not storage.exists(key):
             raise ApiError("NOT_FOUND", f"no file {relative}")
