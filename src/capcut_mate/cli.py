@@ -128,6 +128,7 @@ def render(
     remap: list[str] = typer.Option([], help="OLD=NEW path prefix rewrite; repeatable"),
     report: Path | None = typer.Option(None, help="Report JSON path (default: OUTPUT.report.json)"),
     font_dir: Path | None = typer.Option(None, help="Extra font folder (CJK fallback)"),
+    system_fonts: bool = typer.Option(True, help="Also use the machine's installed fonts"),
 ) -> None:
     """Render a JianYing/CapCut draft to MP4 with ffmpeg, headless; prints what was approximated."""
     from rich.console import Console
@@ -136,7 +137,9 @@ def render(
     from capcut_mate.render.console import render_command
 
     console = Console(stderr=True)
-    options = RenderOptions(width=width, height=height, fps=fps, preset=preset, crf=crf, font_dir=font_dir)
+    options = RenderOptions(
+        width=width, height=height, fps=fps, preset=preset, crf=crf, font_dir=font_dir, system_fonts=system_fonts
+    )
     try:
         render_command(draft, output, options, media_root, remap, report, console)
     except RenderError as exc:

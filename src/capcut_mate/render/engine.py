@@ -18,6 +18,7 @@ from capcut_mate.render.plan import build_plan
 from capcut_mate.render.prepare import Preparer
 from capcut_mate.render.report import RenderReport
 from capcut_mate.render.run import run_ffmpeg
+from capcut_mate.render.visibility import hidden_layers
 
 ProgressCallback = Callable[[str, float], None]
 
@@ -48,7 +49,8 @@ def render_draft(
     with tempfile.TemporaryDirectory(prefix="capcut-render-", dir=options.work_dir) as tmp:
         work_dir = Path(tmp)
         mark = time.perf_counter()
-        prepared = Preparer(plan, resolve_media, work_dir, options.font_dir).run()
+        prepared = Preparer(plan, resolve_media, work_dir, options.font_dir, options.system_fonts).run()
+        prepared.warnings.extend(hidden_layers(plan, prepared.sources))
         graph = build_graph(plan, prepared)
         timings["prepare"] = time.perf_counter() - mark
         report_progress("prepare", 1.0)

@@ -23,6 +23,7 @@ from capcut_mate.render.geometry import scale_curve, scale_is_dynamic
 from capcut_mate.render.model import Adjustment, Keyframes, Layer, Plan, RenderWarning
 from capcut_mate.render.prepare import AudioSource, Prepared, Source
 from capcut_mate.render.strips import Strip
+from capcut_mate.render.timebase import Timebase
 
 SAMPLE_RATE = 48000
 # Cuts of one file share a decoder when the source skipped between them is at most this long
@@ -75,7 +76,8 @@ class _Builder:
     def __init__(self, plan: Plan, prepared: Prepared) -> None:
         self.plan = plan
         self.prepared = prepared
-        self.fps = Fraction(plan.fps).limit_denominator(1001)
+        self.timebase = Timebase.of(plan.fps)
+        self.fps = self.timebase.rate
         self.rate = f"{self.fps.numerator}/{self.fps.denominator}"
         self.tb = f"{self.fps.denominator}/{self.fps.numerator}"
         self.inputs: list[list[str]] = []
@@ -84,8 +86,8 @@ class _Builder:
         self.warnings: list[RenderWarning] = []
         self.video_inputs: dict[str, tuple[int, float]] = {}  # segment id -> (input, seconds skipped)
 
-    def frames(self, us: float) -> int:
-        return round(us * self.fps / 1_000_000)
+    def frames(self, us: int) -> int:
+        return self.timebase.frame(us)
 
     def add_input(self, args: list[str]) -> int:
         self.inputs.append(args)
@@ -217,14 +219,10 @@ class _Builder:
     def layer(self, index: int, layer: Layer, source: Source, below: str) -> str:
         start_f = self.frames(layer.start_us)
         end_f = self.frames(layer.start_us + layer.duration_us)
-        lead_f, tail_f = self.frames(layer.lead_us), self.frames(layer.tail_us)
-        count = end_f - start_f + lead_f + tail_f
-        if end_f <= start_f:
-            self.warnings.append(
-                RenderWarning(layer.segment_id, layer.track, "timing", "shorter than one frame; not shown")
-            )
-            return below
-        first_f = start_f - lead_f
+        first_f = self.frames(layer.start_us - layer.lead_us)
+        last_f = self.frames(layer.start_us + layer.duration_us + layer.tail_us)
+        lead_f, tail_f = start_f - first_f, last_f - end_f
+        count = last_f - first_f
         offset = lead_f / self.fps  # filter-local seconds at the segment start
         local = f"(t-{num(float(offset))})"
         t = layer.transform
@@ -260,7 +258,7 @@ class _Builder:
         effects, side_files = motions.filters(index, layer.motions, float(offset), fmt, canvas, end)
         steps += effects
         self.side_files.update(side_files)
-        steps += self.alpha(index, layer, source, count, offset, local)
+        steps += self.alpha(index, layer, source, count, first_f, local)
         steps.append(f"setpts=PTS+{first_f}")
         self.lines.append("".join(chain) + "," + ",".join(steps) + f"[{label}]")
 
@@ -295,10 +293,6 @@ class _Builder:
         for index in strip.indices:
             layer = self.plan.layers[index]
             start_f, end_f = self.frames(layer.start_us), self.frames(layer.start_us + layer.duration_us)
-            if end_f <= start_f:
-                self.warnings.append(
-                    RenderWarning(layer.segment_id, layer.track, "timing", "shorter than one frame; not shown")
-                )
             starts.append(start_f)
             windows.append(f"between(t,{num((start_f - 0.5) / self.fps)},{num((end_f - 0.5) / self.fps)})")
         first = strip.indices[0]
@@ -421,10 +415,14 @@ class _Builder:
             exprs.append(f"{factor}/{num(source.ref_scale[axis])}")
         return [f"scale=w='max(1,iw*abs({exprs[0]}))':h='max(1,ih*abs({exprs[1]}))':eval=frame"]
 
-    def alpha(self, index: int, layer: Layer, source: Source, count: int, offset: Fraction, local: str) -> list[str]:
-        """Static alpha, keyframed alpha (sendcmd per frame) and fade motions (fade alpha=1)."""
+    def alpha(self, index: int, layer: Layer, source: Source, count: int, first_f: int, local: str) -> list[str]:
+        """Static alpha, keyframed alpha (sendcmd per frame) and fade motions (fade alpha=1).
+
+        Fade windows come in frames (the plan snapped them inside the layer), so `st` is never negative.
+        """
         t = layer.transform
         steps = []
+        offset = self.timebase.seconds(self.frames(layer.start_us) - first_f)  # local seconds at the segment start
         if t.animated("alpha"):
             name = f"alpha{index}.cmd"
             expr = f"max(0,min(1,{piecewise(t.keyframes['alpha'], f'(T-{num(offset)})')}))"
@@ -435,10 +433,12 @@ class _Builder:
             steps.append(f"colorchannelmixer=aa={num(max(0.0, t.alpha))}")
         for motion in layer.motions:
             if motion.kind in ("fade_in", "fade_out"):
-                start = num(motion.start_us / 1e6 + float(offset))
+                begin = self.frames(layer.start_us + motion.start_us) - first_f
+                finish = self.frames(layer.start_us + motion.start_us + motion.duration_us) - first_f
+                start, length = self.timebase.seconds(begin), self.timebase.seconds(finish - begin)
                 kind = "in" if motion.kind == "fade_in" else "out"
                 through = f"color={motion.color}" if motion.color else "alpha=1"  # fade through a colour
-                steps.append(f"fade=t={kind}:st={start}:d={num(motion.duration_us / 1e6)}:{through}")
+                steps.append(f"fade=t={kind}:st={num(start)}:d={num(length)}:{through}")
         return steps
 
     def position(self, layer: Layer, start_f: int) -> tuple[str, str, bool]:
@@ -478,7 +478,9 @@ class _Builder:
         if labels:
             mix = (
                 "".join(f"[{x}]" for x in labels)
-                + f"amix=inputs={len(labels)}:normalize=0:duration=longest:dropout_transition=0,"
+                # amix stamps its output from whichever input arrived first (a race between decoders):
+                # recount from the samples, or apad sometimes sees the end early and pads nothing.
+                + f"amix=inputs={len(labels)}:normalize=0:duration=longest:dropout_transition=0,asetpts=N/SR/TB,"
                 if len(labels) > 1
                 else f"[{labels[0]}]"
             )
@@ -524,6 +526,9 @@ class _Builder:
         delay = round(clip.start_us * SAMPLE_RATE / 1e6)
         if delay > 0:
             chain.append(f"adelay=delays={delay}S:all=1")
+        # Sample-counted timestamps: adelay can emit its silence with no pts after a clip of a few samples
+        # (atempo on 100 µs), and amix then stamps garbage that the muxer writes as the audio's start.
+        chain.append("asetpts=N/SR/TB")
         self.lines.append(f"[{k}:a:0]{','.join(chain)}[a{j}]")
         return f"a{j}"
 

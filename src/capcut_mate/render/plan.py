@@ -6,6 +6,7 @@ Anything the draft asks for that the plan cannot carry exactly becomes a RenderW
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import re
 from pathlib import PurePosixPath
@@ -13,6 +14,7 @@ from typing import Any, cast
 
 from capcut_mate.render.animations import Family, Role, animation_motions, classify, transition_motions
 from capcut_mate.render.colour import colour_family, colour_filter
+from capcut_mate.render.curves import Bezier, preset
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.model import (
     Adjustment,
@@ -28,6 +30,7 @@ from capcut_mate.render.model import (
     Transform,
 )
 from capcut_mate.render.options import RenderOptions
+from capcut_mate.render.timebase import Timebase
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".heic"}
 
@@ -76,6 +79,9 @@ class _Builder:
                 for item in items:
                     if isinstance(item, dict) and item.get("id"):
                         self.index.setdefault(str(item["id"]), (bucket, item))
+        graphs = draft.get("keyframe_graph_list") if isinstance(draft.get("keyframe_graph_list"), list) else []
+        # Named keyframe curves ("Cubic Out", ...) that keyframes point at by graphID.
+        self.graphs = {str(g["id"]): g for g in graphs if isinstance(g, dict) and g.get("id")}
 
     def warn(self, seg_id: str, track: str, feature: str, message: str) -> None:
         warning = RenderWarning(seg_id, track, feature, message)
@@ -117,27 +123,24 @@ def _canvas(draft: dict[str, Any], options: RenderOptions, notes: list[str]) -> 
 
 
 def _keyframes(
-    builder: _Builder, seg: dict[str, Any], seg_id: str, track: str
+    builder: _Builder, seg: dict[str, Any], seg_id: str, track: str, frame_us: float
 ) -> tuple[dict[str, Keyframes], Keyframes]:
-    """Visual keyframes by property name, and volume keyframes; non-linear curves are linearised."""
+    """Visual keyframes by property name, and volume keyframes; eased pairs are sampled along their curve."""
     visual: dict[str, Keyframes] = {}
     volume: Keyframes = []
     for group in seg.get("common_keyframes") or []:
         if not isinstance(group, dict):
             continue
         prop = str(group.get("property_type") or "")
-        points: Keyframes = []
-        for kf in group.get("keyframe_list") or []:
-            values = kf.get("values") or []
-            if not values:
-                continue
-            points.append((_int(kf.get("time_offset")), _num(values[0])))
-            curve = kf.get("curveType") or "Line"
-            if curve != "Line" or kf.get("graphID"):
-                builder.warn(seg_id, track, "keyframe_curve", f"{prop} curve {curve!r} approximated as linear")
-        if not points:
+        raw = [kf for kf in group.get("keyframe_list") or [] if isinstance(kf, dict) and kf.get("values")]
+        if not raw:
             continue
-        points.sort()
+        raw.sort(key=lambda kf: _int(kf.get("time_offset")))
+        points: Keyframes = [(_int(raw[0].get("time_offset")), _num(raw[0]["values"][0]))]
+        for kf, following in itertools.pairwise(raw):
+            end = (_int(following.get("time_offset")), _num(following["values"][0]))
+            curve = _curve(builder, kf, following, points[-1], end, seg_id, track, prop)
+            points.extend(curve.sample(frame_us)[1:] if curve is not None else [end])
         if prop == "KFTypeVolume":
             volume = points
         elif prop in KEYFRAME_PROPS:
@@ -148,6 +151,45 @@ def _keyframes(
         if prop in visual:
             builder.warn(seg_id, track, "keyframe", f"{prop} keyframes approximated with ffmpeg eq")
     return visual, volume
+
+
+def _handle(kf: dict[str, Any], side: str) -> tuple[float, float]:
+    control = kf.get(side) if isinstance(kf.get(side), dict) else {}
+    return _num(control.get("x")), _num(control.get("y"))
+
+
+def _curve(
+    builder: _Builder,
+    kf: dict[str, Any],
+    following: dict[str, Any],
+    start: tuple[int, float],
+    end: tuple[int, float],
+    seg_id: str,
+    track: str,
+    prop: str,
+) -> Bezier | None:
+    """The eased curve between two keyframes, or None for a straight line (curves.py).
+
+    Handles win when written (the app writes them for every preset); a named preset without handles gets the
+    preset's handles; any other curve name is drawn straight and reported.
+    """
+    if end[0] <= start[0]:
+        return None
+    graphs = [builder.graphs.get(str(k.get("graphID") or "")) for k in (kf, following)]
+    if any(graph and graph.get("graph_points") for graph in graphs):
+        builder.warn(seg_id, track, "keyframe_curve", f"{prop} custom curve points are not read; drawn from handles")
+    right, left = _handle(kf, "right_control"), _handle(following, "left_control")
+    if right != (0.0, 0.0) or left != (0.0, 0.0):
+        return Bezier.from_handles(start, end, right, left)
+    names = [str(kf.get("curveType") or "Line")] + [str(g.get("resource_name") or "") for g in graphs if g]
+    for name in names:
+        key = preset(name)
+        if key is not None:
+            return Bezier.from_preset(key, start, end)
+    unknown = [name for name in names if name and name != "Line" and not name.startswith("FreeCurve")]
+    if unknown:
+        builder.warn(seg_id, track, "keyframe_curve", f"{prop} curve {unknown[0]!r} approximated as linear")
+    return None  # Line, or a FreeCurve with both handles at their keyframes: a straight line exactly
 
 
 def _transform(seg: dict[str, Any], keyframes: dict[str, Keyframes]) -> Transform:
@@ -174,15 +216,31 @@ def _transform(seg: dict[str, Any], keyframes: dict[str, Keyframes]) -> Transfor
 
 
 def _motions(builder: _Builder, animations: list[Any], duration: int, seg_id: str, track: str) -> list[Motion]:
-    """Intro/outro/loop animations by name (§5) through their nearest family; unknown names are reported."""
+    """Intro/outro/loop animations by name (§5) through their nearest family; unknown names are reported.
+
+    Where each plays follows the role, not the written `start` (the app saves 0 for an outro, pyJianYingDraft
+    writes duration − length): an intro starts with the segment, an outro ends with it, a loop fills the time
+    between them, a group animation starts with the segment.
+    """
+    entries = [anim for anim in animations if isinstance(anim, dict)]
+
+    def length_of(anim: dict[str, Any]) -> int:
+        return max(0, min(_int(anim.get("duration")), duration))
+
+    intro = max((length_of(a) for a in entries if a.get("type") == "in"), default=0)
+    outro = max((length_of(a) for a in entries if a.get("type") == "out"), default=0)
     motions: list[Motion] = []
-    for anim in animations:
-        if not isinstance(anim, dict):
-            continue
+    for anim in entries:
         name = str(anim.get("name") or "")
         kind = str(anim.get("type") or "")
-        length = max(0, min(_int(anim.get("duration")), duration))
-        start = _int(anim.get("start"), 0 if kind != "out" else duration - length)
+        start, length = 0, length_of(anim)
+        if kind == "out":
+            start = duration - length
+        elif kind == "loop":
+            start, length = intro, max(0, duration - intro - outro)
+            if length == 0:
+                builder.warn(seg_id, track, "animation", f"loop animation {name!r} has no time between in and out")
+                continue
         role = cast(Role, kind)
         family = classify(name, role) if kind in ("in", "out", "loop", "group") and length > 0 else None
         found = animation_motions(family, role, start, length) if family is not None else []
@@ -359,6 +417,7 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
     video_tracks: list[tuple[str, list[tuple[Layer, dict[str, Any] | None]]]] = []
     tracks = draft.get("tracks") or []
     main_track_seen = False
+    ends = [0]  # the draft's length: the latest end of any visible segment, rendered or not (as the app counts)
     for track_index, track in enumerate(tracks):
         if not isinstance(track, dict):
             continue
@@ -377,6 +436,7 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
             if duration <= 0:
                 builder.warn(seg_id, label, "timing", "segment has no duration; skipped")
                 continue
+            ends.append(start + duration)
             if ttype in ("filter", "effect"):
                 adjustment = _adjustment(builder, seg, label, (start, duration), (canvas_w, canvas_h))
                 if adjustment is not None:
@@ -394,7 +454,7 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
                 builder.warn(seg_id, label, "material", f"material {seg.get('material_id')!r} not found; skipped")
                 continue
             bucket, material = found
-            keyframes, volume_kf = _keyframes(builder, seg, seg_id, label)
+            keyframes, volume_kf = _keyframes(builder, seg, seg_id, label, 1e6 / fps)
             extras = _extras(builder, seg, seg_id, label)
             source = seg.get("source_timerange") if isinstance(seg.get("source_timerange"), dict) else {}
             src_start = max(0, _int(source.get("start")))
@@ -473,28 +533,77 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
     for label, track_layers in video_tracks:
         _apply_transitions(builder, label, track_layers, fps)
 
+    if not keyed_layers and not audio:
+        raise RenderError("DRAFT_EMPTY", "the draft has no visible segment to render; add media first")
+    timebase = Timebase.of(fps)
+    total_f = max(1, timebase.frame(max(ends)))
+    keyed_layers = [(key, layer) for key, layer in keyed_layers if _snap_layer(builder, layer, timebase, total_f)]
     keyed_layers.sort(key=lambda item: item[0])
     layers = [layer for _, layer in keyed_layers]
     keys = [key for key, _ in keyed_layers]
+    keyed_adjustments = [(key, a) for key, a in keyed_adjustments if _snap_adjustment(builder, a, timebase, total_f)]
     for key, adjustment in keyed_adjustments:
         adjustment.below = bisect.bisect_left(keys, key)  # filter/effect tracks act on everything below
     adjustments = [adjustment for _, adjustment in sorted(keyed_adjustments, key=lambda item: item[0])]
-    ends = [layer.start_us + layer.duration_us for layer in layers] + [a.start_us + a.duration_us for a in audio]
-    if not layers and not audio:
-        raise RenderError("DRAFT_EMPTY", "the draft has no visible segment to render; add media first")
     return Plan(
         canvas_width=canvas_w,
         canvas_height=canvas_h,
         width=width,
         height=height,
         fps=fps,
-        duration_us=max(ends),
+        duration_us=timebase.us(total_f),
         layers=layers,
         audio=audio,
         warnings=builder.warnings,
         notes=notes,
         adjustments=adjustments,
     )
+
+
+def _snap_layer(builder: _Builder, layer: Layer, timebase: Timebase, total_f: int) -> bool:
+    """Put a layer and its motion windows on frame boundaries, clamped into the output; False = not shown.
+
+    Motion windows are also clamped into the layer's own span (lead and tail included), so no fade or wipe
+    can start before the layer's first frame or end after its last; a window left with no frame is dropped
+    and reported, never sent to ffmpeg.
+    """
+    frame = timebase.frame
+    start_f, end_f = frame(layer.start_us), min(total_f, frame(layer.start_us + layer.duration_us))
+    if end_f <= start_f:
+        builder.warn(layer.segment_id, layer.track, "timing", "shorter than one frame; not shown")
+        return False
+    first_f = max(0, min(start_f, frame(layer.start_us - layer.lead_us)))
+    last_f = min(total_f, max(end_f, frame(layer.start_us + layer.duration_us + layer.tail_us)))
+    origin = timebase.us(start_f)
+    motions = []
+    for motion in layer.motions:
+        begin = max(first_f, min(last_f, frame(layer.start_us + motion.start_us)))
+        finish = max(first_f, min(last_f, frame(layer.start_us + motion.start_us + motion.duration_us)))
+        if finish <= begin:
+            builder.warn(
+                layer.segment_id, layer.track, "animation", f"{motion.kind} lasts less than one frame; not drawn"
+            )
+            continue
+        local = timebase.us(begin) - origin
+        motions.append(dataclasses.replace(motion, start_us=local, duration_us=timebase.us(finish) - origin - local))
+    layer.motions = motions
+    layer.start_us = origin
+    layer.duration_us = timebase.us(end_f) - origin
+    layer.lead_us = origin - timebase.us(first_f)
+    layer.tail_us = timebase.us(last_f) - timebase.us(end_f)
+    return True
+
+
+def _snap_adjustment(builder: _Builder, adjustment: Adjustment, timebase: Timebase, total_f: int) -> bool:
+    """A filter/effect window on frame boundaries inside the output; False (reported) when no frame is left."""
+    start_f = min(total_f, timebase.frame(adjustment.start_us))
+    end_f = min(total_f, timebase.frame(adjustment.start_us + adjustment.duration_us))
+    if end_f <= start_f:
+        builder.warn(adjustment.segment_id, adjustment.track, "timing", "shorter than one frame; not shown")
+        return False
+    adjustment.start_us = timebase.us(start_f)
+    adjustment.duration_us = timebase.us(end_f) - adjustment.start_us
+    return True
 
 
 def _check_main_track(builder: _Builder, draft: dict[str, Any], layers: list[Layer], label: str) -> None:

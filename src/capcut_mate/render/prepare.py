@@ -108,11 +108,13 @@ class Preparer:
         resolve_media: Callable[[str], Path],
         work_dir: Path,
         font_dir: Path | None,
+        system_fonts: bool = True,
     ) -> None:
         self.plan = plan
         self.resolve = resolve_media
         self.work_dir = work_dir
         self.font_dir = font_dir
+        self.system_fonts = system_fonts
         self.draft_dir: Path | None = getattr(resolve_media, "draft_dir", None)
         self.warnings: list[RenderWarning] = []
         self._probes: dict[Path, MediaInfo] = {}
@@ -243,7 +245,7 @@ class Preparer:
 
     def _text(self, index: int, layer: Layer) -> Source:
         if self._fonts is None:
-            self._fonts = FontResolver(self.font_dir, self.draft_dir)
+            self._fonts = FontResolver(self.font_dir, self.draft_dir, system_fonts=self.system_fonts)
         ref = max_scale(layer)
         try:
             result = render_text_layer(layer.text_material or {}, self.canvas, self._fonts, scale=ref[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import shlex
 import subprocess
 import threading
 from collections.abc import Callable
@@ -23,7 +24,9 @@ def command(ffmpeg: str, graph: Graph, output: Path, options: RenderOptions) -> 
     # One filter thread: x264 keeps both cores busy, so slice threads in filters only add sync overhead.
     args += ["-filter_complex_threads", "1", "-/filter_complex", GRAPH_FILE, "-map", "[vout]", "-map", "[aout]"]
     args += ["-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf), "-pix_fmt", "yuv420p"]
-    args += ["-r", f"{graph.fps.numerator}/{graph.fps.denominator}", "-frames:v", str(graph.total_frames)]
+    # No -frames:v: the graph already ends [vout] at the last frame, and a frame cap would stop the muxer
+    # before the audio's last packets (a two-frame video kept 1024 of its 4000 samples).
+    args += ["-r", f"{graph.fps.numerator}/{graph.fps.denominator}"]
     args += ["-c:a", "aac", "-b:a", "192k", "-movflags", "+faststart", "-f", "mp4", str(output)]
     return args
 
@@ -78,7 +81,9 @@ def run_ffmpeg(
         tail = "".join(stderr_tail).strip()
         if "No space left on device" in tail:
             raise RenderError("DISK_FULL", f"no space left on the device while writing {output}; free disk space")
-        raise RenderError("FFMPEG_FAILED", f"ffmpeg exited with code {code}:\n{tail[-2000:]}")
+        # Anything the plan let through should render: a refusal here is our bug, so keep what failed.
+        debug = {"filter_graph": graph.script, "ffmpeg_args": shlex.join(command(ffmpeg, graph, output, options))}
+        raise RenderError("FFMPEG_FAILED", f"ffmpeg exited with code {code}:\n{tail[-2000:]}", debug)
 
 
 def _os_error(exc: OSError) -> RenderError:
