@@ -132,7 +132,8 @@ def test_release_and_prune(db: PgDatabase) -> None:
     again, _ = store.claim_id(task.task_id, "w2", 30)
     assert again is not None and again.progress == 40
     assert store.processing_owners() == ["w2"] and store.processing_ids() == {task.task_id}
-    store.fail(task.task_id, "w2", "FFMPEG_FAILED", "zh", "en")
+    store.fail(task.task_id, "w2", "FFMPEG_FAILED", "zh", "en", {"error": {"code": "FFMPEG_FAILED", "debug": "graph"}})
+    assert store.get(task.task_id).report == {"error": {"code": "FFMPEG_FAILED", "debug": "graph"}}
     assert store.prune(1.0) == []
     with db.transaction() as conn:
         conn.execute("UPDATE render_tasks SET completed_at = '2000-01-01T00:00:00.000Z'")
