@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from capcut_mate.config import Settings
+from capcut_mate.drafts.ids import public_base_of
 from capcut_mate.drafts.store import DraftStore
 from capcut_mate.jobs.queue import EmbeddedQueue, Queue
 from capcut_mate.jobs.store import Task, TaskStore
@@ -42,6 +43,9 @@ class Services:
             timeout_s=settings.download_timeout,
             retries=settings.download_retries,
             allow_private=settings.allow_private_urls,
+            max_pixels=settings.max_image_pixels,
+            cache_max_bytes=settings.cache_max_bytes,
+            cache_ttl_s=settings.cache_ttl,
         )
         storage = _storage(settings)
         closers: list[Any] = []
@@ -76,9 +80,14 @@ class Services:
             closers=closers,
         )
 
-    def video_url(self, task: Task) -> str:
-        """Where a completed task's video downloads from ('' before that)."""
-        return self.storage.url(task.output_key) if task.output_key else ""
+    def video_url(self, task: Task, api_base: str | None = None) -> str:
+        """Where a completed task's video downloads from ('' before that). `api_base`: the service's base
+        URL as the client sees it; by default CAPCUT_MATE_PUBLIC_URL, else the one the draft_url was handed
+        out under (a callback has no request to take it from)."""
+        if not task.output_key:
+            return ""
+        base = api_base or self.settings.public_url or public_base_of(task.draft_url)
+        return self.storage.url(task.output_key, base)
 
     def submit_render(self, draft_id: str, draft_url: str, callback_url: str | None) -> tuple[Task, bool]:
         """The draft's active task, or a new one handed to the queue (atomically, where the queue can)."""
@@ -94,7 +103,7 @@ class Services:
             self.drafts,
             self.storage,
             self.queue,
-            CallbackSender(self.tasks),
+            CallbackSender.for_settings(self.tasks, self.settings),
             self.video_url,
             count,
         )
@@ -116,7 +125,7 @@ def _storage(settings: Settings) -> Storage:
 
         return S3Storage.from_url(
             settings.storage_url,
-            ObjectCache(settings.object_cache_dir, settings.cache_max_bytes),
+            ObjectCache(settings.object_cache_dir, settings.object_cache_max_bytes),
             endpoint_url=settings.s3_endpoint_url,
             region=settings.s3_region,
             public_url=settings.s3_public_url,
@@ -125,4 +134,4 @@ def _storage(settings: Settings) -> Storage:
         )
     from capcut_mate.storage.local import LocalStorage
 
-    return LocalStorage(settings.data_dir, f"{settings.public_url}/files")
+    return LocalStorage(settings.data_dir)

@@ -144,7 +144,7 @@ def test_draft_edits_on_two_servers_never_lose_an_update(pg_url: str, tmp_path: 
     """Two stores with their own connection pools (two API servers) append to one draft at once."""
     first, second = PgDatabase(pg_url), PgDatabase(pg_url)
     migrate(first)
-    storage = LocalStorage(tmp_path, "http://files")
+    storage = LocalStorage(tmp_path)
     stores = [DraftStore(storage, PgDraftIndex(first)), DraftStore(storage, PgDraftIndex(second))]
     try:
         draft_id = stores[0].create(320, 240)

@@ -20,26 +20,34 @@ from tests.servers import api_server
 D = "20250101000000aaaaaaaaaaaaaaaa"  # a valid draft id: the local mode serves these over /files/
 
 
+API = "http://api.invalid"  # the service's base URL, which a bucket's URLs do not depend on
+
+
 @pytest.fixture(params=["local", "s3"])
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+def served_storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Storage, str]]:
+    """(storage, the base URL of an API serving it)"""
     if request.param == "local":
         root = tmp_path / "data"
         with api_server(Settings(data_dir=root)) as base:  # its /files/ route serves local storage
-            yield LocalStorage(root, f"{base}/files")
+            yield LocalStorage(root), base
         return
     pytest.importorskip("boto3", reason="cluster extra not installed")
     env = request.getfixturevalue("s3_env")
     from capcut_mate.storage.s3 import S3Storage
 
-    yield S3Storage.from_url(
-        env["CAPCUT_MATE_STORAGE_URL"],
-        ObjectCache(tmp_path / "cache", 10 * 1024 * 1024),
-        endpoint_url=env["CAPCUT_MATE_S3_ENDPOINT_URL"],
-        region="us-east-1",
+    yield (
+        S3Storage.from_url(
+            env["CAPCUT_MATE_STORAGE_URL"],
+            ObjectCache(tmp_path / "cache", 10 * 1024 * 1024),
+            endpoint_url=env["CAPCUT_MATE_S3_ENDPOINT_URL"],
+            region="us-east-1",
+        ),
+        API,
     )
 
 
-def test_objects_round_trip_list_url_and_delete(storage: Storage, tmp_path: Path) -> None:
+def test_objects_round_trip_list_url_and_delete(served_storage: tuple[Storage, str], tmp_path: Path) -> None:
+    storage, base = served_storage
     storage.put_bytes(f"drafts/{D}/draft_content.json", b'{"a": 1}')
     storage.put_bytes(f"drafts/{D}/.hidden", b"x")
     video = tmp_path / "v.mp4"
@@ -62,9 +70,9 @@ def test_objects_round_trip_list_url_and_delete(storage: Storage, tmp_path: Path
     with pytest.raises(StorageNotFound):
         storage.get_bytes(f"drafts/{D}/missing.json")
 
-    download = httpx.get(storage.url(f"outputs/{D}/t.mp4"))
+    download = httpx.get(storage.url(f"outputs/{D}/t.mp4", base))
     assert download.status_code == 200 and download.content == b"mp4 bytes"
-    part = httpx.get(storage.url(f"drafts/{D}/assets/videos/v.mp4"), headers={"Range": "bytes=10-19"})
+    part = httpx.get(storage.url(f"drafts/{D}/assets/videos/v.mp4", base), headers={"Range": "bytes=10-19"})
     assert part.status_code == 206 and part.content == video.read_bytes()[10:20]
 
     folder = storage.checkout(f"drafts/{D}/", tmp_path / "scratch")
@@ -90,17 +98,17 @@ def test_bucket_urls_are_signed_or_public(s3_env: dict[str, str], tmp_path: Path
 
     signed = make(url_expires_s=120)
     signed.put_bytes("outputs/x/y.mp4", b"video")
-    url = signed.url("outputs/x/y.mp4")
+    url = signed.url("outputs/x/y.mp4", API)
     assert "X-Amz-Expires=120" in url and httpx.get(url).content == b"video"
     unsigned = url.split("?")[0]
     assert httpx.get(unsigned).status_code == 403  # the bucket is private: only the signature opens it
     # The service reaches the bucket at 127.0.0.1; users at "localhost": URLs are signed for the latter.
     outside = s3_env["CAPCUT_MATE_S3_ENDPOINT_URL"].replace("127.0.0.1", "localhost")
-    seen_outside = make(public_endpoint_url=outside).url("outputs/x/y.mp4")
+    seen_outside = make(public_endpoint_url=outside).url("outputs/x/y.mp4", API)
     assert seen_outside.startswith(outside) and httpx.get(seen_outside).content == b"video"
     public = make(public_url="https://cdn.example.com/")
     _bucket, prefix = s3_env["CAPCUT_MATE_STORAGE_URL"][5:].split("/", 1)
-    assert public.url("outputs/x/y.mp4") == f"https://cdn.example.com/{prefix}/outputs/x/y.mp4"
+    assert public.url("outputs/x/y.mp4", API) == f"https://cdn.example.com/{prefix}/outputs/x/y.mp4"
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -7,7 +7,6 @@ The lock holds across threads (a thread lock) and processes on this machine (an 
 from __future__ import annotations
 
 import fcntl
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -16,6 +15,7 @@ from typing import Protocol
 
 from capcut_mate.db import Database
 from capcut_mate.errors import ApiError
+from capcut_mate.locks import KeyedLocks
 
 LOCK_TIMEOUT_S = 30.0
 
@@ -49,8 +49,7 @@ class SqliteDraftIndex:
         self.locks_dir = locks_dir
         locks_dir.mkdir(parents=True, exist_ok=True)
         db.ensure_schema(_SCHEMA)
-        self._thread_locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self._thread_locks = KeyedLocks()  # an entry lives only while the draft is being edited
 
     def add(self, draft_id: str, width: int, height: int, now: str) -> None:
         with self.db.transaction() as conn:
@@ -61,11 +60,9 @@ class SqliteDraftIndex:
 
     @contextmanager
     def locked(self, draft_id: str, now: str) -> Iterator[None]:
-        with self._guard:
-            thread_lock = self._thread_locks.setdefault(draft_id, threading.Lock())
-        if not thread_lock.acquire(timeout=LOCK_TIMEOUT_S):
-            raise busy(draft_id)
-        try:
+        with self._thread_locks.hold(draft_id, timeout=LOCK_TIMEOUT_S) as acquired:
+            if not acquired:
+                raise busy(draft_id)
             with open(self.locks_dir / f"{draft_id}.lock", "a+") as handle:
                 deadline = time.monotonic() + LOCK_TIMEOUT_S
                 while True:
@@ -82,5 +79,3 @@ class SqliteDraftIndex:
                         conn.execute("UPDATE drafts SET updated_at = ? WHERE draft_id = ?", (now, draft_id))
                 finally:
                     fcntl.flock(handle, fcntl.LOCK_UN)
-        finally:
-            thread_lock.release()

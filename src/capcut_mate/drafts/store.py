@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,8 +77,11 @@ class DraftStore:
         return draft_id
 
     def load(self, draft_id: str) -> dict[str, Any]:
+        return json.loads(self._content(draft_id))
+
+    def _content(self, draft_id: str) -> bytes:
         try:
-            return json.loads(self.storage.get_bytes(self.key(validate_draft_id(draft_id), CONTENT_FILES[0])))
+            return self.storage.get_bytes(self.key(validate_draft_id(draft_id), CONTENT_FILES[0]))
         except StorageNotFound:
             raise ApiError("DRAFT_NOT_FOUND", f"no draft with draft_id {draft_id}") from None
 
@@ -87,17 +90,19 @@ class DraftStore:
         self.require(draft_id)
         return sorted(relative for _, relative in iter_keys(self.storage, self.prefix(draft_id)))
 
-    def add_asset(self, draft_id: str, kind: str, source: Path, name: str) -> str:
-        """Store a media file in the draft's `assets/<kind>/`; returns its material path. Same name, same
-        file: a URL added twice is stored once."""
+    def add_asset(self, draft_id: str, kind: str, source: Path, name: str) -> tuple[str, str | None]:
+        """Store a media file in the draft's `assets/<kind>/` (call it inside `edit`, which holds the lock);
+        returns its material path and its key if this call stored it (None when the file was there: name
+        the file by its content and a media added twice is stored once)."""
         if kind not in ASSET_KINDS:
             raise ValueError(kind)
         safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)[-80:] or "media"
         relative = f"assets/{kind}/{safe}"
-        key = self.key(self.require(draft_id), relative)
-        if not self.storage.exists(key):
-            self.storage.put_file(key, source)
-        return material_path(relative)
+        key = self.key(validate_draft_id(draft_id), relative)
+        if self.storage.exists(key):
+            return material_path(relative), None
+        self.storage.put_file(key, source)
+        return material_path(relative), key
 
     def import_folder(self, draft_id: str, folder: Path) -> None:
         """Bring a draft folder from another installation (an embedded data dir moving to the cluster) into
@@ -130,20 +135,40 @@ class DraftStore:
         return self.storage.checkout(self.prefix(self.require(draft_id)), scratch)
 
     @contextmanager
-    def edit(self, draft_id: str) -> Iterator[dict[str, Any]]:
-        """Lock the draft, yield its document, and save it only if the block finishes without error."""
+    def edit(self, draft_id: str, rollback: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:
+        """Lock the draft, yield its document, and save it only if the block finishes without error.
+
+        If the block or the save raises, files the save already replaced get their old bytes back and
+        `rollback` takes back what the call put beside the document (assets), still under the lock: a
+        failed call leaves the draft folder as it was.
+        """
         self.require(draft_id)
         with self.index.locked(draft_id, _now_iso()):
-            doc = self.load(draft_id)
-            yield doc
-            document.recompute_duration(doc)
-            meta = json.loads(self.storage.get_bytes(self.key(draft_id, META_FILE)))
-            meta["tm_duration"] = doc["duration"]
-            meta["tm_draft_modified"] = int(time.time() * 1_000_000)
-            body = _json(doc)
-            for name in CONTENT_FILES:
-                self.storage.put_bytes(self.key(draft_id, name), body)
-            self.storage.put_bytes(self.key(draft_id, META_FILE), _json(meta))
+            before = self._content(draft_id)
+            replaced: dict[str, bytes] = {}  # file this save replaced -> its bytes before (a failed put is atomic)
+            try:
+                doc = json.loads(before)
+                yield doc
+                document.recompute_duration(doc)
+                meta_before = self.storage.get_bytes(self.key(draft_id, META_FILE))
+                meta = json.loads(meta_before)
+                meta["tm_duration"] = doc["duration"]
+                meta["tm_draft_modified"] = int(time.time() * 1_000_000)
+                body = _json(doc)
+                for name in CONTENT_FILES:  # draft_info.json is always written as a copy of draft_content.json
+                    self.storage.put_bytes(self.key(draft_id, name), body)
+                    replaced[name] = before
+                self.storage.put_bytes(self.key(draft_id, META_FILE), _json(meta))
+            except BaseException:
+                restored = True
+                for name, data in replaced.items():
+                    try:
+                        self.storage.put_bytes(self.key(draft_id, name), data)
+                    except Exception:  # the write that failed may fail again: then the new document stays,
+                        restored = False  # and so must the assets it references
+                if rollback is not None and restored:
+                    rollback()
+                raise
 
     def _meta(self, draft_id: str, doc: dict[str, Any]) -> dict[str, Any]:
         meta = json.loads(json.dumps(document.meta_template()))

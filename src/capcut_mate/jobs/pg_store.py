@@ -18,6 +18,7 @@ from psycopg.types.json import Jsonb
 
 from capcut_mate.db import PgDatabase
 from capcut_mate.errors import ApiError
+from capcut_mate.jobs.pg_outbox import PgOutbox
 from capcut_mate.jobs.store import (
     COMPLETED,
     FAILED,
@@ -203,6 +204,10 @@ class PgTaskStore:
             ).fetchone()
             if row is not None:
                 _event(conn, task_id, PROCESSING, row["progress"], note)
+
+    def outbox(self) -> PgOutbox:
+        """The callback outbox, in the same database."""
+        return PgOutbox(self.db)
 
     def note(self, task_id: str, note: str) -> None:
         with self.db.transaction() as conn:

@@ -22,6 +22,7 @@ from typing import Any
 
 from capcut_mate.db import Database
 from capcut_mate.errors import ApiError
+from capcut_mate.jobs.outbox import SqliteOutbox
 
 PENDING, PROCESSING, COMPLETED, FAILED = "pending", "processing", "completed", "failed"
 ACTIVE = (PENDING, PROCESSING)
@@ -342,6 +343,10 @@ class TaskStore:
             if cur.rowcount == 1:
                 row = conn.execute("SELECT progress FROM render_tasks WHERE task_id = ?", (task_id,)).fetchone()
                 _event(conn, task_id, PROCESSING, row["progress"], note)
+
+    def outbox(self) -> SqliteOutbox:
+        """The callback outbox, in the same database."""
+        return SqliteOutbox(self.db)
 
     def note(self, task_id: str, note: str) -> None:
         """Record a history event without changing the task (callback outcomes)."""

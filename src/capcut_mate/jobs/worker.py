@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from capcut_mate.config import Settings
+from capcut_mate.db import is_disk_full
 from capcut_mate.drafts.store import DraftStore
 from capcut_mate.errors import ApiError
 from capcut_mate.jobs import progress
@@ -155,7 +156,8 @@ class WorkerPool:
         except Exception as exc:
             log.exception("render task %s failed unexpectedly", task.task_id)
             try:
-                self._fail(task, owner, "INTERNAL", f"{type(exc).__name__}: {exc}")
+                code = "DISK_FULL" if is_disk_full(exc) else "INTERNAL"
+                self._fail(task, owner, code, f"{type(exc).__name__}: {exc}")
             except Exception:  # the store is down too: the lease runs out and the task is retried
                 log.exception("recording the failure of task %s failed", task.task_id)
 
@@ -214,6 +216,7 @@ class WorkerPool:
             self.storage.delete(key)
 
     def _fail(self, task: Task, owner: str, code: str, details: str, debug: dict[str, Any] | None = None) -> None:
+        shutil.rmtree(self.render_root / task.task_id, ignore_errors=True)  # first: on a full disk it frees room
         zh, en = failure_messages(code, details)
         report = {"error": {"code": code, "message": details, **({"debug": debug} if debug else {})}}
         if self.store.fail(task.task_id, owner, code, zh, en, report):

@@ -19,3 +19,4 @@ class RenderOptions:
     font_dir: Path | None = None
     system_fonts: bool = True  # False: only font_dir and the draft's own fonts (same output on every machine)
     work_dir: Path | None = None
+    stall_seconds: float = 300.0  # ffmpeg is stopped when its output time has not advanced for this long

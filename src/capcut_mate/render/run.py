@@ -6,6 +6,7 @@ import collections
 import shlex
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,7 +40,11 @@ def run_ffmpeg(
     options: RenderOptions,
     on_fraction: Callable[[float], None] | None = None,
 ) -> None:
-    """Encode; `on_fraction` gets out_time / duration from `-progress` (monotonic, capped at 1)."""
+    """Encode; `on_fraction` gets out_time / duration from `-progress` (monotonic, capped at 1).
+
+    An ffmpeg whose output time stops advancing for `options.stall_seconds` is killed: a wedged encoder
+    (a filter bug, an input that never delivers) must fail its task, not hold a worker forever.
+    """
     try:
         (work_dir / GRAPH_FILE).write_text(graph.script, encoding="utf-8")
         for name, content in graph.side_files.items():
@@ -62,27 +67,40 @@ def run_ffmpeg(
     assert process.stdout is not None and process.stderr is not None
     reader = threading.Thread(target=lambda: stderr_tail.extend(process.stderr), daemon=True)  # type: ignore[arg-type]
     reader.start()
-    best = 0.0
+    best_us, last_advance = -1, time.monotonic()
+    stalled = threading.Event()
+
+    def watchdog() -> None:
+        while process.poll() is None:
+            if time.monotonic() - last_advance > options.stall_seconds:
+                stalled.set()
+                process.kill()
+                return
+            time.sleep(min(1.0, options.stall_seconds / 4))
+
+    threading.Thread(target=watchdog, daemon=True).start()
     try:
         for line in process.stdout:
             key, _, value = line.strip().partition("=")
-            if key == "out_time_us" and value.lstrip("-").isdigit() and on_fraction is not None:
-                fraction = min(1.0, max(0.0, int(value) / total_us))
-                if fraction > best:
-                    best = fraction
-                    on_fraction(fraction)
+            if key == "out_time_us" and value.lstrip("-").isdigit() and int(value) > best_us:
+                best_us, last_advance = int(value), time.monotonic()
+                if on_fraction is not None:
+                    on_fraction(min(1.0, max(0.0, best_us / total_us)))
         code = process.wait()
     except BaseException:
         process.kill()
         process.wait()
         raise
     reader.join(timeout=5)
+    # Anything the plan let through should render: a refusal here is our bug, so keep what failed.
+    debug = {"filter_graph": graph.script, "ffmpeg_args": shlex.join(command(ffmpeg, graph, output, options))}
+    if stalled.is_set():
+        message = f"ffmpeg made no progress for {options.stall_seconds:g} s and was stopped"
+        raise RenderError("FFMPEG_FAILED", message, debug)
     if code != 0:
         tail = "".join(stderr_tail).strip()
         if "No space left on device" in tail:
             raise RenderError("DISK_FULL", f"no space left on the device while writing {output}; free disk space")
-        # Anything the plan let through should render: a refusal here is our bug, so keep what failed.
-        debug = {"filter_graph": graph.script, "ffmpeg_args": shlex.join(command(ffmpeg, graph, output, options))}
         raise RenderError("FFMPEG_FAILED", f"ffmpeg exited with code {code}:\n{tail[-2000:]}", debug)
 
 

@@ -45,3 +45,16 @@ CREATE TABLE IF NOT EXISTS render_task_events (
     note     TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS render_task_events_by_task ON render_task_events (task_id, id);
+
+-- Callback deliveries written down before they are attempted (jobs/pg_outbox.py): at-least-once across
+-- restarts and machines.
+CREATE TABLE IF NOT EXISTS callback_outbox (
+    id         BIGSERIAL PRIMARY KEY,
+    task_id    TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_at    DOUBLE PRECISION NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS callback_outbox_due ON callback_outbox (next_at);

@@ -39,8 +39,9 @@ class Storage(Protocol):
     def delete(self, key: str) -> None:
         """Remove the object (no error when it is already gone)."""
 
-    def url(self, key: str) -> str:
-        """A URL anyone holding it can download the object from."""
+    def url(self, key: str, api_base: str) -> str:
+        """A URL anyone holding it can download the object from; `api_base` is the service's public base
+        URL (the client's), whose `/files/` route serves storage that has no URLs of its own."""
 
     def local_path(self, key: str) -> Path | None:
         """The file holding the object when it is on this machine's disk, else None (fetch or redirect)."""

@@ -1,7 +1,8 @@
 """Storage on this machine's disk, under the data directory: the embedded default.
 
 Writes go to a temporary sibling and are renamed into place; `url` points at the API's own `/files/`
-route, which serves these files with Range support.
+route (under the base URL the client used, or CAPCUT_MATE_PUBLIC_URL), which serves these files with
+Range support.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from capcut_mate.storage import StorageNotFound
 
 
 class LocalStorage:
-    def __init__(self, root: Path, files_url: str) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self.files_url = files_url.rstrip("/")
         root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
@@ -97,8 +97,8 @@ class LocalStorage:
         with suppress(StorageNotFound):
             self._path(key).unlink(missing_ok=True)
 
-    def url(self, key: str) -> str:
-        return f"{self.files_url}/{key}"
+    def url(self, key: str, api_base: str) -> str:
+        return f"{api_base}/files/{key}"
 
     def local_path(self, key: str) -> Path | None:
         return self._path(key)

@@ -14,6 +14,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
@@ -135,15 +136,20 @@ class S3Storage:
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
-    def url(self, key: str) -> str:
+    def url(self, key: str, api_base: str) -> str:
         if self.public_url:
             return f"{self.public_url}/{quote(self._key(key))}"
-        return self.signer.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=self.url_expires_s
+        return str(
+            self.signer.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=self.url_expires_s
+            )
         )
 
     def local_path(self, key: str) -> Path | None:
         return None
+
+    def _download(self, object_key: str, target: Path) -> None:
+        self.client.download_file(self.bucket, object_key, str(target))
 
     def checkout(self, prefix: str, scratch: Path) -> Path:
         """Every object under the prefix, from the cache (downloaded on a miss), linked into `scratch`."""
@@ -153,18 +159,18 @@ class S3Storage:
             relative = item["Key"][len(self._key(prefix)) :]
             if not relative or relative.endswith("/"):
                 continue
-            object_key = item["Key"]
+            object_key: str = item["Key"]
             cached = self.cache.get(
                 object_key,
                 str(item.get("ETag", "")).strip('"') + f":{item.get('Size', 0)}",
-                lambda tmp, object_key=object_key: self.client.download_file(self.bucket, object_key, str(tmp)),
+                partial(self._download, object_key),
             )
             target = scratch / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.link(cached, target)
             except FileNotFoundError:  # evicted by another render in between: fetch it again
-                self.client.download_file(self.bucket, object_key, str(target))
+                self._download(object_key, target)
             except OSError:
                 shutil.copyfile(cached, target)
         return scratch
