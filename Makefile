@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup serve worker demo test lint fuzz fuzz-render bench bench-status bench-cluster
+.PHONY: setup serve worker demo test lint fuzz fuzz-render bench bench-status bench-cluster bench-preview
 
 setup: $(VENV)/.installed
 	@scripts/ensure-fonts.sh
@@ -48,3 +48,6 @@ bench-status: setup
 
 bench-cluster: setup
 	$(PY) -m benchmarks.cluster
+
+bench-preview: setup
+	$(PY) -m benchmarks.preview_bench

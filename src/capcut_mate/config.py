@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     worker_lease_s: float = Field(
         30.0, description="Seconds a silent worker keeps a task before another worker takes it over"
     )
+    strict_names: bool = Field(
+        False, description="Unknown effect/filter/animation/font names are a 400 (default: ignored, with warnings)"
+    )
     api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated bearer keys; empty = no auth"
     )

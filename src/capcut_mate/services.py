@@ -89,9 +89,14 @@ class Services:
         base = api_base or self.settings.public_url or public_base_of(task.draft_url)
         return self.storage.url(task.output_key, base)
 
-    def submit_render(self, draft_id: str, draft_url: str, callback_url: str | None) -> tuple[Task, bool]:
-        """The draft's active task, or a new one handed to the queue (atomically, where the queue can)."""
-        return self.tasks.submit(draft_id, draft_url, callback_url, self.settings.max_active_tasks, self.queue.enqueue)
+    def submit_render(
+        self, draft_id: str, draft_url: str, callback_url: str | None, options: dict[str, Any] | None = None
+    ) -> tuple[Task, bool]:
+        """The draft's active task, or a new one handed to the queue (atomically, where the queue can).
+        `options`: gen_video's output choices, kept with the task for the worker."""
+        return self.tasks.submit(
+            draft_id, draft_url, callback_url, self.settings.max_active_tasks, options, enqueue=self.queue.enqueue
+        )
 
     def worker_pool(self, count: int) -> WorkerPool:
         from capcut_mate.jobs.callbacks import CallbackSender

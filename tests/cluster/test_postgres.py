@@ -111,6 +111,16 @@ def test_task_lifecycle_leases_and_history(db: PgDatabase) -> None:
     assert created and again.task_id != task.task_id and store.active_count() == 1
 
 
+def test_output_choices_wait_with_the_task_for_its_worker(db: PgDatabase) -> None:
+    store = PgTaskStore(db)
+    choice = {"format": "webm", "resolution": "720p"}
+    task, _ = store.submit(DRAFT, "u", None, 10, choice)
+    claimed, _ = store.claim_id(task.task_id, "w1", 30)
+    assert task.report == {"options": choice} and claimed is not None and claimed.report == {"options": choice}
+    assert store.complete(task.task_id, "w1", f"{DRAFT}/x.webm", {"requested": choice})
+    assert store.get(task.task_id).report == {"requested": choice}  # the render report replaces it
+
+
 def test_repeated_deaths_fail_the_task(db: PgDatabase) -> None:
     store = PgTaskStore(db)
     task, _ = store.submit(DRAFT, "u", None, 10)

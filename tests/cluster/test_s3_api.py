@@ -61,3 +61,26 @@ def test_drafts_files_zip_and_renders_live_in_the_bucket(
         assert info["video"] == [(320, 240)] and info["audio"] == 1
         assert not (settings.data_dir / "outputs" / draft_id).exists()
         assert list((settings.data_dir / "tmp" / "render").iterdir()) == []  # scratch cleaned
+
+
+def test_previews_and_output_choices_work_from_the_bucket(
+    s3_env: dict[str, str], media_url: str, tmp_path: Path
+) -> None:
+    """gen_preview checks the draft out of the bucket into scratch (cleaned after); a gen_video with output
+    choices lands in the bucket with its own extension and content type."""
+    settings = Settings(data_dir=tmp_path / "data", allow_private_urls=True, render_workers=1)
+    with api_server(settings) as base, httpx.Client(base_url=base, timeout=60) as client:
+        url = post(client, "create_draft", {"width": 320, "height": 240})["draft_url"]
+        images = json.dumps([{"image_url": f"{media_url}/red.png", "start": 0, "end": 1_000_000}])
+        post(client, "add_images", {"draft_url": url, "image_infos": images})
+
+        frame = client.post(f"{V1}/gen_preview", json={"draft_url": url, "time": 500_000})
+        assert frame.status_code == 200 and frame.content.startswith(b"\x89PNG"), frame.text
+        assert not list((settings.data_dir / "tmp").glob("preview-*"))
+
+        post(client, "gen_video", {"draft_url": url, "format": "gif", "width": 160})
+        done = poll(client, url)[-1]
+        assert done["status"] == "completed", done
+        assert ".gif?" in done["video_url"] and "X-Amz-Signature" in done["video_url"]
+        video = httpx.get(done["video_url"])
+        assert video.headers["content-type"] == "image/gif" and video.content.startswith(b"GIF8")

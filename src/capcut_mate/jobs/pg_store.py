@@ -45,6 +45,7 @@ class PgTaskStore:
         draft_url: str,
         callback_url: str | None,
         max_active: int,
+        options: dict[str, Any] | None = None,
         enqueue: Callable[[Task, Any], None] | None = None,
     ) -> tuple[Task, bool]:
         """As TaskStore.submit, but `enqueue` runs inside the transaction: the task and its queue job are
@@ -67,9 +68,16 @@ class PgTaskStore:
                     "(CAPCUT_MATE_MAX_ACTIVE_TASKS); retry when gen_video_active_count drops",
                 )
             row = conn.execute(
-                "INSERT INTO render_tasks (task_id, draft_id, draft_url, status, progress, created_at, callback_url)"
-                " VALUES (%s, %s, %s, 'pending', 0, %s, %s) RETURNING *",
-                (uuid.uuid4().hex, draft_id, draft_url, now_iso(), callback_url),
+                "INSERT INTO render_tasks (task_id, draft_id, draft_url, status, progress, created_at, callback_url,"
+                " report) VALUES (%s, %s, %s, 'pending', 0, %s, %s, %s) RETURNING *",
+                (
+                    uuid.uuid4().hex,
+                    draft_id,
+                    draft_url,
+                    now_iso(),
+                    callback_url,
+                    Jsonb({"options": options}) if options else None,
+                ),
             ).fetchone()
             _event(conn, row["task_id"], PENDING, 0, "submitted")
             task = Task.from_row(row)

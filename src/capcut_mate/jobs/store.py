@@ -165,19 +165,23 @@ class TaskStore:
         draft_url: str,
         callback_url: str | None,
         max_active: int,
+        options: dict[str, Any] | None = None,
         enqueue: Callable[[Task, Any], None] | None = None,
     ) -> tuple[Task, bool]:
         """The draft's active task if it has one (created=False), else a new pending task, handed to
         `enqueue` once committed.
 
-        SERVICE_BUSY when `max_active` tasks are already pending or processing.
+        SERVICE_BUSY when `max_active` tasks are already pending or processing. `options` (gen_video's
+        output choices) wait in the report column as {"options": ...} until the render report replaces it.
         """
-        task, created = self._submit(draft_id, draft_url, callback_url, max_active)
+        task, created = self._submit(draft_id, draft_url, callback_url, max_active, options)
         if created and enqueue is not None:
             enqueue(task, None)
         return task, created
 
-    def _submit(self, draft_id: str, draft_url: str, callback_url: str | None, max_active: int) -> tuple[Task, bool]:
+    def _submit(
+        self, draft_id: str, draft_url: str, callback_url: str | None, max_active: int, options: dict[str, Any] | None
+    ) -> tuple[Task, bool]:
         with self.db.transaction() as conn:
             row = conn.execute(
                 "SELECT * FROM render_tasks WHERE draft_id = ? AND status IN ('pending', 'processing')", (draft_id,)
@@ -196,9 +200,16 @@ class TaskStore:
             task_id = uuid.uuid4().hex
             now = now_iso()
             conn.execute(
-                "INSERT INTO render_tasks (task_id, draft_id, draft_url, status, progress, created_at, callback_url)"
-                " VALUES (?, ?, ?, 'pending', 0, ?, ?)",
-                (task_id, draft_id, draft_url, now, callback_url),
+                "INSERT INTO render_tasks (task_id, draft_id, draft_url, status, progress, created_at, callback_url,"
+                " report) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)",
+                (
+                    task_id,
+                    draft_id,
+                    draft_url,
+                    now,
+                    callback_url,
+                    json.dumps({"options": options}) if options else None,
+                ),
             )
             _event(conn, task_id, PENDING, 0, "submitted")
             row = conn.execute("SELECT * FROM render_tasks WHERE task_id = ?", (task_id,)).fetchone()

@@ -172,8 +172,10 @@ class WorkerPool:
             except ApiError:
                 self._fail(task, owner, "DRAFT_NOT_FOUND", f"draft {task.draft_id} no longer exists on this server")
                 return
-            output = work / "out.mp4"
+            requested = (task.report or {}).get("options") or {}  # gen_video's choices, kept from submit
+            output = work / f"out.{requested.get('format', 'mp4')}"
             spec = {
+                "options": requested,
                 "draft_dir": str(draft_dir),
                 "output": str(output),
                 "work_dir": str(work / "work"),
@@ -200,7 +202,7 @@ class WorkerPool:
 
     def _publish(self, task: Task, owner: str, output: Path, report: dict[str, Any]) -> None:
         """Put the file into storage (on local disk: a rename), then mark the task completed."""
-        relative = f"{task.draft_id}/{task.task_id}.mp4"
+        relative = f"{task.draft_id}/{task.task_id}{output.suffix}"
         key = f"outputs/{relative}"
         try:
             self.storage.put_file(key, output, move=True)

@@ -13,6 +13,7 @@ never runs ahead of what is shown; per-cut `-ss` inputs would each decode from t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -29,6 +30,12 @@ SAMPLE_RATE = 48000
 # Cuts of one file share a decoder when the source skipped between them is at most this long
 # (decoding the gap costs about what a keyframe seek would).
 MAX_SHARED_GAP_US = 5_000_000
+# A preview seeks a video this far before the frame it shows, so fps sees the frame before it too.
+PREVIEW_SEEK_MARGIN_S = 0.5
+
+# (file, the render's -ss, wanted source second) -> (a -ss just before the wanted frame, the stream ticks from
+# the render's first frame to that one), or None when the file cannot say (render/preview.py).
+SeekPoint = Callable[[Path, float, float], tuple[float, int] | None]
 
 
 @dataclass
@@ -73,8 +80,12 @@ def _ffmpeg_color(color: str) -> str:
 
 
 class _Builder:
-    def __init__(self, plan: Plan, prepared: Prepared) -> None:
+    def __init__(
+        self, plan: Plan, prepared: Prepared, frame: int | None = None, seek_point: SeekPoint | None = None
+    ) -> None:
         self.plan = plan
+        self.frame = frame  # a preview: only this output frame, no audio (render/preview.py)
+        self.seek_point = seek_point
         self.prepared = prepared
         self.timebase = Timebase.of(plan.fps)
         self.fps = self.timebase.rate
@@ -96,9 +107,11 @@ class _Builder:
     def build(self) -> Graph:
         plan = self.plan
         total = max(1, self.frames(plan.duration_us))
-        run = self.base_run()
+        run = self.base_run() if self.frame is None else []
         if run:
             self.base(run, total)
+        elif self.frame is not None:
+            self.lines.append(f"{self.black(1)},setpts=PTS+{self.frame}[v0]")
         else:
             self.lines.append(f"{self.black(total)}[v0]")
         current = "v0"
@@ -113,7 +126,8 @@ class _Builder:
                 current = self.layer(index, layer, source, current)
         current = self.adjust(pending, len(plan.layers), current)
         self.lines.append(f"[{current}]null[vout]")
-        self.audio(total)
+        if self.frame is None:
+            self.audio(total)
         return Graph(self.inputs, ";\n".join(self.lines) + "\n", self.side_files, total, self.fps, self.warnings)
 
     # ---- video -------------------------------------------------------------------------------------
@@ -216,6 +230,10 @@ class _Builder:
             steps.append("vflip")
         return steps
 
+    def shown(self, count: int, first_f: int) -> tuple[int, int]:
+        """(first, end) local frames a layer produces: all of them, or in a preview only `self.frame`."""
+        return (0, count) if self.frame is None else (self.frame - first_f, self.frame - first_f + 1)
+
     def layer(self, index: int, layer: Layer, source: Source, below: str) -> str:
         start_f = self.frames(layer.start_us)
         end_f = self.frames(layer.start_us + layer.duration_us)
@@ -244,11 +262,12 @@ class _Builder:
             chain = [f"[{k}:v:0]"]
             if layer.chroma is not None:
                 chain.append(self.chromakey(layer) + ",")
-            chain.append(f"format={fmt},loop=loop={count - 1}:size=1:start=0,settb=expr={self.tb},setpts=N")
+            keep, end = self.shown(count, first_f)
+            chain.append(f"format={fmt},loop=loop={end - keep - 1}:size=1:start=0,settb=expr={self.tb},setpts=N+{keep}")
             if source.background_path is not None:
                 background = self.still_background(index, source.background_path, count)
         else:
-            chain, background = self.video_head(index, layer, source, count, lead_f, fmt)
+            chain, background = self.video_head(index, layer, source, count, lead_f, fmt, self.shown(count, first_f))
         steps: list[str] = motions.wipes(index, layer.motions, float(offset), fmt)
         steps += self.eq(layer, local)
         steps += self.rotation(layer, source, local)
@@ -305,7 +324,7 @@ class _Builder:
         return f"v{first + 1}"
 
     def video_head(
-        self, index: int, layer: Layer, source: Source, count: int, lead_f: int, fmt: str
+        self, index: int, layer: Layer, source: Source, count: int, lead_f: int, fmt: str, shown: tuple[int, int]
     ) -> tuple[list[str], str | None]:
         """Decode, trim, retime, crop, fit and flip a video clip; frames are numbered from 0 at 1/fps."""
         speed = layer.speed
@@ -313,15 +332,22 @@ class _Builder:
         pre_f = min(lead_f, math.floor(src_start / speed * float(self.fps) + 1e-6))
         pre = float(pre_f / self.fps) * speed
         read = float((count + 2) / self.fps) * speed + 0.1
-        k = self.add_input(
-            ["-threads", "1", "-ss", num(src_start - pre), "-t", num(read), "-i", str(source.path.resolve())]
-        )
+        seek = self.preview_seek(source.path, src_start - pre, shown[0] - (lead_f - pre_f), speed)
+        origin = src_start - pre if seek is None else seek[0]
+        read -= origin - (src_start - pre)
+        k = self.add_input(["-threads", "1", "-ss", num(origin), "-t", num(read), "-i", str(source.path.resolve())])
         self.video_inputs[layer.segment_id] = (k, pre)
-        retime = "setpts=PTS-STARTPTS" if speed == 1 else f"setpts=(PTS-STARTPTS)/{num(speed)}"
-        head = [retime, f"fps={self.rate}"]
-        if lead_f > pre_f:
-            head.append(f"tpad=start={lead_f - pre_f}:start_mode=clone")
-        head += ["tpad=stop=-1:stop_mode=clone", f"trim=end_frame={count}"]
+        if seek is not None:  # a preview far into the clip: the same timestamps and frames, from a seek
+            head = [f"setpts=(PTS-STARTPTS+{seek[1]})/{num(speed)}", f"fps={self.rate}"]
+            head += [f"setpts=PTS+{lead_f - pre_f}", "tpad=stop=-1:stop_mode=clone"]
+            head.append(f"trim=start_pts={shown[0]}:end_pts={shown[1]}")
+        else:
+            retime = "setpts=PTS-STARTPTS" if speed == 1 else f"setpts=(PTS-STARTPTS)/{num(speed)}"
+            head = [retime, f"fps={self.rate}"]
+            if lead_f > pre_f:
+                head.append(f"tpad=start={lead_f - pre_f}:start_mode=clone")
+            keep = f"start_frame={shown[0]}:end_frame={shown[1]}" if shown[0] else f"end_frame={shown[1]}"
+            head += ["tpad=stop=-1:stop_mode=clone", f"trim={keep}"]
         crop = layer.crop
         if crop is not None:
             cw, ch = crop.right - crop.left, crop.bottom - crop.top
@@ -356,6 +382,20 @@ class _Builder:
             chain.append("," + self.chromakey(layer))
         chain.append(f",format={fmt}")
         return chain, background
+
+    def preview_seek(self, path: Path, origin: float, local: int, speed: float) -> tuple[float, int] | None:
+        """Preview only: (seek seconds, tick shift) to decode from near local frame `local`.
+
+        The render's timestamps count in stream ticks from the first frame at or after `origin`
+        (PTS-STARTPTS); adding the ticks between that frame and the first sought one gives the sought frames
+        exactly the same timestamps, so fps picks the same source frames.
+        """
+        if self.seek_point is None:
+            return None
+        target = origin + float(local / self.fps) * speed - PREVIEW_SEEK_MARGIN_S
+        if target <= origin:
+            return None
+        return self.seek_point(path, float(num(origin)), target)
 
     def still_background(self, index: int, path: Path, count: int) -> str:
         k = self.add_input(["-i", str(path.resolve())])
@@ -533,6 +573,10 @@ class _Builder:
         return f"a{j}"
 
 
-def build_graph(plan: Plan, prepared: Prepared) -> Graph:
-    """One filter graph for the whole draft: black base, layers bottom to top, one audio mix."""
-    return _Builder(plan, prepared).build()
+def build_graph(plan: Plan, prepared: Prepared, frame: int | None = None, seek_point: SeekPoint | None = None) -> Graph:
+    """One filter graph for the whole draft: black base, layers bottom to top, one audio mix.
+
+    With `frame`, only that output frame (at its own timestamp, silent): every layer starts at it, and with
+    `seek_point` videos are sought to it.
+    """
+    return _Builder(plan, prepared, frame, seek_point).build()

@@ -15,6 +15,8 @@ class RenderOptions:
     fps: float | None = None
     preset: str = "veryfast"
     crf: int = 23
+    format: str = "mp4"  # mp4 | webm | gif (render/formats.py)
+    quality: str = "standard"  # draft | standard | high: the VP9 settings for webm (mp4 uses preset/crf)
     ffmpeg: str | None = None
     font_dir: Path | None = None
     system_fonts: bool = True  # False: only font_dir and the draft's own fonts (same output on every machine)

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from capcut_mate.render import formats
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.graph import Graph
 from capcut_mate.render.options import RenderOptions
@@ -23,12 +24,20 @@ def command(ffmpeg: str, graph: Graph, output: Path, options: RenderOptions) -> 
     for group in graph.inputs:
         args += group
     # One filter thread: x264 keeps both cores busy, so slice threads in filters only add sync overhead.
-    args += ["-filter_complex_threads", "1", "-/filter_complex", GRAPH_FILE, "-map", "[vout]", "-map", "[aout]"]
-    args += ["-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf), "-pix_fmt", "yuv420p"]
+    args += [
+        "-filter_complex_threads",
+        "1",
+        "-/filter_complex",
+        GRAPH_FILE,
+        "-map",
+        formats.video_label(options.format),
+    ]
+    args += ["-map", "[aout]"] if formats.has_audio(options.format) else []
+    args += formats.video_args(options.format, options.quality, options.preset, options.crf)
     # No -frames:v: the graph already ends [vout] at the last frame, and a frame cap would stop the muxer
     # before the audio's last packets (a two-frame video kept 1024 of its 4000 samples).
     args += ["-r", f"{graph.fps.numerator}/{graph.fps.denominator}"]
-    args += ["-c:a", "aac", "-b:a", "192k", "-movflags", "+faststart", "-f", "mp4", str(output)]
+    args += [*formats.audio_args(options.format), str(output)]
     return args
 
 
@@ -46,7 +55,9 @@ def run_ffmpeg(
     (a filter bug, an input that never delivers) must fail its task, not hold a worker forever.
     """
     try:
-        (work_dir / GRAPH_FILE).write_text(graph.script, encoding="utf-8")
+        tail = formats.graph_tail(options.format)
+        script = graph.script.rstrip() + ";\n" + tail if tail else graph.script
+        (work_dir / GRAPH_FILE).write_text(script, encoding="utf-8")
         for name, content in graph.side_files.items():
             (work_dir / name).write_text(content, encoding="utf-8")
     except OSError as exc:

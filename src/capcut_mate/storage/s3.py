@@ -10,6 +10,7 @@ a presigned GET URL.
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import shutil
 from collections.abc import Iterator
@@ -93,7 +94,8 @@ class S3Storage:
         self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
 
     def put_file(self, key: str, path: Path, *, move: bool = False) -> None:
-        extra = {"ContentType": "video/mp4"} if key.endswith(".mp4") else {}
+        kind = mimetypes.guess_type(key)[0]  # a video_url opened in a browser plays (mp4, webm) or shows (gif)
+        extra = {"ContentType": kind} if kind else {}
         self.client.upload_file(str(path), self.bucket, self._key(key), ExtraArgs=extra)
         if move:
             path.unlink(missing_ok=True)

@@ -117,9 +117,12 @@ def draft_file(request: Request, draft_id: str, relative: str, svc: Services = D
     summary="Download a rendered video",
     response_class=FileResponse,
     responses={
-        200: {"content": {"video/mp4": {}}, "description": "The MP4 (HTTP Range supported)"},
+        200: {
+            "content": {"video/mp4": {}, "video/webm": {}, "image/gif": {}},
+            "description": "The video in the format gen_video asked for (HTTP Range supported)",
+        },
         307: {"description": "In cluster mode with a bucket: the video's bucket URL"},
     },
 )
 def output_file(request: Request, relative: str, svc: Services = Depends(services)) -> Response:
-    return _serve(svc.storage, "outputs/", relative, public_url(request), media_type="video/mp4")
+    return _serve(svc.storage, "outputs/", relative, public_url(request))  # the type follows the extension

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from capcut_mate.api.deps import services
 from capcut_mate.api.errors import request_lang
 from capcut_mate.api.responses import ok, public_url
+from capcut_mate.api.schemas_render import RenderChoices
 from capcut_mate.drafts.ids import draft_id_from_url
 from capcut_mate.errors import ApiError, clip
 from capcut_mate.jobs.store import Task
@@ -36,7 +37,7 @@ _ALREADY = {
 }
 
 
-class GenVideoRequest(BaseModel):
+class GenVideoRequest(RenderChoices):
     draft_url: str = Field(..., description="The draft_url returned by create_draft")
     callback_url: str | None = Field(None, description="Receives a POST with the final status fields")
     apiKey: str | None = Field(None, description="Accepted for compatibility and ignored")
@@ -93,7 +94,7 @@ def gen_video(request: Request, body: GenVideoRequest, svc: Services = Depends(s
     draft_id = draft_id_from_url(body.draft_url)
     svc.drafts.require(draft_id)
     callback = _callback_url(svc, body.callback_url)
-    task, created = svc.submit_render(draft_id, body.draft_url.strip(), callback)
+    task, created = svc.submit_render(draft_id, body.draft_url.strip(), callback, body.output_choice() or None)
     lang = request_lang(request)
     message = (_SUBMITTED if created else _ALREADY)[lang]
     return ok(request, message=message, **task.status_fields(svc.video_url(task, public_url(request)), lang))
