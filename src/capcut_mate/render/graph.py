@@ -547,6 +547,10 @@ class _Builder:
                 chain += [f"asetrate={round(item.info.sample_rate * speed)}"]
             else:
                 chain += _atempo(speed)
+        if item.info.channels == 1:
+            # A mono source plays at full level on both sides, as in the app; the automatic upmix would
+            # treat it as a centre channel and lower it by 3 dB.
+            chain.append("pan=stereo|c0=c0|c1=c0")
         chain += [
             f"aresample={SAMPLE_RATE}",
             "aformat=sample_fmts=fltp:channel_layouts=stereo",
