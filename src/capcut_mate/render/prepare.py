@@ -176,7 +176,7 @@ class Preparer:
         info = self.probe(path)
         if info.width <= 0:
             raise RenderError("MEDIA_UNREADABLE", f"{path} has no video stream; cannot use it as a video clip")
-        width, height = _checked_size(layer, reference_size(layer, info.width, info.height, self.canvas))
+        width, height = _prepared_size(layer, info.width, info.height, self.canvas)
         needed = layer.source_start_us + (layer.duration_us + layer.tail_us) * layer.speed
         if info.duration_us is not None and needed > info.duration_us + 50_000:
             self.warnings.append(
@@ -198,7 +198,7 @@ class Preparer:
             with Image.open(path) as opened:
                 turned = opened.getexif().get(0x0112, 1) in (5, 6, 7, 8)  # EXIF orientation swaps the axes
                 size = opened.size[::-1] if turned else opened.size
-                width, height = _checked_size(layer, reference_size(layer, *size, self.canvas))
+                width, height = _prepared_size(layer, *size, self.canvas)
                 if opened.format == "JPEG":
                     # Decode at a reduced scale (1/2, 1/4, 1/8) still covering the target: much faster.
                     crop = layer.crop
@@ -283,13 +283,16 @@ def blur_radius(level: float, canvas: tuple[int, int]) -> float:
     return max(2.0, level * min(canvas) / 20)
 
 
-def _checked_size(layer: Layer, size: tuple[int, int]) -> tuple[int, int]:
-    """The layer's prepared size, or DRAFT_INVALID naming the segment when its scale makes it absurd."""
-    width, height = size
+def _prepared_size(layer: Layer, src_w: float, src_h: float, canvas: tuple[int, int]) -> tuple[int, int]:
+    """`reference_size`, or DRAFT_INVALID naming the segment when its scale makes it absurd (or infinite)."""
+    try:
+        width, height = reference_size(layer, src_w, src_h, canvas)
+    except (OverflowError, ValueError):  # round() of an infinite (or NaN) size
+        width = height = MAX_PREPARED_PIXELS
     if width * height > MAX_PREPARED_PIXELS:
         raise RenderError(
             "DRAFT_INVALID",
             f"segment {layer.segment_id} would be drawn at {width}x{height} px (scale {max(max_scale(layer)):g}); "
             "lower its scale",
         )
-    return size
+    return width, height

@@ -14,6 +14,7 @@ from capcut_mate.api.deps import services
 from capcut_mate.api.schemas import DRAFT_URL
 from capcut_mate.drafts.ids import draft_id_from_url
 from capcut_mate.errors import ApiError
+from capcut_mate.jsontypes import Int
 from capcut_mate.render import DraftMediaResolver, RenderError, RenderOptions, load_draft
 from capcut_mate.render.preview import MAX_STORYBOARD_FRAMES, preview_png
 from capcut_mate.services import Services
@@ -28,14 +29,14 @@ class GenPreviewRequest(BaseModel):
     )  # fmt: skip
 
     draft_url: str = Field(..., description="The draft_url returned by create_draft")
-    time: int | None = Field(None, ge=0, description="Timeline time of the frame in µs (past the end: last frame)")
-    times: list[int] | None = Field(
+    time: Int | None = Field(None, ge=0, description="Timeline time of the frame in µs (past the end: last frame)")
+    times: list[Int] | None = Field(
         None,
         min_length=1,
         max_length=MAX_STORYBOARD_FRAMES,
         description=f"Storyboard: up to {MAX_STORYBOARD_FRAMES} times in µs, drawn in a grid with their timestamps",
     )
-    width: int | None = Field(
+    width: Int | None = Field(
         None, ge=16, le=4096, description="Frame width in px (aspect kept; default the canvas, 360 per storyboard tile)"
     )
 
