@@ -179,3 +179,16 @@ def test_draft_edits_on_two_servers_never_lose_an_update(pg_url: str, tmp_path: 
     finally:
         first.close()
         second.close()
+
+
+def test_the_consoles_recent_drafts_and_tasks(db: PgDatabase, tmp_path: Path) -> None:
+    drafts = DraftStore(LocalStorage(tmp_path), PgDraftIndex(db))
+    ids = [drafts.create(64, 48) for _ in range(3)]
+    with drafts.edit(ids[0]):
+        pass  # edited last: first in the list
+    listed = [row["draft_id"] for row in drafts.recent(10)]
+    assert listed[0] == ids[0] and sorted(listed) == sorted(ids)
+    assert [row["draft_id"] for row in drafts.recent(10, ids[1][-8:])] == [ids[1]]
+    store = PgTaskStore(db)
+    tasks = [store.submit(draft_id, "u", None, 10)[0] for draft_id in ids]
+    assert [task.task_id for task in store.recent(2)] == [tasks[2].task_id, tasks[1].task_id]

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from capcut_mate.db import Database
 from capcut_mate.errors import ApiError
@@ -42,6 +42,9 @@ class DraftIndex(Protocol):
         """Hold the draft's edit lock for the block (DRAFT_BUSY after LOCK_TIMEOUT_S); on success the
         draft's updated_at becomes `now`."""
 
+    def recent(self, limit: int, id_contains: str = "") -> list[dict[str, Any]]:
+        """The newest-edited drafts' rows (draft_id, width, height, created_at, updated_at)."""
+
 
 class SqliteDraftIndex:
     def __init__(self, db: Database, locks_dir: Path) -> None:
@@ -57,6 +60,15 @@ class SqliteDraftIndex:
                 "INSERT OR IGNORE INTO drafts (draft_id, width, height, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
                 (draft_id, width, height, now, now),
             )
+
+    def recent(self, limit: int, id_contains: str = "") -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT draft_id, width, height, created_at, updated_at FROM drafts WHERE instr(draft_id, ?) > 0"
+                " ORDER BY updated_at DESC, created_at DESC LIMIT ?",
+                (id_contains, limit),
+            ).fetchall()
+        return [dict(row) for row in rows]
 
     @contextmanager
     def locked(self, draft_id: str, now: str) -> Iterator[None]:

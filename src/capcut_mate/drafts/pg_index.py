@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from capcut_mate.db import PgDatabase
 from capcut_mate.drafts.index import LOCK_TIMEOUT_S, busy
@@ -26,6 +27,15 @@ class PgDraftIndex:
                 " ON CONFLICT (draft_id) DO NOTHING",
                 (draft_id, width, height, now, now),
             )
+
+    def recent(self, limit: int, id_contains: str = "") -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT draft_id, width, height, created_at, updated_at FROM drafts WHERE strpos(draft_id, %s) > 0"
+                " ORDER BY updated_at DESC, created_at DESC LIMIT %s",
+                (id_contains, limit),
+            ).fetchall()
+        return [dict(row) for row in rows]
 
     @contextmanager
     def locked(self, draft_id: str, now: str) -> Iterator[None]:

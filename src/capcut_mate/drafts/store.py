@@ -76,6 +76,10 @@ class DraftStore:
             raise ApiError("DRAFT_NOT_FOUND", f"no draft with draft_id {draft_id}")
         return draft_id
 
+    def recent(self, limit: int, id_contains: str = "") -> list[dict[str, Any]]:
+        """The index rows of the newest-edited drafts (for the console's list), optionally filtered by id."""
+        return self.index.recent(limit, id_contains)
+
     def load(self, draft_id: str) -> dict[str, Any]:
         return json.loads(self._content(draft_id))
 

@@ -97,6 +97,12 @@ class PgTaskStore:
             row = conn.execute("SELECT * FROM render_tasks WHERE task_id = %s", (task_id,)).fetchone()
         return Task.from_row(row) if row else None
 
+    def recent(self, limit: int) -> list[Task]:
+        """The newest tasks of all drafts, newest first (the console's task list)."""
+        with self.db.read() as conn:
+            rows = conn.execute("SELECT * FROM render_tasks ORDER BY seq DESC LIMIT %s", (limit,)).fetchall()
+        return [Task.from_row(row) for row in rows]
+
     def active_count(self) -> int:
         with self.db.read() as conn:
             query = "SELECT COUNT(*) AS n FROM render_tasks WHERE status IN ('pending', 'processing')"
