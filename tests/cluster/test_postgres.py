@@ -185,9 +185,11 @@ def test_the_consoles_recent_drafts_and_tasks(db: PgDatabase, tmp_path: Path) ->
     drafts = DraftStore(LocalStorage(tmp_path), PgDraftIndex(db))
     ids = [drafts.create(64, 48) for _ in range(3)]
     with drafts.edit(ids[0]):
-        pass  # edited last: first in the list
-    listed = [row["draft_id"] for row in drafts.recent(10)]
-    assert listed[0] == ids[0] and sorted(listed) == sorted(ids)
+        pass  # edited last: its updated_at is the newest (possibly equal to a creation's, at ms resolution)
+    rows = drafts.recent(10)
+    stamps = [(row["updated_at"], row["created_at"]) for row in rows]
+    assert stamps == sorted(stamps, reverse=True) and sorted(row["draft_id"] for row in rows) == sorted(ids)
+    assert next(row for row in rows if row["draft_id"] == ids[0])["updated_at"] == stamps[0][0]
     assert [row["draft_id"] for row in drafts.recent(10, ids[1][-8:])] == [ids[1]]
     store = PgTaskStore(db)
     tasks = [store.submit(draft_id, "u", None, 10)[0] for draft_id in ids]
