@@ -42,16 +42,16 @@ class Graph:
     warnings: list[RenderWarning] = field(default_factory=list)
 
 
-def lookup(values: list[int], var: str) -> str:
-    """values[var] for var = 0..len-1 as a balanced if-tree (shallow even for hundreds of entries)."""
+def ffconcat(entries: list[tuple[Path, int, int]], rate: str) -> str:
+    """An ffconcat list of still images, each (path, start µs, end µs), read at `rate` (the stream time base).
 
-    def tree(lo: int, hi: int) -> str:
-        if hi - lo == 1:
-            return str(values[lo])
-        mid = (lo + hi) // 2
-        return f"if(lt({var},{mid}),{tree(lo, mid)},{tree(mid, hi)})"
-
-    return tree(0, len(values))
+    Durations are differences of the integer µs starts, so starts never drift from their frames.
+    """
+    lines = ["ffconcat version 1.0"]
+    for path, start, end in entries:
+        quoted = str(path.resolve()).replace("'", "'\\''")
+        lines += [f"file '{quoted}'", f"option framerate {rate}", f"duration {(end - start) / 1e6:.6f}"]
+    return "\n".join(lines) + "\n"
 
 
 def _atempo(speed: float) -> list[str]:
@@ -86,6 +86,10 @@ class _Builder:
 
     def frames(self, us: float) -> int:
         return round(us * self.fps / 1_000_000)
+
+    def micros(self, frame: int) -> int:
+        """Integer µs at which output frame `frame` starts (the inverse of `frames`, rounded)."""
+        return round(frame * 1_000_000 / self.fps)
 
     def add_input(self, args: list[str]) -> int:
         self.inputs.append(args)
@@ -287,26 +291,41 @@ class _Builder:
         return f"v{index + 1}"
 
     def strip(self, strip: Strip, below: str) -> str:
-        """A run of static captions: one image2 input, frame N at caption N's start, one overlay."""
-        k = self.add_input(
-            ["-threads", "1", "-f", "image2", "-framerate", self.rate, "-i", str(strip.pattern.resolve())]
-        )
-        starts, windows = [], []
-        for index in strip.indices:
+        """A run of static captions: one ffconcat input (each caption for its frames, blank in the gaps), one overlay.
+
+        The schedule is a side file, so every filter argument here has the same size for 2 or 2000 captions.
+        """
+        entries: list[tuple[Path, int]] = []  # (image, first frame shown); each lasts until the next
+        first_f = at = 0
+        for index, image in zip(strip.indices, strip.images, strict=True):
             layer = self.plan.layers[index]
             start_f, end_f = self.frames(layer.start_us), self.frames(layer.start_us + layer.duration_us)
             if end_f <= start_f:
                 self.warnings.append(
                     RenderWarning(layer.segment_id, layer.track, "timing", "shorter than one frame; not shown")
                 )
-            starts.append(start_f)
-            windows.append(f"between(t,{num((start_f - 0.5) / self.fps)},{num((end_f - 0.5) / self.fps)})")
+                continue
+            if not entries:
+                first_f = start_f
+            if start_f > at:
+                entries.append((strip.blank, at))
+            entries.append((image, start_f))
+            at = end_f
+        if not entries:
+            return below
+        entries.append((strip.blank, at))
+        bounds = [self.micros(f) for _, f in entries] + [self.micros(at + 1)]
+        name = f"strip{strip.indices[0]}.ffconcat"
+        timed = [(path, bounds[n], bounds[n + 1]) for n, (path, _) in enumerate(entries)]
+        self.side_files[name] = ffconcat(timed, self.rate)
+        k = self.add_input(["-threads", "1", "-f", "concat", "-safe", "0", "-i", name])
         first = strip.indices[0]
-        self.lines.append(f"[{k}:v:0]format=yuva420p,settb=expr={self.tb},setpts='{lookup(starts, 'N')}'[S{first}]")
+        self.lines.append(f"[{k}:v:0]format=yuva420p,settb=expr={self.tb}[S{first}]")
         x, y = strip.origin
+        window = f"between(t,{num((first_f - 0.5) / self.fps)},{num((at - 0.5) / self.fps)})"
         self.lines.append(
             f"[{below}][S{first}]overlay=x={x}:y={y}:eval=init:eof_action=repeat:repeatlast=1:"
-            f"enable='{'+'.join(windows)}'[v{first + 1}]"
+            f"enable='{window}'[v{first + 1}]"
         )
         return f"v{first + 1}"
 

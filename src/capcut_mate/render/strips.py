@@ -2,9 +2,11 @@
 
 Subtitle tracks hold dozens to hundreds of short captions; as separate looped inputs each one costs a
 demuxer, a decoder and an overlay that every frame passes through. Here each caption is pasted into a
-transparent box (the union of the track's caption boxes on the canvas) and written as one image of an
-image2 sequence; the graph gives frame N the start time of caption N and overlays the box once, enabled
-only inside the captions' windows. Positions use ffmpeg's own overlay rounding, so pixels are unchanged.
+transparent box (the union of the track's caption boxes on the canvas) and saved as one image; the
+graph lists the images in an ffconcat file (each for its caption's frames, a blank box in the gaps) and
+overlays the box once, enabled over the run's span. Times live in that file, not in filter arguments, so no
+expression grows with the number of captions (500 word-by-word captions would not fit in one `enable`).
+Positions use ffmpeg's own overlay rounding, so pixels are unchanged.
 """
 
 from __future__ import annotations
@@ -24,10 +26,14 @@ MAX_BOX_SHARE = 0.25
 
 @dataclass(frozen=True)
 class Strip:
-    """Layers `indices` (consecutive in z-order, time order) shown through image2 `pattern` at `origin`."""
+    """Layers `indices` (consecutive in z-order, time order): `images[i]` shows layer `indices[i]` at `origin`.
+
+    `blank` is a transparent box of the same size, shown between captions.
+    """
 
     indices: list[int]
-    pattern: Path
+    images: list[Path]
+    blank: Path
     origin: tuple[int, int]
 
 
@@ -96,8 +102,12 @@ def write_strip(
     width, height = 2 * math.ceil((x1 - x0) / 2), 2 * math.ceil((y1 - y0) / 2)
     if width * height > MAX_BOX_SHARE * canvas[0] * canvas[1]:
         return None
+    paths = []
     for n, (image, (x, y)) in enumerate(places):
         box = Image.new("RGBA", (width, height), (0, 0, 0, 0))
         box.paste(image, (x - x0, y - y0))
-        box.save(folder / f"strip{number}_{n:05d}.png", compress_level=1)  # mostly transparent: tiny and fast
-    return Strip(indices, folder / f"strip{number}_%05d.png", (x0, y0))
+        paths.append(folder / f"strip{number}_{n:05d}.png")
+        box.save(paths[-1], compress_level=1)  # mostly transparent: tiny and fast
+    blank = folder / f"strip{number}_blank.png"
+    Image.new("RGBA", (width, height), (0, 0, 0, 0)).save(blank, compress_level=1)
+    return Strip(indices, paths, blank, (x0, y0))
