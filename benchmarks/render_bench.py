@@ -1,11 +1,13 @@
-"""Render benchmark: our renderer vs. the bare encode (the floor) and vs. MoviePy, on two reference drafts.
+"""Render benchmark: our renderer vs. the bare encode (the floor) and vs. MoviePy, on three reference drafts.
 
-    python -m benchmarks.render_bench [--duration 60] [--only a|b] [--skip-moviepy] [--repeat N]
+    python -m benchmarks.render_bench [--duration 60] [--only a|b|c] [--skip-moviepy] [--repeat N]
                                       [--keep DIR] [--json PATH]
 
 (a) 1080×1920 slideshow: 12 photos with Ken Burns keyframes, 12 two-line Chinese captions with stroke, music
 with fades. (b) 1920×1080 talking head: one camera file in 6 cuts (two at 1.5×), a PiP, 30 subtitles, music
-under the voice. All media is generated from scratch into the work folder.
+under the voice. (c) 1080×1920 faceless short (issue 13): Ken Burns photos every 1.5 s, PiP and spinning badge
+tracks, subtitles every 2.1 s, narration and music; it has no MoviePy twin. All media is generated from
+scratch into the work folder.
 
 Per draft it prints wall time, × realtime, peak RSS (Python + ffmpeg) and two ratios from the same run:
 ours ÷ bare encode (testsrc2 + sine of the same size, fps, duration and x264 settings: the floor) and
@@ -119,7 +121,7 @@ def run_scenario(key: str, work: Path, duration_s: float, repeat: int, with_movi
             break
     ours, bare = _fastest(ours_runs), _fastest(bare_runs)
     moviepy = None
-    if with_moviepy:
+    if with_moviepy and scenario.moviepy:
         console.log(f"({key}) MoviePy")
         moviepy = measure("moviepy", key, work, duration_s)
     ours_s = ours.get("wall_s")

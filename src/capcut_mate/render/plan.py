@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from typing import Any, cast
 
 from capcut_mate.render.animations import Family, Role, animation_motions, classify, transition_motions
+from capcut_mate.render.chunks import split
 from capcut_mate.render.colour import colour_family, colour_filter
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.model import (
@@ -482,18 +483,20 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
     ends = [layer.start_us + layer.duration_us for layer in layers] + [a.start_us + a.duration_us for a in audio]
     if not layers and not audio:
         raise RenderError("DRAFT_EMPTY", "the draft has no visible segment to render; add media first")
+    duration = max(ends)
     return Plan(
         canvas_width=canvas_w,
         canvas_height=canvas_h,
         width=width,
         height=height,
         fps=fps,
-        duration_us=max(ends),
+        duration_us=duration,
         layers=layers,
         audio=audio,
         warnings=builder.warnings,
         notes=notes,
         adjustments=adjustments,
+        chunks=split(layers, duration, fps, options.chunk_seconds),
     )
 
 

@@ -9,22 +9,34 @@ from collections.abc import Callable
 from pathlib import Path
 
 from capcut_mate.render.errors import RenderError
-from capcut_mate.render.graph import Graph
+from capcut_mate.render.graph import Graph, concat_path
 from capcut_mate.render.options import RenderOptions
 
 GRAPH_FILE = "graph.txt"
+JOIN_FILE = "chunks.ffconcat"
+AUDIO_BITRATE = "192k"
 
 
 def command(ffmpeg: str, graph: Graph, output: Path, options: RenderOptions) -> list[str]:
-    """The full argument list; the graph is read from GRAPH_FILE in the work dir (`-/filter_complex`)."""
+    """The full argument list; the graph is read from GRAPH_FILE in the work dir (`-/filter_complex`).
+
+    A video-only graph (a chunk) writes an MP4 without audio; an audio-only graph an AAC track in MP4.
+    """
     args = [ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats", "-progress", "pipe:1"]
     for group in graph.inputs:
         args += group
     # One filter thread: x264 keeps both cores busy, so slice threads in filters only add sync overhead.
-    args += ["-filter_complex_threads", "1", "-/filter_complex", GRAPH_FILE, "-map", "[vout]", "-map", "[aout]"]
-    args += ["-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf), "-pix_fmt", "yuv420p"]
-    args += ["-r", f"{graph.fps.numerator}/{graph.fps.denominator}", "-frames:v", str(graph.total_frames)]
-    args += ["-c:a", "aac", "-b:a", "192k", "-movflags", "+faststart", "-f", "mp4", str(output)]
+    args += ["-filter_complex_threads", "1", "-/filter_complex", GRAPH_FILE]
+    if graph.video:
+        args += ["-map", "[vout]"]
+    if graph.audio:
+        args += ["-map", "[aout]"]
+    if graph.video:
+        args += ["-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf), "-pix_fmt", "yuv420p"]
+        args += ["-r", f"{graph.fps.numerator}/{graph.fps.denominator}", "-frames:v", str(graph.total_frames)]
+    if graph.audio:
+        args += ["-c:a", "aac", "-b:a", AUDIO_BITRATE]
+    args += ["-movflags", "+faststart", "-f", "mp4", str(output)]
     return args
 
 
@@ -43,11 +55,33 @@ def run_ffmpeg(
             (work_dir / name).write_text(content, encoding="utf-8")
     except OSError as exc:
         raise _os_error(exc) from exc
-    total_us = graph.total_frames / graph.fps * 1_000_000
+    total_us = float(graph.total_frames / graph.fps * 1_000_000)
+    execute(command(ffmpeg, graph, output.resolve(), options), work_dir, output, total_us, on_fraction)
+
+
+def join(ffmpeg: str, parts: list[Path], audio: Path | None, output: Path, work_dir: Path) -> None:
+    """Video chunks back to back (concat demuxer, stream copy) muxed with the audio track: no re-encode."""
+    listing = ["ffconcat version 1.0", *(f"file {concat_path(part)}" for part in parts)]
+    try:
+        (work_dir / JOIN_FILE).write_text("\n".join(listing) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise _os_error(exc) from exc
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats", "-progress", "pipe:1"]
+    args += ["-f", "concat", "-safe", "0", "-i", JOIN_FILE]
+    args += ["-i", str(audio.resolve())] if audio is not None else []
+    args += ["-map", "0:v:0"] + (["-map", "1:a:0"] if audio is not None else [])
+    args += ["-c", "copy", "-movflags", "+faststart", "-f", "mp4", str(output.resolve())]
+    execute(args, work_dir, output, 0.0, None)
+
+
+def execute(
+    args: list[str], work_dir: Path, output: Path, total_us: float, on_fraction: Callable[[float], None] | None
+) -> None:
+    """Run ffmpeg in `work_dir`; `on_fraction` gets out_time / `total_us` from `-progress` (monotonic, ≤ 1)."""
     stderr_tail: collections.deque[str] = collections.deque(maxlen=30)
     try:
         process = subprocess.Popen(
-            command(ffmpeg, graph, output.resolve(), options),
+            args,
             cwd=work_dir,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -55,7 +89,7 @@ def run_ffmpeg(
             errors="replace",
         )
     except OSError as exc:
-        raise RenderError("FFMPEG_FAILED", f"cannot start ffmpeg {ffmpeg!r}: {exc}") from exc
+        raise RenderError("FFMPEG_FAILED", f"cannot start ffmpeg {args[0]!r}: {exc}") from exc
     assert process.stdout is not None and process.stderr is not None
     reader = threading.Thread(target=lambda: stderr_tail.extend(process.stderr), daemon=True)  # type: ignore[arg-type]
     reader.start()
@@ -63,7 +97,7 @@ def run_ffmpeg(
     try:
         for line in process.stdout:
             key, _, value = line.strip().partition("=")
-            if key == "out_time_us" and value.lstrip("-").isdigit() and on_fraction is not None:
+            if key == "out_time_us" and value.lstrip("-").isdigit() and on_fraction is not None and total_us > 0:
                 fraction = min(1.0, max(0.0, int(value) / total_us))
                 if fraction > best:
                     best = fraction

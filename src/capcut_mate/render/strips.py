@@ -22,6 +22,10 @@ from capcut_mate.render.model import Layer
 
 # A strip box larger than this share of the canvas (captions far apart) blends more than it saves.
 MAX_BOX_SHARE = 0.25
+# Transparent pixels around every caption in its box (even, so overlay rounding is unchanged): the box's
+# RGBA -> YUVA conversion then sees the same neighbours whatever the other captions are, so a chunk showing
+# some of a run's captions draws them exactly as the whole run does.
+MARGIN = 4
 
 
 @dataclass(frozen=True)
@@ -45,15 +49,17 @@ def overlay_xy(layer: Layer, size: tuple[int, int], canvas: tuple[int, int]) -> 
     return int(x) & ~1, int(y) & ~1
 
 
-def is_static_text(layer: Layer, baked_rotation: bool) -> bool:
-    """Text whose prepared image is shown unchanged at a fixed place for its whole segment."""
+def is_static_text(layer: Layer) -> bool:
+    """Text whose prepared image is shown unchanged at a fixed place for its whole segment.
+
+    Depends on the plan alone (prepare bakes any static rotation into the image), so every chunk agrees.
+    """
     t = layer.transform
     return (
         layer.kind == "text"
         and not t.keyframes
         and not layer.motions
         and layer.lead_us == layer.tail_us == 0
-        and (baked_rotation or t.rotation % 360 == 0)
         and layer.chroma is None
         and layer.background is None
     )
@@ -95,10 +101,10 @@ def write_strip(
         with Image.open(images[index]) as opened:
             image = opened.convert("RGBA")
         places.append((image, overlay_xy(layers[index], image.size, canvas)))
-    x0 = min(x for _, (x, _) in places)
-    y0 = min(y for _, (_, y) in places)
-    x1 = max(x + image.width for image, (x, _) in places)
-    y1 = max(y + image.height for image, (_, y) in places)
+    x0 = min(x for _, (x, _) in places) - MARGIN
+    y0 = min(y for _, (_, y) in places) - MARGIN
+    x1 = max(x + image.width for image, (x, _) in places) + MARGIN
+    y1 = max(y + image.height for image, (_, y) in places) + MARGIN
     width, height = 2 * math.ceil((x1 - x0) / 2), 2 * math.ceil((y1 - y0) / 2)
     if width * height > MAX_BOX_SHARE * canvas[0] * canvas[1]:
         return None
