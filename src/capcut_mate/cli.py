@@ -78,6 +78,10 @@ def render(
     remap: list[str] = typer.Option([], help="OLD=NEW path prefix rewrite; repeatable"),
     report: Path | None = typer.Option(None, help="Report JSON path (default: OUTPUT.report.json)"),
     font_dir: Path | None = typer.Option(None, help="Extra font folder (CJK fallback)"),
+    chunk_seconds: float = typer.Option(
+        10.0, help="Render timelines over 1.5x this long in chunks of about this many seconds (0 = never)"
+    ),
+    chunk_workers: int | None = typer.Option(None, help="Chunks encoded at once (default: cores ÷ 4, at least 1)"),
 ) -> None:
     """Render a JianYing/CapCut draft to MP4 with ffmpeg, headless; prints what was approximated."""
     from rich.console import Console
@@ -86,7 +90,17 @@ def render(
     from capcut_mate.render.console import render_command
 
     console = Console(stderr=True)
-    options = RenderOptions(width=width, height=height, fps=fps, preset=preset, crf=crf, font_dir=font_dir)
+    options = RenderOptions(
+        width=width,
+        height=height,
+        fps=fps,
+        preset=preset,
+        crf=crf,
+        font_dir=font_dir,
+        chunk_seconds=chunk_seconds,
+    )
+    if chunk_workers:
+        options.chunk_workers = chunk_workers
     try:
         render_command(draft, output, options, media_root, remap, report, console)
     except RenderError as exc:

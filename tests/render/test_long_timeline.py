@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import numpy as np
@@ -115,7 +116,7 @@ def test_chunks_cut_only_where_nothing_moving_spans_and_short_drafts_stay_whole(
     media_dir: Path, tmp_path: Path
 ) -> None:
     draft = busy(media_dir, tmp_path)
-    assert build_plan(draft.doc).chunks == [Chunk(0, 6 * SEC)]  # 6 s < 1.5 × the 20 s default: one pass
+    assert build_plan(draft.doc).chunks == [Chunk(0, 6 * SEC)]  # 6 s < 1.5 × the 10 s default: one pass
     assert build_plan(draft.doc, RenderOptions(chunk_seconds=0)).chunks == [Chunk(0, 6 * SEC)]
     plan = build_plan(draft.doc, RenderOptions(chunk_seconds=1.0))
     chunks = plan.chunks
@@ -176,3 +177,29 @@ def test_a_failed_chunk_is_retried_alone_and_progress_never_goes_back(media_dir:
     encode = [fraction for stage, fraction in seen if stage == "encode"]
     assert encode == sorted(encode) and encode[-1] == pytest.approx(1.0) and len(encode) > 3
     assert [stage for stage, _ in seen][-1] == "done"
+
+
+def test_cli_chunk_flags(media_dir: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from capcut_mate.cli import app
+
+    folder = busy(media_dir, tmp_path).save(tmp_path / "draft")
+    out = tmp_path / "out.mp4"
+    args = [
+        "render",
+        str(folder),
+        "-o",
+        str(out),
+        "--preset",
+        "ultrafast",
+        "--chunk-seconds",
+        "2",
+        "--chunk-workers",
+        "2",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "out.mp4.report.json").read_text())
+    assert report["notes"][-1].startswith("rendered in 3 chunks, 2 at a time") and report["duration_us"] == 6 * SEC
+    assert len(rgb_frames(out)) == 180

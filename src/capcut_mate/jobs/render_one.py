@@ -105,6 +105,7 @@ def render(spec: dict[str, Any]) -> None:
             ffmpeg=ffmpeg,
             font_dir=Path(spec["font_dir"]) if spec.get("font_dir") else None,
             work_dir=work_dir,
+            **{key: spec[key] for key in ("chunk_seconds", "chunk_workers") if spec.get(key) is not None},
         )
         resolver = _ApiMediaResolver(DraftMediaResolver(draft_dir), _material_names(draft))
         report = render_draft(

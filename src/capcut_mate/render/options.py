@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
+
+# Chunk length: each ffmpeg run holds one decoded frame per input it shows plus x264's ~300 MB at 1080p, so
+# 10 s of a busy timeline (a photo every 1.5 s, two overlay tracks) stays near 500 MB.
+CHUNK_SECONDS = 10.0
+
+
+def default_chunk_workers() -> int:
+    """Parallel chunks pay off only where one x264 run leaves cores idle (its threads fill ~4 cores)."""
+    return max(1, (os.cpu_count() or 1) // 4)
 
 
 @dataclass
@@ -22,5 +32,5 @@ class RenderOptions:
     ffmpeg: str | None = None
     font_dir: Path | None = None
     work_dir: Path | None = None
-    chunk_seconds: float = 20.0
-    chunk_workers: int = 2
+    chunk_seconds: float = CHUNK_SECONDS
+    chunk_workers: int = field(default_factory=default_chunk_workers)

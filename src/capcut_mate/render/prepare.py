@@ -109,11 +109,13 @@ class Preparer:
         resolve_media: Callable[[str], Path],
         work_dir: Path,
         font_dir: Path | None,
+        photo_workers: int = PHOTO_WORKERS,
     ) -> None:
         self.plan = plan
         self.resolve = resolve_media
         self.work_dir = work_dir
         self.font_dir = font_dir
+        self.photo_workers = photo_workers
         self.draft_dir: Path | None = getattr(resolve_media, "draft_dir", None)
         self.warnings: list[RenderWarning] = []
         self._probes: dict[Path, MediaInfo] = {}
@@ -136,7 +138,7 @@ class Preparer:
         layers = self.plan.layers
         rate = frame_rate(self.plan.fps)
         wanted = [video and (chunk is None or visible(layer, chunk, rate)) for layer in layers]
-        pool = ThreadPoolExecutor(max_workers=PHOTO_WORKERS)
+        pool = ThreadPoolExecutor(max_workers=self.photo_workers)
         try:
             photos = {
                 i: pool.submit(self._layer, i, layer)
