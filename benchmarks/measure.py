@@ -29,20 +29,23 @@ from benchmarks import scenarios
 Job = Callable[[], dict[str, Any]]
 
 
-def _ours(key: str, work: Path, duration_s: float, output: Path) -> Job:
+def _ours(key: str, work: Path, duration_s: float, output: Path, chunk_workers: int | None) -> Job:
     from capcut_mate.render import DraftMediaResolver, RenderOptions, render_draft
 
     folder = scenarios.draft_dir(work, key, duration_s)
+    options = RenderOptions(preset="veryfast", crf=23)
+    if chunk_workers:
+        options.chunk_workers = chunk_workers
 
     def job() -> dict[str, Any]:
         draft = json.loads((folder / "draft_content.json").read_text(encoding="utf-8"))
-        report = render_draft(draft, DraftMediaResolver(folder), output, RenderOptions(preset="veryfast", crf=23))
-        return {"warnings": list(report.warnings), "timings": dict(report.timings)}
+        report = render_draft(draft, DraftMediaResolver(folder), output, options)
+        return {"warnings": list(report.warnings), "timings": dict(report.timings), "notes": list(report.notes)}
 
     return job
 
 
-def _moviepy(key: str, work: Path, duration_s: float, output: Path) -> Job:
+def _moviepy(key: str, work: Path, duration_s: float, output: Path, chunk_workers: int | None) -> Job:
     from benchmarks import moviepy_comp
 
     plan, found = scenarios.prepare(key, work, duration_s)
@@ -127,9 +130,10 @@ def main() -> None:
     parser.add_argument("--duration", type=float, required=True)
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--result", type=Path, required=True)
+    parser.add_argument("--chunk-workers", type=int, help="our renderer's parallel chunks (default: its own)")
     args = parser.parse_args()
 
-    job = ENGINES[args.engine](args.scenario, args.work, args.duration, args.output)
+    job = ENGINES[args.engine](args.scenario, args.work, args.duration, args.output, args.chunk_workers)
     cpu_start, _ = _usage()
     start = time.perf_counter()
     with TreeSampler() as sampler:
