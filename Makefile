@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup serve worker demo test lint bench bench-status
+.PHONY: setup serve worker demo test lint fuzz-render bench bench-status
 
 setup: $(VENV)/.installed
 	@scripts/ensure-fonts.sh
@@ -29,6 +29,10 @@ lint: setup
 
 test: lint
 	$(BIN)/pytest
+
+# Property tests of the renderer with many more generated drafts than the default test run (~1-2 min).
+fuzz-render: setup
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/render/test_random_drafts.py tests/render/test_time_rule.py -q
 
 bench: setup
 	$(PY) -m benchmarks.render_bench

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from capcut_mate.config import Settings
 from tests import mediagen, servers
+
+# Property tests: a bounded run by default (CI); `make fuzz-render` selects "fuzz" for many more examples.
+hypothesis_settings.register_profile("ci", max_examples=25, print_blob=True)
+hypothesis_settings.register_profile("fuzz", max_examples=1000, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

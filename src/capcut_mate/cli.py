@@ -82,6 +82,7 @@ def render(
         10.0, help="Render timelines over 1.5x this long in chunks of about this many seconds (0 = never)"
     ),
     chunk_workers: int | None = typer.Option(None, help="Chunks encoded at once (default: cores ÷ 4, at least 1)"),
+    system_fonts: bool = typer.Option(True, help="Also use the machine's installed fonts"),
 ) -> None:
     """Render a JianYing/CapCut draft to MP4 with ffmpeg, headless; prints what was approximated."""
     from rich.console import Console
@@ -97,6 +98,7 @@ def render(
         preset=preset,
         crf=crf,
         font_dir=font_dir,
+        system_fonts=system_fonts,
         chunk_seconds=chunk_seconds,
     )
     if chunk_workers:

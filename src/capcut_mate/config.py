@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     download_retries: int = Field(3, description="Retries for transient download failures")
     ffmpeg: str | None = Field(None, description="Path of an ffmpeg binary; default: the imageio-ffmpeg one")
     font_dir: Path | None = Field(None, description="Extra folder searched first for fonts (CJK fallback)")
+    system_fonts: bool = Field(
+        True, description="Also use the machine's installed fonts (0 = only font_dir and the draft's fonts)"
+    )
     render_workers: int = Field(
         default_factory=_default_render_workers, description="Renders run at once by in-process workers"
     )

@@ -120,3 +120,35 @@ def test_chunk_settings_reach_the_renderer(media_url: str, tmp_path: Path) -> No
         path.write_bytes(api.get(seen[-1]["video_url"]).content)
         info = probe(path)
         assert abs(info["duration"] - 3.0) < 0.05 and info["video"] == [(320, 240)] and info["audio"] == 1
+
+
+def test_an_ffmpeg_refusal_blames_the_renderer_and_keeps_the_graph(
+    api: httpx.Client, media_url: str, settings: Settings, tmp_path: Path
+) -> None:
+    """A draft the app could have saved (a filter track with a damaged .cube LUT) makes ffmpeg refuse the
+    graph: the task fails saying it is capcut-mate's fault, and gen_video_report keeps what ffmpeg refused."""
+    draft_url = post(api, "create_draft", {"width": 320, "height": 240})["draft_url"]
+    post(api, "add_images", {"draft_url": draft_url, "image_infos": json.dumps(
+        [{"image_url": f"{media_url}/red.png", "start": 0, "end": 500_000}])})  # fmt: skip
+    folder = next((settings.data_dir / "drafts").iterdir())
+    (folder / "broken.cube").write_text("LUT_3D_SIZE 2\nnot numbers\n", encoding="utf-8")
+    path = folder / "draft_content.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["materials"].setdefault("effects", []).append(
+        {"id": "lut1", "type": "filter", "name": "LUT", "path": "broken.cube"}
+    )
+    doc["tracks"].append({"id": "fx", "type": "filter", "attribute": 0, "segments": [
+        {"id": "fxseg", "material_id": "lut1", "target_timerange": {"start": 0, "duration": 500_000}}]})  # fmt: skip
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+    post(api, "gen_video", {"draft_url": draft_url})
+    failed = poll(api, draft_url)[-1]
+    assert failed["status"] == "failed"
+    assert "capcut-mate 的问题" in failed["error_message"] and "不是草稿的问题" in failed["error_message"]
+    english = api.post(
+        f"{V1}/gen_video_status", json={"draft_url": draft_url}, headers={"Accept-Language": "en"}
+    ).json()["error_message"]
+    assert "a capcut-mate bug, not a problem with your draft" in english
+    report = api.get(f"{V1}/gen_video_report", params={"draft_url": draft_url}).json()
+    assert report["error_code"] == "FFMPEG_FAILED"
+    assert "lut3d" in report["report"]["error"]["debug"]["filter_graph"]

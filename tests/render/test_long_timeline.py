@@ -16,6 +16,7 @@ from capcut_mate.render.graph import build_graph
 from capcut_mate.render.model import Chunk
 from capcut_mate.render.plan import build_plan
 from capcut_mate.render.prepare import Preparer
+from capcut_mate.render.timebase import Timebase
 from tests.render.draftkit import Draft, keyframes
 from tests.render.helpers import render, rgb_frames, samples
 
@@ -39,7 +40,7 @@ def karaoke(count: int, width: int = 160, height: int = 96) -> tuple[Draft, list
 
 
 def frame_of(us: int) -> int:
-    return round(us * FPS / SEC)
+    return Timebase.of(FPS).frame(us)
 
 
 def test_500_word_captions_on_one_track_each_in_its_window(media_dir: Path, tmp_path: Path) -> None:
@@ -123,8 +124,8 @@ def test_chunks_cut_only_where_nothing_moving_spans_and_short_drafts_stay_whole(
     assert len(chunks) >= 4 and chunks[0].start_us == 0 and chunks[-1].end_us == 6 * SEC
     assert all(a.end_us == b.start_us for a, b in itertools.pairwise(chunks))
     cuts = {frame_of(c.start_us) for c in chunks[1:]}
-    assert cuts <= {round(n * 22.5) for n in range(1, 8)}  # photo boundaries only ...
-    assert not any(68 < cut < 112 or 129 <= cut <= 141 for cut in cuts)  # ... outside the clip and the dissolve
+    assert cuts <= {frame_of(n * 750_000) for n in range(1, 8)}  # photo boundaries only ...
+    assert not any(68 < cut < 113 or 129 <= cut <= 141 for cut in cuts)  # ... outside the clip and the dissolve
     assert all(frame_of(c.end_us - c.start_us) >= 15 for c in chunks)  # none under half the target
 
 

@@ -39,17 +39,17 @@ def test_transition_window_centred_on_the_cut() -> None:
     track = draft.track("video")
     first = draft.video(track, "/m/a.mp4", 0, SEC)
     draft.video(track, "/m/b.mp4", SEC, SEC)
-    transition = {"type": "transition", "name": "万花筒", "duration": 500_000}
+    transition = {"type": "transition", "name": "万花筒", "duration": 600_000}  # 18 frames at 30 fps
     draft.refer(first, "transitions", transition)
     plan = build_plan(draft.doc)
     a, b = plan.layers
-    assert (a.tail_us, b.lead_us) == (250_000, 250_000)
-    assert b.motions[0].kind == "fade_in" and b.motions[0].start_us == -250_000
+    assert (a.tail_us, b.lead_us) == (300_000, 300_000)
+    assert b.motions[0].kind == "fade_in" and b.motions[0].start_us == -300_000
     assert [w.feature for w in plan.warnings] == ["transition"]  # no family: drawn as a dissolve, reported
     transition["name"] = "闪黑"  # through black: A fades out before the cut, B in after it; no overlap
     a, b = build_plan(draft.doc).layers
     assert (a.tail_us, b.lead_us) == (0, 0)
-    assert (a.motions[0].kind, a.motions[0].start_us, a.motions[0].color) == ("fade_out", 750_000, "black")
+    assert (a.motions[0].kind, a.motions[0].start_us, a.motions[0].color) == ("fade_out", 700_000, "black")
     assert (b.motions[0].kind, b.motions[0].start_us, b.motions[0].color) == ("fade_in", 0, "black")
 
 

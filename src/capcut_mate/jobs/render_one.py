@@ -104,6 +104,7 @@ def render(spec: dict[str, Any]) -> None:
         options = RenderOptions(
             ffmpeg=ffmpeg,
             font_dir=Path(spec["font_dir"]) if spec.get("font_dir") else None,
+            system_fonts=spec.get("system_fonts", True),
             work_dir=work_dir,
             **{key: spec[key] for key in ("chunk_seconds", "chunk_workers") if spec.get(key) is not None},
         )
@@ -113,7 +114,7 @@ def render(spec: dict[str, Any]) -> None:
         )
         _emit(result=report.to_dict())
     except RenderError as exc:
-        _emit(error={"code": exc.code, "message": exc.message})
+        _emit(error={"code": exc.code, "message": exc.message, "debug": exc.debug})
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             _emit(error={"code": "DISK_FULL", "message": f"no space left on the device writing {exc.filename or ''}"})

@@ -272,18 +272,35 @@ class TaskStore:
                 _event(conn, task_id, COMPLETED, 100, output_path)
             return cur.rowcount == 1
 
-    def fail(self, task_id: str, owner: str, code: str, zh: str, en: str) -> bool:
+    def fail(self, task_id: str, owner: str, code: str, zh: str, en: str, report: dict[str, Any] | None = None) -> bool:
         with self.db.transaction() as conn:
-            return self._fail(conn, task_id, owner, code, zh, en)
+            return self._fail(conn, task_id, owner, code, zh, en, report)
 
     @staticmethod
-    def _fail(conn: sqlite3.Connection, task_id: str, owner: str | None, code: str, zh: str, en: str) -> bool:
+    def _fail(
+        conn: sqlite3.Connection,
+        task_id: str,
+        owner: str | None,
+        code: str,
+        zh: str,
+        en: str,
+        report: dict[str, Any] | None = None,
+    ) -> bool:
+        """Mark failed; `report` (the error and, for renderer bugs, what ffmpeg refused) replaces the old one."""
         guard = " AND lease_owner = ?" if owner is not None else ""
         cur = conn.execute(
             "UPDATE render_tasks SET status = 'failed', progress = 0, error_code = ?, error_zh = ?, error_en = ?,"
-            " completed_at = ?, lease_owner = NULL, lease_expires = NULL"
+            " report = ?, completed_at = ?, lease_owner = NULL, lease_expires = NULL"
             f" WHERE task_id = ? AND status = 'processing'{guard}",
-            (code, zh, en, now_iso(), task_id, *((owner,) if owner is not None else ())),
+            (
+                code,
+                zh,
+                en,
+                json.dumps(report, ensure_ascii=False) if report else None,
+                now_iso(),
+                task_id,
+                *((owner,) if owner is not None else ()),
+            ),
         )
         if cur.rowcount == 1:
             _event(conn, task_id, FAILED, 0, f"{code}: {en}")

@@ -58,6 +58,7 @@ class _Outcome:
     report: dict[str, Any] | None = None
     code: str = ""
     message: str = ""
+    debug: dict[str, Any] | None = None  # kept in the failed task's report for the maintainer
     returncode: int = 0
     lost: bool = False
     log_tail: str = ""
@@ -169,6 +170,7 @@ class WorkerPool:
                 "font_dir": str(settings.font_dir) if settings.font_dir else None,
                 "chunk_seconds": settings.render_chunk_seconds,
                 "chunk_workers": settings.render_chunk_workers,
+                "system_fonts": settings.system_fonts,
             }
             outcome = self._run_child(task, owner, spec, work / "render.log")
             if outcome.lost:
@@ -180,7 +182,7 @@ class WorkerPool:
                 message = outcome.message or (
                     f"the render process exited with status {outcome.returncode}: {outcome.log_tail or 'no output'}"
                 )
-                self._fail(task, owner, code, message)
+                self._fail(task, owner, code, message, outcome.debug)
                 return
             self._publish(task, owner, output, outcome.report)
         finally:
@@ -204,9 +206,10 @@ class WorkerPool:
         else:
             final.unlink(missing_ok=True)
 
-    def _fail(self, task: Task, owner: str, code: str, details: str) -> None:
+    def _fail(self, task: Task, owner: str, code: str, details: str, debug: dict[str, Any] | None = None) -> None:
         zh, en = failure_messages(code, details)
-        if self.store.fail(task.task_id, owner, code, zh, en):
+        report = {"error": {"code": code, "message": details, **({"debug": debug} if debug else {})}}
+        if self.store.fail(task.task_id, owner, code, zh, en, report):
             self._notify(task.task_id)
 
     def _notify(self, task_id: str) -> None:
@@ -254,6 +257,7 @@ class WorkerPool:
                 elif "error" in event:
                     outcome.code = str(event["error"].get("code", ""))
                     outcome.message = str(event["error"].get("message", ""))
+                    outcome.debug = event["error"].get("debug") or None
                 elif "stage" in event:
                     value = progress.stage_progress(str(event["stage"]), float(event.get("fraction") or 0.0))
                     if value > current:

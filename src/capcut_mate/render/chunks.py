@@ -13,43 +13,27 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from fractions import Fraction
 
 from capcut_mate.render.model import Chunk, Layer
+from capcut_mate.render.timebase import Timebase
 
 # No chunk (nor the last) shorter than this share of the target: a tiny chunk costs a run for little work.
 MIN_SHARE = 0.5
 
 
-def frame_rate(fps: float) -> Fraction:
-    """The output rate as the exact fraction the graph uses (29.97 -> 30000/1001)."""
-    return Fraction(fps).limit_denominator(1001)
+def layer_frames(layer: Layer, timebase: Timebase) -> tuple[int, int]:
+    """[first, stop) frames the layer is shown, transition lead and tail included (as the graph draws it)."""
+    first = timebase.frame(layer.start_us - layer.lead_us)
+    return first, max(first + 1, timebase.frame(layer.start_us + layer.duration_us + layer.tail_us))
 
 
-def to_frame(us: int, rate: Fraction) -> int:
-    """Output frame at timeline time `us` (nearest)."""
-    return round(us * rate / 1_000_000)
+def chunk_frames(chunk: Chunk, timebase: Timebase) -> tuple[int, int]:
+    return timebase.frame(chunk.start_us), timebase.frame(chunk.end_us)
 
 
-def to_micros(frame: int, rate: Fraction) -> int:
-    """Integer µs of a frame start; to_frame(to_micros(f)) == f."""
-    return round(frame * 1_000_000 / rate)
-
-
-def layer_frames(layer: Layer, rate: Fraction) -> tuple[int, int]:
-    """[first, stop) frames the layer is shown, transition lead and tail included; at least one frame."""
-    first = to_frame(layer.start_us, rate) - to_frame(layer.lead_us, rate)
-    stop = to_frame(layer.start_us + layer.duration_us, rate) + to_frame(layer.tail_us, rate)
-    return first, max(stop, first + 1)
-
-
-def chunk_frames(chunk: Chunk, rate: Fraction) -> tuple[int, int]:
-    return to_frame(chunk.start_us, rate), to_frame(chunk.end_us, rate)
-
-
-def visible(layer: Layer, chunk: Chunk, rate: Fraction) -> bool:
-    first, stop = layer_frames(layer, rate)
-    start, end = chunk_frames(chunk, rate)
+def visible(layer: Layer, chunk: Chunk, timebase: Timebase) -> bool:
+    first, stop = layer_frames(layer, timebase)
+    start, end = chunk_frames(chunk, timebase)
     return first < end and stop > start
 
 
@@ -70,16 +54,16 @@ def split(layers: Sequence[Layer], duration_us: int, fps: float, target_s: float
     Timelines up to 1.5 targets are not split; otherwise each cut is the allowed layer boundary nearest to
     one target after the previous cut, keeping every chunk at least MIN_SHARE of a target long.
     """
-    rate = frame_rate(fps)
-    total = max(1, to_frame(duration_us, rate))
-    target = target_s * float(rate)
+    timebase = Timebase.of(fps)
+    total = max(1, timebase.frame(duration_us))
+    target = target_s * float(timebase.rate)
     whole = [Chunk(0, duration_us)]
     if target <= 0 or total <= 1.5 * target:
         return whole
     blocked = bytearray(total + 1)
     candidates: set[int] = set()
     for layer in layers:
-        first, stop = layer_frames(layer, rate)
+        first, stop = layer_frames(layer, timebase)
         candidates.update(f for f in (first, stop) if 0 < f < total)
         if rigid(layer) and stop - first > 1:
             low, high = max(0, first + 1), min(total, stop)
@@ -92,5 +76,5 @@ def split(layers: Sequence[Layer], duration_us: int, fps: float, target_s: float
         if not options:
             break
         bounds.append(min(options, key=lambda f: (abs(f - bounds[-1] - target), f)))
-    edges = [to_micros(f, rate) for f in bounds] + [duration_us]
+    edges = [timebase.us(f) for f in bounds] + [duration_us]
     return [Chunk(a, b) for a, b in itertools.pairwise(edges)]

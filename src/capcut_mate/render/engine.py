@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from capcut_mate.ffmpeg import ffmpeg_exe
-from capcut_mate.render.chunks import frame_rate, to_frame
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.farm import render_chunks
 from capcut_mate.render.graph import build_graph
@@ -21,6 +20,7 @@ from capcut_mate.render.plan import build_plan
 from capcut_mate.render.prepare import Preparer
 from capcut_mate.render.report import RenderReport
 from capcut_mate.render.run import run_ffmpeg
+from capcut_mate.render.timebase import Timebase
 
 ProgressCallback = Callable[[str, float], None]
 
@@ -54,7 +54,7 @@ def render_draft(
         mark = time.perf_counter()
         graph = None
         if len(plan.chunks) == 1:
-            prepared = Preparer(plan, resolve_media, work_dir, options.font_dir).run()
+            prepared = Preparer(plan, resolve_media, work_dir, options.font_dir, options.system_fonts).run()
             graph = build_graph(plan, prepared)
             found = prepared.warnings + graph.warnings
         timings["prepare"] = time.perf_counter() - mark  # chunks prepare their own inputs as they go
@@ -81,7 +81,7 @@ def render_draft(
     timings["total"] = time.perf_counter() - started
     report_progress("done", 1.0)
     warnings = [w.to_dict() for w in dict.fromkeys(plan.warnings + found)]  # a chunk may repeat another's
-    rate = frame_rate(plan.fps)
+    timebase = Timebase.of(plan.fps)
     notes = list(plan.notes)
     if len(plan.chunks) > 1:
         cuts = ", ".join(f"{chunk.start_us / 1e6:.3f}" for chunk in plan.chunks[1:])
@@ -91,10 +91,10 @@ def render_draft(
         )
     return RenderReport(
         output=str(output),
-        duration_us=round(max(1, to_frame(plan.duration_us, rate)) / rate * 1_000_000),
+        duration_us=round(max(1, timebase.frame(plan.duration_us)) / timebase.rate * 1_000_000),
         width=plan.width,
         height=plan.height,
-        fps=float(rate),
+        fps=float(timebase.rate),
         size_bytes=output.stat().st_size,
         timings={k: round(v, 3) for k, v in timings.items()},
         warnings=warnings,

@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from capcut_mate.ffmpeg import ffmpeg_exe
-from capcut_mate.render.chunks import chunk_frames, frame_rate
+from capcut_mate.render.chunks import chunk_frames
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.graph import Graph, build_graph
 from capcut_mate.render.model import Plan, RenderWarning
 from capcut_mate.render.options import RenderOptions
 from capcut_mate.render.prepare import Preparer
 from capcut_mate.render.run import join, run_ffmpeg
+from capcut_mate.render.timebase import Timebase
 
 OnFraction = Callable[[float], None]
 T = TypeVar("T")
@@ -63,7 +64,7 @@ def prepare_chunk(
     work_dir.mkdir(parents=True, exist_ok=True)
     # One photo thread: a chunk is prepared while others encode, so its peak memory counts beside theirs
     # (a 12 MP JPEG decodes to ~36 MB) and the cores are busy with x264 anyway.
-    preparer = Preparer(plan, resolve_media, work_dir, options.font_dir, photo_workers=1)
+    preparer = Preparer(plan, resolve_media, work_dir, options.font_dir, options.system_fonts, photo_workers=1)
     prepared = preparer.run(chunk, audio=False)
     graph = build_graph(plan, prepared, chunk, audio=False)
     _give_back_memory()
@@ -87,7 +88,7 @@ def render_audio(
 ) -> list[RenderWarning]:
     """The whole timeline's sound, mixed and AAC-encoded once, to `output` (an MP4 with one audio track)."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    prepared = Preparer(plan, resolve_media, work_dir, options.font_dir).run(video=False)
+    prepared = Preparer(plan, resolve_media, work_dir, options.font_dir, options.system_fonts).run(video=False)
     graph = build_graph(plan, prepared, video=False)
     run_ffmpeg(ffmpeg_exe(options.ffmpeg), graph, output, work_dir, options, on_fraction)
     return prepared.warnings + graph.warnings
@@ -129,8 +130,8 @@ def render_chunks(
     waits for Pillow; an ffmpeg run that fails is run once more on its own (a crashed or killed run is often
     transient) before the render fails.
     """
-    rate = frame_rate(plan.fps)
-    frames = [end - start for start, end in (chunk_frames(c, rate) for c in plan.chunks)]
+    timebase = Timebase.of(plan.fps)
+    frames = [end - start for start, end in (chunk_frames(c, timebase) for c in plan.chunks)]
     progress = _Progress([AUDIO_WEIGHT * sum(frames), *frames], on_fraction or (lambda fraction: None))
     ffmpeg = ffmpeg_exe(options.ffmpeg)
     workers = max(1, options.chunk_workers)

@@ -18,12 +18,13 @@ from fractions import Fraction
 from pathlib import Path
 
 from capcut_mate.render import motions
-from capcut_mate.render.chunks import chunk_frames, frame_rate
+from capcut_mate.render.chunks import chunk_frames
 from capcut_mate.render.expr import num, piecewise
 from capcut_mate.render.geometry import scale_curve, scale_is_dynamic
 from capcut_mate.render.model import Adjustment, Chunk, Keyframes, Layer, Plan, RenderWarning
 from capcut_mate.render.prepare import AudioSource, Prepared, Source
 from capcut_mate.render.strips import Strip
+from capcut_mate.render.timebase import Timebase
 
 SAMPLE_RATE = 48000
 # Cuts of one file share a decoder when the source skipped between them is at most this long
@@ -85,10 +86,11 @@ class _Builder:
     def __init__(self, plan: Plan, prepared: Prepared, chunk: Chunk | None) -> None:
         self.plan = plan
         self.prepared = prepared
-        self.fps = frame_rate(plan.fps)
+        self.timebase = Timebase.of(plan.fps)
+        self.fps = self.timebase.rate
         # Output frames [origin, origin + total) of the timeline; filter time 0 is frame `origin`.
         self.chunk = chunk
-        self.origin, end = chunk_frames(chunk, self.fps) if chunk else (0, max(1, self.frames(plan.duration_us)))
+        self.origin, end = chunk_frames(chunk, self.timebase) if chunk else (0, max(1, self.frames(plan.duration_us)))
         self.total = end - self.origin
         self.rate = f"{self.fps.numerator}/{self.fps.denominator}"
         self.tb = f"{self.fps.denominator}/{self.fps.numerator}"
@@ -98,12 +100,8 @@ class _Builder:
         self.warnings: list[RenderWarning] = []
         self.video_inputs: dict[str, tuple[int, float]] = {}  # segment id -> (input, seconds skipped)
 
-    def frames(self, us: float) -> int:
-        return round(us * self.fps / 1_000_000)
-
-    def micros(self, frame: int) -> int:
-        """Integer µs at which output frame `frame` starts (the inverse of `frames`, rounded)."""
-        return round(frame * 1_000_000 / self.fps)
+    def frames(self, us: int) -> int:
+        return self.timebase.frame(us)
 
     def window(self, first_f: int, stop_f: int) -> str:
         """`enable` expression for timeline frames [first_f, stop_f) in this run's time."""
@@ -262,14 +260,10 @@ class _Builder:
     def layer(self, index: int, layer: Layer, source: Source, below: str) -> str:
         start_f = self.frames(layer.start_us)
         end_f = self.frames(layer.start_us + layer.duration_us)
-        lead_f, tail_f = self.frames(layer.lead_us), self.frames(layer.tail_us)
-        count = end_f - start_f + lead_f + tail_f
-        if end_f <= start_f:
-            self.warnings.append(
-                RenderWarning(layer.segment_id, layer.track, "timing", "shorter than one frame; not shown")
-            )
-            return below
-        first_f = start_f - lead_f
+        first_f = self.frames(layer.start_us - layer.lead_us)
+        last_f = self.frames(layer.start_us + layer.duration_us + layer.tail_us)
+        lead_f, tail_f = start_f - first_f, last_f - end_f
+        count = last_f - first_f
         offset = lead_f / self.fps  # filter-local seconds at the segment start
         local = f"(t-{num(float(offset))})"
         t = layer.transform
@@ -305,7 +299,7 @@ class _Builder:
         effects, side_files = motions.filters(index, layer.motions, float(offset), fmt, canvas, end)
         steps += effects
         self.side_files.update(side_files)
-        steps += self.alpha(index, layer, source, count, offset, local)
+        steps += self.alpha(index, layer, source, count, first_f, local)
         steps += self.place(first_f, count)
         self.lines.append("".join(chain) + "," + ",".join(steps) + f"[{label}]")
 
@@ -341,11 +335,6 @@ class _Builder:
         for index, image in zip(strip.indices, strip.images, strict=True):
             layer = self.plan.layers[index]
             start_f, end_f = self.frames(layer.start_us), self.frames(layer.start_us + layer.duration_us)
-            if end_f <= start_f:
-                self.warnings.append(
-                    RenderWarning(layer.segment_id, layer.track, "timing", "shorter than one frame; not shown")
-                )
-                continue
             start_f = max(start_f, self.origin) - self.origin  # this run's part of it
             end_f = min(end_f, self.origin + self.total) - self.origin
             if end_f <= start_f:
@@ -358,8 +347,10 @@ class _Builder:
             at = end_f
         if not entries:
             return below
-        entries.append((strip.blank, at))
-        bounds = [self.micros(f) for _, f in entries] + [self.micros(at + 1)]
+        if at < self.total:
+            entries.append((strip.blank, at))  # not at the very end: a frame there would make overlay emit one more
+        # Entry starts in µs as the demuxer reads them: rounded up to whole µs, back to their frame exactly.
+        bounds = [self.timebase.us(f) for _, f in entries] + [self.timebase.us(max(at, entries[-1][1] + 1))]
         name = f"strip{strip.indices[0]}.ffconcat"
         timed = [(path, bounds[n], bounds[n + 1]) for n, (path, _) in enumerate(entries)]
         self.side_files[name] = ffconcat(timed, self.rate)
@@ -484,10 +475,14 @@ class _Builder:
             exprs.append(f"{factor}/{num(source.ref_scale[axis])}")
         return [f"scale=w='max(1,iw*abs({exprs[0]}))':h='max(1,ih*abs({exprs[1]}))':eval=frame"]
 
-    def alpha(self, index: int, layer: Layer, source: Source, count: int, offset: Fraction, local: str) -> list[str]:
-        """Static alpha, keyframed alpha (sendcmd per frame) and fade motions (fade alpha=1)."""
+    def alpha(self, index: int, layer: Layer, source: Source, count: int, first_f: int, local: str) -> list[str]:
+        """Static alpha, keyframed alpha (sendcmd per frame) and fade motions (fade alpha=1).
+
+        Fade windows come in frames (the plan snapped them inside the layer), so `st` is never negative.
+        """
         t = layer.transform
         steps = []
+        offset = self.timebase.seconds(self.frames(layer.start_us) - first_f)  # local seconds at the segment start
         if t.animated("alpha"):
             name = f"alpha{index}.cmd"
             expr = f"max(0,min(1,{piecewise(t.keyframes['alpha'], f'(T-{num(offset)})')}))"
@@ -498,10 +493,12 @@ class _Builder:
             steps.append(f"colorchannelmixer=aa={num(max(0.0, t.alpha))}")
         for motion in layer.motions:
             if motion.kind in ("fade_in", "fade_out"):
-                start = num(motion.start_us / 1e6 + float(offset))
+                begin = self.frames(layer.start_us + motion.start_us) - first_f
+                finish = self.frames(layer.start_us + motion.start_us + motion.duration_us) - first_f
+                start, length = self.timebase.seconds(begin), self.timebase.seconds(finish - begin)
                 kind = "in" if motion.kind == "fade_in" else "out"
                 through = f"color={motion.color}" if motion.color else "alpha=1"  # fade through a colour
-                steps.append(f"fade=t={kind}:st={start}:d={num(motion.duration_us / 1e6)}:{through}")
+                steps.append(f"fade=t={kind}:st={num(start)}:d={num(length)}:{through}")
         return steps
 
     def position(self, layer: Layer, start_f: int) -> tuple[str, str, bool]:
@@ -541,7 +538,9 @@ class _Builder:
         if labels:
             mix = (
                 "".join(f"[{x}]" for x in labels)
-                + f"amix=inputs={len(labels)}:normalize=0:duration=longest:dropout_transition=0,"
+                # amix stamps its output from whichever input arrived first (a race between decoders):
+                # recount from the samples, or apad sometimes sees the end early and pads nothing.
+                + f"amix=inputs={len(labels)}:normalize=0:duration=longest:dropout_transition=0,asetpts=N/SR/TB,"
                 if len(labels) > 1
                 else f"[{labels[0]}]"
             )
@@ -587,6 +586,9 @@ class _Builder:
         delay = round(clip.start_us * SAMPLE_RATE / 1e6)
         if delay > 0:
             chain.append(f"adelay=delays={delay}S:all=1")
+        # Sample-counted timestamps: adelay can emit its silence with no pts after a clip of a few samples
+        # (atempo on 100 µs), and amix then stamps garbage that the muxer writes as the audio's start.
+        chain.append("asetpts=N/SR/TB")
         self.lines.append(f"[{k}:a:0]{','.join(chain)}[a{j}]")
         return f"a{j}"
 

@@ -31,6 +31,7 @@ class RenderOptions:
     crf: int = 23
     ffmpeg: str | None = None
     font_dir: Path | None = None
+    system_fonts: bool = True  # False: only font_dir and the draft's own fonts (same output on every machine)
     work_dir: Path | None = None
     chunk_seconds: float = CHUNK_SECONDS
     chunk_workers: int = field(default_factory=default_chunk_workers)

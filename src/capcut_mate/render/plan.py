@@ -6,6 +6,7 @@ Anything the draft asks for that the plan cannot carry exactly becomes a RenderW
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import re
 from pathlib import PurePosixPath
@@ -29,6 +30,7 @@ from capcut_mate.render.model import (
     Transform,
 )
 from capcut_mate.render.options import RenderOptions
+from capcut_mate.render.timebase import Timebase
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".heic"}
 
@@ -360,6 +362,7 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
     video_tracks: list[tuple[str, list[tuple[Layer, dict[str, Any] | None]]]] = []
     tracks = draft.get("tracks") or []
     main_track_seen = False
+    ends = [0]  # the draft's length: the latest end of any visible segment, rendered or not (as the app counts)
     for track_index, track in enumerate(tracks):
         if not isinstance(track, dict):
             continue
@@ -378,6 +381,7 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
             if duration <= 0:
                 builder.warn(seg_id, label, "timing", "segment has no duration; skipped")
                 continue
+            ends.append(start + duration)
             if ttype in ("filter", "effect"):
                 adjustment = _adjustment(builder, seg, label, (start, duration), (canvas_w, canvas_h))
                 if adjustment is not None:
@@ -474,30 +478,78 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
     for label, track_layers in video_tracks:
         _apply_transitions(builder, label, track_layers, fps)
 
+    if not keyed_layers and not audio:
+        raise RenderError("DRAFT_EMPTY", "the draft has no visible segment to render; add media first")
+    timebase = Timebase.of(fps)
+    total_f = max(1, timebase.frame(max(ends)))
+    keyed_layers = [(key, layer) for key, layer in keyed_layers if _snap_layer(builder, layer, timebase, total_f)]
     keyed_layers.sort(key=lambda item: item[0])
     layers = [layer for _, layer in keyed_layers]
     keys = [key for key, _ in keyed_layers]
+    keyed_adjustments = [(key, a) for key, a in keyed_adjustments if _snap_adjustment(builder, a, timebase, total_f)]
     for key, adjustment in keyed_adjustments:
         adjustment.below = bisect.bisect_left(keys, key)  # filter/effect tracks act on everything below
     adjustments = [adjustment for _, adjustment in sorted(keyed_adjustments, key=lambda item: item[0])]
-    ends = [layer.start_us + layer.duration_us for layer in layers] + [a.start_us + a.duration_us for a in audio]
-    if not layers and not audio:
-        raise RenderError("DRAFT_EMPTY", "the draft has no visible segment to render; add media first")
-    duration = max(ends)
     return Plan(
         canvas_width=canvas_w,
         canvas_height=canvas_h,
         width=width,
         height=height,
         fps=fps,
-        duration_us=duration,
+        duration_us=timebase.us(total_f),
         layers=layers,
         audio=audio,
         warnings=builder.warnings,
         notes=notes,
         adjustments=adjustments,
-        chunks=split(layers, duration, fps, options.chunk_seconds),
+        chunks=split(layers, timebase.us(total_f), fps, options.chunk_seconds),
     )
+
+
+def _snap_layer(builder: _Builder, layer: Layer, timebase: Timebase, total_f: int) -> bool:
+    """Put a layer and its motion windows on frame boundaries, clamped into the output; False = not shown.
+
+    Motion windows are also clamped into the layer's own span (lead and tail included), so no fade or wipe
+    can start before the layer's first frame or end after its last; a window left with no frame is dropped
+    and reported, never sent to ffmpeg.
+    """
+    frame = timebase.frame
+    start_f, end_f = frame(layer.start_us), min(total_f, frame(layer.start_us + layer.duration_us))
+    if end_f <= start_f:
+        builder.warn(layer.segment_id, layer.track, "timing", "shorter than one frame; not shown")
+        return False
+    first_f = max(0, min(start_f, frame(layer.start_us - layer.lead_us)))
+    last_f = min(total_f, max(end_f, frame(layer.start_us + layer.duration_us + layer.tail_us)))
+    origin = timebase.us(start_f)
+    motions = []
+    for motion in layer.motions:
+        begin = max(first_f, min(last_f, frame(layer.start_us + motion.start_us)))
+        finish = max(first_f, min(last_f, frame(layer.start_us + motion.start_us + motion.duration_us)))
+        if finish <= begin:
+            builder.warn(
+                layer.segment_id, layer.track, "animation", f"{motion.kind} lasts less than one frame; not drawn"
+            )
+            continue
+        local = timebase.us(begin) - origin
+        motions.append(dataclasses.replace(motion, start_us=local, duration_us=timebase.us(finish) - origin - local))
+    layer.motions = motions
+    layer.start_us = origin
+    layer.duration_us = timebase.us(end_f) - origin
+    layer.lead_us = origin - timebase.us(first_f)
+    layer.tail_us = timebase.us(last_f) - timebase.us(end_f)
+    return True
+
+
+def _snap_adjustment(builder: _Builder, adjustment: Adjustment, timebase: Timebase, total_f: int) -> bool:
+    """A filter/effect window on frame boundaries inside the output; False (reported) when no frame is left."""
+    start_f = min(total_f, timebase.frame(adjustment.start_us))
+    end_f = min(total_f, timebase.frame(adjustment.start_us + adjustment.duration_us))
+    if end_f <= start_f:
+        builder.warn(adjustment.segment_id, adjustment.track, "timing", "shorter than one frame; not shown")
+        return False
+    adjustment.start_us = timebase.us(start_f)
+    adjustment.duration_us = timebase.us(end_f) - adjustment.start_us
+    return True
 
 
 def _check_main_track(builder: _Builder, draft: dict[str, Any], layers: list[Layer], label: str) -> None:

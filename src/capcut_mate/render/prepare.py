@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
-from capcut_mate.render.chunks import frame_rate, visible
+from capcut_mate.render.chunks import visible
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.fonts import FontNotFoundError, FontResolver
 from capcut_mate.render.geometry import max_scale, reference_size
@@ -26,6 +26,7 @@ from capcut_mate.render.model import AudioClip, Chunk, Layer, Plan, RenderWarnin
 from capcut_mate.render.probe import MediaInfo, probe
 from capcut_mate.render.strips import Strip, groups, is_static_text, write_strip
 from capcut_mate.render.text import render_text_layer
+from capcut_mate.render.timebase import Timebase
 
 # Photo preparation threads: one per core (the machine is otherwise idle until ffmpeg starts), at most 4.
 PHOTO_WORKERS = min(4, os.cpu_count() or 1)
@@ -109,12 +110,14 @@ class Preparer:
         resolve_media: Callable[[str], Path],
         work_dir: Path,
         font_dir: Path | None,
+        system_fonts: bool = True,
         photo_workers: int = PHOTO_WORKERS,
     ) -> None:
         self.plan = plan
         self.resolve = resolve_media
         self.work_dir = work_dir
         self.font_dir = font_dir
+        self.system_fonts = system_fonts
         self.photo_workers = photo_workers
         self.draft_dir: Path | None = getattr(resolve_media, "draft_dir", None)
         self.warnings: list[RenderWarning] = []
@@ -136,8 +139,8 @@ class Preparer:
         Photos decode and resize on worker threads (Pillow releases the GIL) while the rest runs here.
         """
         layers = self.plan.layers
-        rate = frame_rate(self.plan.fps)
-        wanted = [video and (chunk is None or visible(layer, chunk, rate)) for layer in layers]
+        timebase = Timebase.of(self.plan.fps)
+        wanted = [video and (chunk is None or visible(layer, chunk, timebase)) for layer in layers]
         pool = ThreadPoolExecutor(max_workers=self.photo_workers)
         try:
             photos = {
@@ -254,7 +257,7 @@ class Preparer:
 
     def _text(self, index: int, layer: Layer) -> Source:
         if self._fonts is None:
-            self._fonts = FontResolver(self.font_dir, self.draft_dir)
+            self._fonts = FontResolver(self.font_dir, self.draft_dir, system_fonts=self.system_fonts)
         ref = max_scale(layer)
         try:
             result = render_text_layer(layer.text_material or {}, self.canvas, self._fonts, scale=ref[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import shlex
 import subprocess
 import threading
 from collections.abc import Callable
@@ -33,7 +34,9 @@ def command(ffmpeg: str, graph: Graph, output: Path, options: RenderOptions) -> 
         args += ["-map", "[aout]"]
     if graph.video:
         args += ["-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf), "-pix_fmt", "yuv420p"]
-        args += ["-r", f"{graph.fps.numerator}/{graph.fps.denominator}", "-frames:v", str(graph.total_frames)]
+        # No -frames:v: the graph already ends [vout] at the last frame, and a frame cap would stop the muxer
+        # before the audio's last packets (a two-frame video kept 1024 of its 4000 samples).
+        args += ["-r", f"{graph.fps.numerator}/{graph.fps.denominator}"]
     if graph.audio:
         args += ["-c:a", "aac", "-b:a", AUDIO_BITRATE]
     args += ["-movflags", "+faststart", "-f", "mp4", str(output)]
@@ -56,7 +59,15 @@ def run_ffmpeg(
     except OSError as exc:
         raise _os_error(exc) from exc
     total_us = float(graph.total_frames / graph.fps * 1_000_000)
-    execute(command(ffmpeg, graph, output.resolve(), options), work_dir, output, total_us, on_fraction)
+    args = command(ffmpeg, graph, output.resolve(), options)
+    try:
+        execute(args, work_dir, output, total_us, on_fraction)
+    except RenderError as exc:
+        if exc.code != "FFMPEG_FAILED":
+            raise
+        # Anything the plan let through should render: a refusal here is our bug, so keep what failed.
+        debug = {"filter_graph": graph.script, "ffmpeg_args": shlex.join(args)}
+        raise RenderError(exc.code, exc.message, debug) from exc
 
 
 def join(ffmpeg: str, parts: list[Path], audio: Path | None, output: Path, work_dir: Path) -> None:

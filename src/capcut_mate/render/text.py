@@ -19,7 +19,9 @@ Line layout (same calibration): lines are stacked at the fonts' own line height 
 plus ``line_spacing`` x em between lines (Poppins: 1.40 em + 0.02 em = 112.4 px pitch, measured 113 +- 1.3 px);
 the text box spans from the first line's ascent to the last line's descent and its centre is the anchor
 (measured centre within 1 px of the transform position); trailing spaces count in a line's width (the app
-centres "Mehribon va rahmli " with its trailing space). Stroke, shadow and background geometry are not
+centres "Mehribon va rahmli " with its trailing space). Emoji are drawn by `capcut_mate.render.emoji` with their
+own colours; they sit on the baseline at the colour font's advance, and the line's height stays that of the
+caption's font, so adding an emoji never moves the text around it. Stroke, shadow and background geometry are not
 covered by the calibration draft: they follow spec/DRAFT_FORMAT.md §3.3 (stroke radius = width x em, shadow
 offset = distance/100 x em at ``angle``, blur sigma = diffuse x em).
 """
@@ -34,11 +36,21 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, features
 
-from capcut_mate.render.fonts import FontFace, FontResolver, covers, is_bold_face
+from capcut_mate.render import emoji
+from capcut_mate.render.fonts import (
+    FontFace,
+    FontFileError,
+    FontResolver,
+    covers,
+    face_kind,
+    is_bold_face,
+    is_colour,
+    load_scale,
+    open_font,
+)
 
 EM_WIDTH_DIVISOR = 160.0
 EM_HEIGHT_DIVISOR = 128.0
@@ -47,6 +59,7 @@ ITALIC_SHEAR = math.tan(math.radians(12))
 SYNTHETIC_BOLD_EM = 0.025  # outline radius that emboldens a regular face
 CHECK_STROKE, CHECK_BACKGROUND, CHECK_SHADOW, CHECK_GLOW = 8, 16, 32, 64
 HAS_RAQM = features.check("raqm")
+LAYOUT = ImageFont.Layout.RAQM if HAS_RAQM else ImageFont.Layout.BASIC
 # Punctuation that must not start / end a wrapped line (basic kinsoku).
 NO_LINE_START = set("，。、！？；：）」』】〉》〕…’”,.!?;:)]}%")
 NO_LINE_END = set("（「『【〈《〔‘“([{")
@@ -102,9 +115,12 @@ class _Run:
     text: str
     style: _Style
     face: FontFace
-    font: ImageFont.FreeTypeFont
+    font: ImageFont.FreeTypeFont  # opened at the face's load size: ``em`` / ``scale``
     em: float
     embolden: float  # synthetic bold outline radius in px (0 when the face is bold)
+    scale: float  # from the font's pixels to the line's (1.0 unless the face only exists at fixed sizes)
+    image: bool  # drawn as an image with its own colours (colour or fixed-size face), not as a painted mask
+    metrics: tuple[float, float]  # (ascent, descent) in px that the run gives its line
 
 
 @dataclass(frozen=True)
@@ -142,6 +158,7 @@ def render_text_layer(
     if vertical:
         warnings.append("vertical typesetting approximated: one character per line, one column")
     lines = _layout_lines(text, char_styles, faces, letter_spacing, wrap_width, vertical)
+    faces.finish()
     return _draw(material, lines, warnings)
 
 
@@ -313,7 +330,7 @@ def _warn_once(warnings: list[str], message: str) -> None:
 def _is_complex(char: str) -> bool:
     """Scripts that need shaping or right-to-left layout (Arabic, Hebrew, Indic, Thai...)."""
     code = ord(char)
-    return 0x0590 <= code <= 0x0DFF or 0x0E00 <= code <= 0x0EFF or 0xFB1D <= code <= 0xFEFC
+    return 0x0590 <= code <= 0x0EFF or 0xFB1D <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFC  # not FE00-FE6F
 
 
 def _is_rtl(text: str) -> bool:
@@ -330,25 +347,21 @@ def _is_rtl(text: str) -> bool:
 # --- fonts and runs ----------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=128)
-def _load_font(path: Path, index: int, size: float) -> ImageFont.FreeTypeFont:
-    engine = ImageFont.Layout.RAQM if HAS_RAQM else ImageFont.Layout.BASIC
-    return ImageFont.truetype(str(path), size, index=index, layout_engine=engine)
-
-
 @functools.lru_cache(maxsize=4096)
 def _length(font: ImageFont.FreeTypeFont, text: str) -> float:
     return font.getlength(text)
 
 
 class _Faces:
-    """Chooses the face for each character of a style and builds runs, collecting font warnings."""
+    """Chooses the face for each grapheme cluster of a style and builds runs, collecting font warnings."""
 
     def __init__(self, fonts: FontResolver, canvas_size: tuple[int, int], scale: float, warnings: list[str]) -> None:
         self.fonts = fonts
         self.canvas_size = canvas_size
         self.scale = scale
         self.warnings = warnings
+        self.missing: list[str] = []  # code points drawn as boxes
+        self.colourless: list[str] = []  # emoji no colour font has
 
     def primary(self, style: _Style) -> FontFace:
         path, index, font_warnings = self.fonts.font_for(dict(style.font), bold=style.bold)
@@ -356,22 +369,60 @@ class _Faces:
             _warn_once(self.warnings, message)
         return path, index
 
-    def face_for(self, char: str, style: _Style, previous: FontFace | None) -> FontFace:
+    def face_for(self, cluster: str, style: _Style) -> FontFace:
+        """Emoji: a colour face first. Text: the style's face when it has every glyph, else the first that can."""
         primary = self.primary(style)
-        if unicodedata.category(char) in ("Mn", "Me", "Cf") and previous is not None:
-            return previous  # combining marks and joiners stay with their base character
-        if covers(*primary, char):
+        base = cluster[0]
+        if emoji.is_emoji(cluster):
+            colour = primary if is_colour(*primary) and covers(*primary, base) else self.fonts.colour_face_for(base)
+            if colour is not None:
+                return colour
+            _add_once(self.colourless, f"U+{ord(base):04X}")
+        if all(covers(*primary, ch) for ch in cluster):
             return primary
-        fallback = self.fonts.fallback_for(char, style.bold)
+        fallback = self.fonts.fallback_for(base, style.bold)
         if fallback is None:
-            _warn_once(self.warnings, f"no installed font has a glyph for U+{ord(char):04X}")
+            _add_once(self.missing, f"U+{ord(base):04X}")
             return primary
         return fallback
 
     def run(self, text: str, style: _Style, face: FontFace) -> _Run:
-        em = em_pixels(style.size, self.canvas_size, self.scale)
-        embolden = 0.0 if not style.bold or is_bold_face(*face) else SYNTHETIC_BOLD_EM * em
-        return _Run(text, style, face, _load_font(face[0], face[1], em), em, embolden)
+        em = max(1.0, em_pixels(style.size, self.canvas_size, self.scale))
+        try:
+            font = open_font(face[0], face[1], em, LAYOUT)
+        except FontFileError as exc:
+            fallback = self.fonts.fallback(style.bold)
+            _warn_once(
+                self.warnings, f"font file {face[0].name} cannot be used at {em:.0f} px ({exc}); used the default"
+            )
+            face, font = fallback, open_font(*fallback, em, LAYOUT)
+        scale = load_scale(face[0], face[1], em)
+        image = is_colour(*face) or bool(face_kind(*face).strikes)
+        embolden = 0.0 if image or not style.bold or is_bold_face(*face) else SYNTHETIC_BOLD_EM * em
+        primary = self.primary(style)
+        if image and face != primary:
+            metrics = self.run(" ", style, primary).metrics  # the caption's font sets the line height
+        else:
+            ascent, descent = font.getmetrics()
+            metrics = (ascent * scale, descent * scale)
+        return _Run(text, style, face, font, em, embolden, scale, image, metrics)
+
+    def finish(self) -> None:
+        """Report what the fonts could not do, once per text, then the resolver's skipped files."""
+        if self.colourless:
+            self.warnings.append(
+                f"no colour emoji font has {', '.join(self.colourless)}: emoji drawn without colour (install "
+                "fonts-noto-color-emoji or put a colour emoji font in CAPCUT_MATE_FONT_DIR)"
+            )
+        if self.missing:
+            self.warnings.append(f"no installed font has a glyph for {', '.join(self.missing)}: drawn as boxes")
+        for message in self.fonts.take_warnings():
+            _warn_once(self.warnings, message)
+
+
+def _add_once(items: list[str], item: str) -> None:
+    if item not in items:
+        items.append(item)
 
 
 # --- line layout -------------------------------------------------------------------------------------
@@ -417,26 +468,27 @@ def _layout_lines(
     return lines
 
 
+# A grapheme cluster (one user-perceived character: a letter with its marks, an emoji sequence), its style
+# (that of its first code point) and its face.
 _Char = tuple[str, _Style, FontFace]
 
 
 def _assign_faces(paragraph: str, styles: list[_Style], faces: _Faces) -> list[_Char]:
     chars: list[_Char] = []
-    previous: FontFace | None = None
-    for char, style in zip(paragraph, styles, strict=True):
-        previous = faces.face_for(char, style, previous)
-        chars.append((char, style, previous))
+    start = 0
+    for cluster in emoji.clusters(paragraph):
+        style = styles[start]
+        start += len(cluster)
+        chars.append((cluster, style, faces.face_for(cluster, style)))
     return chars
 
 
 def _runs(chars: list[_Char], faces: _Faces, letter_spacing: float) -> list[_Run]:
-    """Merge characters with the same style and face; one run per character under letter spacing."""
+    """Merge clusters with the same style and face; one run per cluster under letter spacing."""
     runs: list[_Run] = []
     pending: list[_Char] = []
     for char in chars:
-        combining = unicodedata.category(char[0]) in ("Mn", "Me") and bool(pending)
-        same = pending and pending[-1][1:] == char[1:]
-        if pending and not (same and (combining or not letter_spacing)):
+        if pending and (letter_spacing or pending[-1][1:] != char[1:]):
             runs.append(faces.run("".join(c[0] for c in pending), pending[0][1], pending[0][2]))
             pending = []
         pending.append(char)
@@ -445,13 +497,17 @@ def _runs(chars: list[_Char], faces: _Faces, letter_spacing: float) -> list[_Run
     return runs
 
 
+def _advance(run: _Run) -> float:
+    return _length(run.font, run.text) * run.scale
+
+
 def _run_width(run: _Run, letter_spacing: float) -> float:
-    return _length(run.font, run.text) + letter_spacing * run.em
+    return _advance(run) + letter_spacing * run.em
 
 
-def _is_wide(char: str) -> bool:
-    """CJK-like characters: a line may break before or after each of them."""
-    return unicodedata.east_asian_width(char) in ("W", "F")
+def _is_wide(cluster: str) -> bool:
+    """CJK-like characters and emoji: a line may break before or after each of them."""
+    return unicodedata.east_asian_width(cluster[0]) in ("W", "F")
 
 
 def _atoms(chars: list[_Char]) -> list[list[_Char]]:
@@ -503,8 +559,7 @@ def _wrap(chars: list[_Char], faces: _Faces, letter_spacing: float, wrap_width: 
 
 
 def _metrics(run: _Run) -> tuple[float, float]:
-    ascent, descent = run.font.getmetrics()
-    return float(ascent), float(descent)
+    return run.metrics
 
 
 def _place(lines: list[tuple[_Line, float]], material: dict, origin: float) -> tuple[list[_Placed], float, float]:
@@ -524,7 +579,7 @@ def _place(lines: list[tuple[_Line, float]], material: dict, origin: float) -> t
         baseline = y + ascent
         x = origin + {0: 0.0, 2: box_width - width}.get(alignment, (box_width - width) / 2)
         for run in reversed(line.runs) if line.rtl else line.runs:
-            run_width = _length(run.font, run.text)
+            run_width = _advance(run)
             placed.append(_Placed(run, x, baseline, run_width))
             x += run_width + letter_spacing * run.em
         y = baseline + descent
@@ -576,7 +631,8 @@ def _draw(material: dict, lines: list[tuple[_Line, float]], warnings: list[str])
     for color, group in _group(placed, lambda p: p.run.style.stroke and p.run.style.stroke.color).items():
         _paint(canvas, _mask(size, group, lambda p: _stroke_px(p.run), material), color)
     for color, group in _group(placed, lambda p: p.run.style.color).items():
-        _paint(canvas, _mask(size, group, lambda p: p.run.embolden, material), color)
+        _paint(canvas, _mask(size, group, lambda p: p.run.embolden, material, images=False), color)
+    _draw_images(canvas, placed)
 
     global_alpha = max(0.0, min(1.0, float(material.get("global_alpha", 1.0))))
     if global_alpha < 1.0:
@@ -623,27 +679,54 @@ def _group(placed: list[_Placed], key: Callable[[_Placed], object]) -> dict[obje
 
 
 def _mask(
-    size: tuple[int, int], placed: list[_Placed], outline: Callable[[_Placed], float], material: dict
+    size: tuple[int, int],
+    placed: list[_Placed],
+    outline: Callable[[_Placed], float],
+    material: dict,
+    images: bool = True,
 ) -> Image.Image:
-    """Coverage of the glyphs (grown by ``outline`` px), underlines and italic shear included."""
+    """Coverage of the glyphs (grown by ``outline`` px), underlines and italic shear included.
+
+    Runs drawn as images add their silhouette when ``images`` (stroke, shadow), only their underline otherwise
+    (the fill: it must not paint over an emoji's own colours). Images are not sheared for italics.
+    """
     mask = Image.new("L", size, 0)
     underline_offset = float(material.get("underline_offset", 0.22))
     underline_width = float(material.get("underline_width", 0.05))
     for item in placed:
         run = item.run
-        target = Image.new("L", size, 0) if run.style.italic else mask
+        sheared = run.style.italic and not run.image
+        target = Image.new("L", size, 0) if sheared else mask
         draw = ImageDraw.Draw(target)
         radius = outline(item)
-        draw.text((item.x, item.baseline), run.text, font=run.font, fill=255, anchor="ls", stroke_width=radius)
+        if not run.image:
+            draw.text((item.x, item.baseline), run.text, font=run.font, fill=255, anchor="ls", stroke_width=radius)
+        elif images:
+            image, left, top = emoji.glyph_image(run.font, run.text, run.scale, run.style.color)
+            grown, margin = emoji.silhouette(image, radius)
+            piece = Image.new("L", size, 0)
+            piece.paste(grown, (round(item.x + left) - margin, round(item.baseline + top) - margin))
+            target.paste(ImageChops.lighter(target, piece))
         if run.style.underline:
             top = item.baseline + (underline_offset - underline_width / 2) * run.em - radius
             bottom = top + underline_width * run.em + 2 * radius
             draw.rectangle((item.x - radius, top, item.x + item.width + radius, bottom), fill=255)
-        if run.style.italic:
+        if sheared:
             shear = (1, ITALIC_SHEAR, -item.baseline * ITALIC_SHEAR, 0, 1, 0)
             target = target.transform(size, Image.Transform.AFFINE, shear, Image.Resampling.BILINEAR)
             mask = ImageChops.lighter(mask, target)
     return mask
+
+
+def _draw_images(canvas: Image.Image, placed: list[_Placed]) -> None:
+    """Composite the runs drawn as images (emoji) over the text, with their own colours."""
+    for item in placed:
+        run = item.run
+        if run.image:
+            image, left, top = emoji.glyph_image(run.font, run.text, run.scale, run.style.color)
+            layer = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
+            layer.paste(image, (round(item.x + left), round(item.baseline + top)))
+            canvas.alpha_composite(layer)
 
 
 def _paint(canvas: Image.Image, mask: Image.Image, color: object) -> None:
