@@ -6,12 +6,14 @@ import itertools
 import json
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 from PIL import Image
 
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.render import DraftMediaResolver, RenderOptions, render_draft
+from capcut_mate.render.farm import render_chunk
 from capcut_mate.render.graph import build_graph
 from capcut_mate.render.model import Chunk
 from capcut_mate.render.plan import build_plan
@@ -204,3 +206,19 @@ def test_cli_chunk_flags(media_dir: Path, tmp_path: Path) -> None:
     report = json.loads((tmp_path / "out.mp4.report.json").read_text())
     assert report["notes"][-1].startswith("rendered in 3 chunks, 2 at a time") and report["duration_us"] == 6 * SEC
     assert len(rgb_frames(out)) == 180
+
+
+def test_one_chunk_renders_alone_from_the_plan(media_dir: Path, tmp_path: Path) -> None:
+    """render_chunk is what a queue job on another machine runs: plan + chunk index in, that span's video out."""
+    draft = busy(media_dir, tmp_path)
+    render(draft.doc, media_dir, tmp_path / "single.mp4", crf=0, preset="ultrafast")
+    plan = build_plan(draft.doc, RenderOptions(chunk_seconds=1.0))
+    options = RenderOptions(crf=0, preset="ultrafast")
+    warnings = render_chunk(plan, 2, DraftMediaResolver(media_dir), tmp_path / "work", tmp_path / "two.mp4", options)
+    assert warnings == [] and not (tmp_path / "work").exists()
+    first, stop = (frame_of(t) for t in (plan.chunks[2].start_us, plan.chunks[2].end_us))
+    alone, single = rgb_frames(tmp_path / "two.mp4"), rgb_frames(tmp_path / "single.mp4")
+    assert len(alone) == stop - first
+    assert max(float(np.abs(a - b).max()) for a, b in zip(alone, single[first:stop], strict=True)) <= 2
+    with av.open(str(tmp_path / "two.mp4")) as container:
+        assert not container.streams.audio  # the audio is rendered once, by render_audio
