@@ -84,10 +84,10 @@ def render_draft(
     timebase = Timebase.of(plan.fps)
     notes = list(plan.notes)
     if len(plan.chunks) > 1:
-        cuts = ", ".join(f"{chunk.start_us / 1e6:.3f}" for chunk in plan.chunks[1:])
+        mean = plan.duration_us / len(plan.chunks) / 1e6
         notes.append(
-            f"rendered in {len(plan.chunks)} chunks, {max(1, options.chunk_workers)} at a time, "
-            f"joined without re-encoding at {cuts} s; audio rendered once"
+            f"rendered in {len(plan.chunks)} chunks, {max(1, options.chunk_workers)} at a time (about {mean:.1f} s "
+            "each, cut where nothing moving spans the cut), joined without re-encoding; audio rendered once"
         )
     return RenderReport(
         output=str(output),
