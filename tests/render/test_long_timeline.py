@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from capcut_mate.ffmpeg import ffmpeg_exe
-from capcut_mate.render import DraftMediaResolver, RenderOptions, render_draft
+from capcut_mate.render import DraftMediaResolver, RenderError, RenderOptions, render_draft
 from capcut_mate.render.farm import render_chunk
 from capcut_mate.render.graph import build_graph
 from capcut_mate.render.model import Chunk
@@ -222,3 +222,13 @@ def test_one_chunk_renders_alone_from_the_plan(media_dir: Path, tmp_path: Path) 
     assert max(float(np.abs(a - b).max()) for a, b in zip(alone, single[first:stop], strict=True)) <= 2
     with av.open(str(tmp_path / "two.mp4")) as container:
         assert not container.streams.audio  # the audio is rendered once, by render_audio
+
+
+def test_a_chunk_that_cannot_render_fails_the_render_cleanly(media_dir: Path, tmp_path: Path) -> None:
+    """A photo missing from a late chunk: the render stops with its code and leaves no output behind."""
+    draft = busy(media_dir, tmp_path)
+    draft.doc["materials"]["videos"][6]["path"] = str(tmp_path / "gone.png")  # photo 6, at 4.5 s
+    with pytest.raises(RenderError) as failed:
+        render(draft.doc, media_dir, tmp_path / "out" / "video.mp4", preset="ultrafast", chunk_seconds=1.0)
+    assert failed.value.code == "MEDIA_MISSING" and "gone.png" in failed.value.message
+    assert list((tmp_path / "out").iterdir()) == []
