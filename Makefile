@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup serve worker demo test lint fuzz-render bench bench-status
+.PHONY: setup serve worker demo test lint fuzz fuzz-render bench bench-status
 
 setup: $(VENV)/.installed
 	@scripts/ensure-fonts.sh
@@ -26,6 +26,7 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src
 
 test: lint
 	$(BIN)/pytest
@@ -33,6 +34,11 @@ test: lint
 # Property tests of the renderer with many more generated drafts than the default test run (~1-2 min).
 fuzz-render: setup
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/render/test_random_drafts.py tests/render/test_time_rule.py -q
+
+# Schemathesis over /openapi.json, long: every phase, 200 examples per operation; prints the counts.
+# (The default test run has the short version: 4 examples per operation, no boundary phase.)
+fuzz: setup
+	CAPCUT_MATE_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/pytest tests/api/test_fuzz.py -q -s
 
 bench: setup
 	$(PY) -m benchmarks.render_bench

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from capcut_mate.api.app import create_app
 from capcut_mate.config import Settings
@@ -82,12 +84,13 @@ def wait_healthy(base_url: str, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def api_server(settings: Settings, port: int | None = None) -> Iterator[str]:
-    """The real app under uvicorn in a background thread; yields its base URL."""
+def api_server(settings: Settings, port: int | None = None, app: FastAPI | None = None) -> Iterator[str]:
+    """The real app (or `app`, built by the test) under uvicorn in a background thread; yields its base URL."""
     port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
     settings = settings.model_copy(update={"public_url": base_url})
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    app = app or create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -97,6 +100,16 @@ def api_server(settings: Settings, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextmanager
+def in_process(settings: Settings) -> Iterator[TestClient]:
+    """The app called in-process (no socket, no render workers): for API tests that render nothing."""
+    client = TestClient(create_app(settings), base_url="http://testserver")
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 class ServerProcess:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
@@ -37,9 +36,7 @@ def serve(
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     if public_url is not None:
-        overrides["public_url"] = public_url
-    elif "CAPCUT_MATE_PUBLIC_URL" not in os.environ:
-        overrides["public_url"] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+        overrides["public_url"] = public_url  # else CAPCUT_MATE_PUBLIC_URL, else each client's own Host header
     settings = Settings(**overrides)  # type: ignore[arg-type]
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
@@ -62,7 +59,7 @@ def worker(
     svc = Services.from_settings(Settings(**overrides))  # type: ignore[arg-type]
     workers = count or svc.settings.render_workers
     typer.echo(f"capcut-mate worker: {workers} render(s) at once on {svc.settings.data_dir.resolve()}")
-    WorkerPool(svc, CallbackSender(svc.tasks), workers).run_forever()
+    WorkerPool(svc, CallbackSender.for_settings(svc.tasks, svc.settings), workers).run_forever()
 
 
 @app.command()

@@ -27,8 +27,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CAPCUT_MATE_", extra="ignore")
 
     data_dir: Path = Field(Path("data"), description="SQLite database, drafts, media cache and outputs")
-    public_url: str = Field(
-        "http://127.0.0.1:30000", description="Base of every URL the service hands out (draft_url, files)"
+    public_url: str | None = Field(
+        None,
+        description="Base of every URL the service hands out (draft_url, files); unset = the address each "
+        "client used (its Host header), so a server on 0.0.0.0 never hands out 127.0.0.1",
     )
     allow_private_urls: bool = Field(
         False, description="Allow media URLs on loopback/private/link-local addresses (1 = allow)"
@@ -36,6 +38,19 @@ class Settings(BaseSettings):
     max_download_bytes: int = Field(200 * 1024 * 1024, description="Largest media file add_* will fetch")
     download_timeout: float = Field(90.0, description="Time budget in seconds for one media download")
     download_retries: int = Field(3, description="Retries for transient download failures")
+    max_body_bytes: int = Field(4 * 1024 * 1024, description="Largest request body the API reads (413 above it)")
+    max_image_pixels: int = Field(
+        64 * 1024 * 1024, description="Largest width x height of an image or video frame accepted by add_*"
+    )
+    cache_max_bytes: int = Field(
+        5 * 1024 * 1024 * 1024, description="Media cache size; least recently used downloads are evicted above it"
+    )
+    cache_ttl: float = Field(
+        3600.0, description="Seconds a cached download is trusted before it is revalidated with its source"
+    )
+    callback_secret: str | None = Field(
+        None, description="Signs callback POSTs (HMAC-SHA256, header X-CapCut-Mate-Signature); unset = unsigned"
+    )
     ffmpeg: str | None = Field(None, description="Path of an ffmpeg binary; default: the imageio-ffmpeg one")
     font_dir: Path | None = Field(None, description="Extra folder searched first for fonts (CJK fallback)")
     system_fonts: bool = Field(
@@ -66,8 +81,8 @@ class Settings(BaseSettings):
 
     @field_validator("public_url")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else None
 
     @cached_property
     def db_path(self) -> Path:

@@ -1,14 +1,30 @@
 """SQLite access shared by every store: one file in the data directory, WAL, short transactions.
 
 Each call opens its own connection, so threads and processes (server, workers) never share one.
+
+A full disk must not leave a task "processing" forever because its failure cannot be written: a small
+reserve file sits beside the database and is given back to the file system when free space runs low,
+so the writes that record what happened still fit; it is set aside again once space returns.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+RESERVE_BYTES = 1024 * 1024  # room for a few hundred task updates
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC from the OS, or SQLite's own "database or disk is full"."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)
 
 
 class Database:
@@ -16,6 +32,7 @@ class Database:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.reserve = path.with_name(f".{path.name}.reserve")
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._open()
         try:
@@ -38,8 +55,26 @@ class Database:
         finally:
             conn.close()
 
+    def _balance_reserve(self) -> None:
+        """Give the reserve back when under RESERVE_BYTES are free; set it aside again above four times that."""
+        try:
+            stat = os.statvfs(self.path.parent)
+            free = stat.f_bavail * stat.f_frsize
+            if free < RESERVE_BYTES:
+                self.reserve.unlink(missing_ok=True)
+            elif free > 4 * RESERVE_BYTES and not self.reserve.exists():
+                tmp = self.reserve.with_name(f"{self.reserve.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+                try:
+                    tmp.write_bytes(b"\0" * RESERVE_BYTES)
+                    os.replace(tmp, self.reserve)
+                finally:
+                    tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # the reserve is a best effort; the transaction says for itself whether it fits
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        self._balance_reserve()
         conn = self._open()
         try:
             conn.execute("BEGIN IMMEDIATE")

@@ -30,6 +30,7 @@ _KINDS = [
     ErrorKind("MEDIA_URL_FORBIDDEN", 400, "素材URL不被允许", "Media URL not allowed"),
     ErrorKind("MEDIA_TOO_LARGE", 413, "素材文件超过大小限制", "Media file exceeds the size limit"),
     ErrorKind("UNSUPPORTED_MEDIA", 422, "不支持的素材格式", "Unsupported media"),
+    ErrorKind("REQUEST_TOO_LARGE", 413, "请求体超过大小限制", "Request body exceeds the size limit"),
     ErrorKind("VIDEO_TASK_NOT_FOUND", 404, "视频生成任务未找到", "Video generation task not found"),
     ErrorKind("VIDEO_STATUS_QUERY_FAILED", 500, "视频任务状态查询失败", "Video task status query failed"),
     ErrorKind("SERVICE_BUSY", 503, "服务繁忙,请稍后重试", "Service busy, retry later"),
@@ -37,6 +38,15 @@ _KINDS = [
 ]
 
 KINDS: dict[str, ErrorKind] = {kind.code: kind for kind in _KINDS}
+
+ECHO_CHARS = 120  # how much of a client's own input an error may quote back
+DETAILS_CHARS = 1000  # an error's details never grow with the size of the request
+
+
+def clip(value: object, limit: int = ECHO_CHARS) -> str:
+    """`value` as text, cut to `limit` characters: errors quote bad input, never echo it back whole."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} chars)"
 
 
 class ApiError(Exception):
@@ -55,4 +65,5 @@ class ApiError(Exception):
         return self.kind.en if lang == "en" else self.kind.zh
 
     def body(self, lang: str) -> dict[str, dict[str, str]]:
-        return {"error": {"code": self.code, "message": self.message(lang), "details": self.details}}
+        details = clip(self.details, DETAILS_CHARS)
+        return {"error": {"code": self.code, "message": self.message(lang), "details": details}}

@@ -33,6 +33,9 @@ class Services:
             timeout_s=settings.download_timeout,
             retries=settings.download_retries,
             allow_private=settings.allow_private_urls,
+            max_pixels=settings.max_image_pixels,
+            cache_max_bytes=settings.cache_max_bytes,
+            cache_ttl_s=settings.cache_ttl,
         )
         return cls(
             settings=settings,

@@ -17,7 +17,7 @@ from tests.api.helpers import post_error, post_ok
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     """One server for the module: these endpoints read no draft."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
-    with servers.api_server(settings) as base_url, httpx.Client(base_url=base_url, timeout=60) as client:
+    with servers.in_process(settings) as client:
         yield client
 
 

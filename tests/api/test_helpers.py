@@ -19,7 +19,7 @@ TWO = [{"start": 0, "end": 3_000_000}, {"start": 3_000_000, "end": 6_000_000}]
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), allow_private_urls=True)
-    with servers.api_server(settings) as base_url, httpx.Client(base_url=base_url, timeout=60) as client:
+    with servers.in_process(settings) as client:
         yield client
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from capcut_mate.config import Settings
 from tests.api.helpers import create_draft, draft_id, post_error, post_ok
-from tests.servers import api_server
+from tests.servers import in_process
 
 
 def audio_body(url: str, audio_url: str) -> dict:
@@ -54,7 +54,7 @@ def test_non_http_urls_are_refused(api: httpx.Client) -> None:
 def strict_api(tmp_path: Path) -> Iterator[httpx.Client]:
     """Operator defaults: private addresses refused; a 100 kB cap and a 1 s budget to test the limits."""
     settings = Settings(data_dir=tmp_path / "data", max_download_bytes=100_000, download_timeout=1.0)
-    with api_server(settings) as base, httpx.Client(base_url=base, timeout=60) as client:
+    with in_process(settings) as client:
         yield client
 
 
@@ -67,7 +67,7 @@ def test_private_addresses_are_refused_by_default(strict_api: httpx.Client, medi
 def test_size_cap_and_time_budget(tmp_path: Path, media_url: str, media_dir: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", max_download_bytes=20_000, download_timeout=1.0,
                         allow_private_urls=True, download_retries=1)  # fmt: skip
-    with api_server(settings) as base, httpx.Client(base_url=base, timeout=60) as client:
+    with in_process(settings) as client:
         url = create_draft(client)
         assert (media_dir / "red.mp4").stat().st_size > 20_000
         body = {"draft_url": url, "video_infos": json.dumps([{"video_url": f"{media_url}/red.mp4", "start": 0,

@@ -55,7 +55,7 @@ PURE_ENDPOINTS = [
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
-    with servers.api_server(settings) as base_url, httpx.Client(base_url=base_url, timeout=60) as client:
+    with servers.in_process(settings) as client:
         yield client
 
 

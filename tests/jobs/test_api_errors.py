@@ -12,6 +12,8 @@ from capcut_mate.config import Settings
 from tests import servers
 from tests.jobs.helpers import SEED_FIELDS, V1, post
 
+pytestmark = pytest.mark.slow  # renders end to end: `pytest -m 'not slow'` is the fast set
+
 UNKNOWN = "http://x/openapi/capcut-mate/v1/get_draft?draft_id=20250101000000abcdefabcdefabcd"
 
 

@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.jobs.helpers import probe
+
+pytestmark = pytest.mark.slow  # renders end to end: `pytest -m 'not slow'` is the fast set
 
 
 def test_demo_command_renders_a_video(tmp_path: Path) -> None:

@@ -13,9 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.jobs.helpers import V1, assert_monotonic, build_draft, poll, post
 from tests.servers import ServerProcess
+
+pytestmark = pytest.mark.slow  # renders end to end: `pytest -m 'not slow'` is the fast set
 
 
 def render_children(data_dir: Path) -> list[int]:

@@ -14,6 +14,8 @@ from capcut_mate.config import Settings
 from tests import servers
 from tests.jobs.helpers import build_draft, post
 
+pytestmark = pytest.mark.slow  # renders end to end: `pytest -m 'not slow'` is the fast set
+
 
 @pytest.fixture
 def two_workers(settings: Settings) -> Iterator[str]:

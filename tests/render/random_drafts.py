@@ -31,6 +31,7 @@ Json = dict[str, Any]
 # Timelines stay a few seconds long so each example renders in about a second on a tiny canvas.
 MAX_SEGMENT_US = 2_500_000
 MAX_START_US = 3_000_000
+LONG_SEGMENT_US = 12_000_000  # now and then a long one (still cheap on a tiny canvas)
 
 TRANSITIONS = sorted(t["name"] for t in catalogue.transitions(0))
 FILTERS = sorted(f["name"] for f in catalogue.filters(0))
@@ -69,6 +70,7 @@ class Media:
 # Arbitrary µs, biased towards the awkward: sub-frame lengths, half frames, odd microseconds.
 micros = st.one_of(
     st.integers(min_value=100, max_value=MAX_SEGMENT_US),
+    st.integers(min_value=MAX_SEGMENT_US, max_value=LONG_SEGMENT_US),
     st.integers(min_value=100, max_value=60_000),
     st.sampled_from([100, 16_666, 16_667, 33_333, 50_000, 150_000, 300_000, 333_333, 500_001]),
 )

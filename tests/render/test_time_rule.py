@@ -7,6 +7,8 @@ editing functions (as add_images & co. build it) or, for shapes those functions 
 from __future__ import annotations
 
 import json
+import os
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -15,13 +17,16 @@ from hypothesis import strategies as st
 
 from capcut_mate.drafts import document, editing
 from capcut_mate.drafts.items import ImageInfo
+from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.media.probe import probe
-from capcut_mate.render import RenderError
+from capcut_mate.render import RenderError, RenderOptions
+from capcut_mate.render.graph import Graph
 from capcut_mate.render.plan import build_plan
+from capcut_mate.render.run import run_ffmpeg
 from capcut_mate.render.timebase import Timebase
 from tests import mediagen
-from tests.render.draftkit import Draft
-from tests.render.helpers import render, rgb_frames
+from tests.render.draftkit import Draft, keyframes
+from tests.render.helpers import is_color, render, rgb_frames
 from tests.render.test_random_drafts import stream_lengths
 
 FPS_VALUES = [23.976, 24.0, 25.0, 29.97, 30.0, 50.0, 59.94, 60.0]
@@ -137,3 +142,36 @@ def test_an_ffmpeg_refusal_is_reported_as_our_bug_with_the_graph_kept(media_dir:
     assert "-/filter_complex" in caught.value.debug["ffmpeg_args"]
     assert not (tmp_path / "out.mp4").exists()
     json.dumps(caught.value.debug)  # it travels to the job record as JSON
+
+
+def test_found_a_wipe_on_a_growing_layer_renders(media_dir: Path, tmp_path: Path) -> None:
+    """Found by hypothesis: a wipe intro on a caption whose scale keyframes grow it crashed ffmpeg (geq kept
+    the first, smallest frame size). The wipe now runs on the layer's own frames, before the scale."""
+    draft = Draft(width=320, height=240, fps=60.0)
+    seg = draft.video(draft.track("video"), media_dir / "red.png", 0, 2_000_000, photo=True)
+    seg["common_keyframes"] = [keyframes("KFTypeScaleX", [(0, 0.05), (1_000_000, 1.0)])]
+    draft.refer(seg, "material_animations", {"type": "sticker_animation", "animations": [
+        {"type": "in", "name": "向右擦开", "start": 0, "duration": 500_000}]})  # fmt: skip
+    out = tmp_path / "out.mp4"
+    report = render(draft.doc, media_dir, out, preset="ultrafast")
+    frames = rgb_frames(out)
+    assert len(frames) == 120 and report.duration_us == 2_000_000
+    assert is_color(frames[90][120, 160], (255, 0, 0))  # grown and fully revealed
+
+
+def test_a_wedged_ffmpeg_is_stopped_and_reported(tmp_path: Path) -> None:
+    """An input that never delivers (a FIFO nobody writes) wedges ffmpeg before its first frame: the
+    watchdog stops it and the render fails with the graph kept, instead of holding a worker forever."""
+    fifo = tmp_path / "never.pcm"
+    os.mkfifo(fifo)
+    graph = Graph(
+        inputs=[["-f", "s16le", "-ar", "48000", "-ac", "2", "-i", str(fifo)]],
+        script="color=c=black:s=32x32:r=30,trim=end_frame=30[vout];[0:a:0]anull[aout]\n",
+        side_files={},
+        total_frames=30,
+        fps=Fraction(30),
+    )
+    with pytest.raises(RenderError) as caught:
+        run_ffmpeg(ffmpeg_exe(), graph, tmp_path / "out.mp4", tmp_path, RenderOptions(stall_seconds=1.0))
+    assert caught.value.code == "FFMPEG_FAILED" and "no progress for 1 s" in caught.value.message
+    assert "anull" in caught.value.debug["filter_graph"]

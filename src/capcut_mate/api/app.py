@@ -8,9 +8,12 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI, Request, Response
+from fastapi_offline import FastAPIOffline
 
 from capcut_mate import __version__
 from capcut_mate.api.errors import error_response, install_error_handlers
+from capcut_mate.api.guard import GuardMiddleware
+from capcut_mate.api.openapi import install_openapi
 from capcut_mate.api.routes import catalogues, drafts, editing, files, helpers, jobs
 from capcut_mate.config import Settings
 from capcut_mate.drafts.ids import API_PREFIX
@@ -34,11 +37,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if pool is not None:
                 await anyio.to_thread.run_sync(pool.stop)
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc with their assets served from the package: no CDN, works offline
         title="capcut-mate",
         version=__version__,
         description="Build CapCut/JianYing drafts over HTTP and render them to MP4 headlessly.",
         lifespan=lifespan,
+        static_url="/docs/static",
     )
     app.state.services = svc
     install_error_handlers(app)
@@ -49,6 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (editing.router, catalogues.router, helpers.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(files.router)
+    install_openapi(app, auth=bool(settings.api_keys))
+    app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)  # last added = outermost
 
     @app.get("/healthz", tags=["health"], summary="Liveness and version")
     def healthz() -> dict:

@@ -1,21 +1,19 @@
 """Turns every failure into the seed's envelope `{"error": {"code", "message", "details"}}`.
 
 Validation errors become 400 VALIDATION_ERROR with a precise `details` (field path and what is wrong);
-unknown routes 404, wrong methods 405, and anything unexpected 500 INTERNAL_ERROR without a stack trace.
+unknown routes 404, wrong methods 405 (with Allow). Anything unexpected is answered by `api.guard`, which
+keeps the connection open; a handler for `Exception` here would run in Starlette's outermost middleware,
+which re-raises after answering and so makes uvicorn drop the keep-alive connection.
 """
 
 from __future__ import annotations
-
-import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from capcut_mate.errors import ApiError
-
-log = logging.getLogger(__name__)
+from capcut_mate.errors import ApiError, clip
 
 
 def request_lang(request: Request) -> str:
@@ -38,7 +36,7 @@ def describe_validation_errors(errors: list[dict]) -> str:
         if err.get("type") == "json_invalid":
             where = "body"
         message = err.get("msg", "invalid")
-        parts.append(f"{where}: {message}")
+        parts.append(f"{clip(where)}: {clip(message, 200)}")
     return "; ".join(parts)
 
 
@@ -54,15 +52,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        path = clip(request.url.path)
         if exc.status_code == 404:
-            error = ApiError("NOT_FOUND", f"no route {request.method} {request.url.path}")
+            error = ApiError("NOT_FOUND", f"no route {request.method} {path}")
         elif exc.status_code == 405:
-            error = ApiError("METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.url.path}")
+            error = ApiError("METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {path}")
+        elif exc.status_code == 413:
+            error = ApiError("REQUEST_TOO_LARGE", str(exc.detail))
+        elif exc.status_code < 500:
+            # FastAPI's own 400s: a body that is not UTF-8, a form it cannot parse. The client's mistake.
+            error = ApiError("VALIDATION_ERROR", f"body: {exc.detail}", http_status=exc.status_code)
         else:
             error = ApiError("INTERNAL_ERROR", str(exc.detail), http_status=exc.status_code)
-        return error_response(request, error)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request, ApiError("INTERNAL_ERROR", type(exc).__name__))
+        response = error_response(request, error)
+        response.headers.update(exc.headers or {})  # 405 carries Allow
+        return response

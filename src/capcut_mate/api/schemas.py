@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from capcut_mate.drafts.items import CaptionStyle
+from capcut_mate.jsontypes import Float, Int
 
 JsonList = str | list[Any]
 DRAFT_URL = "https://capcut-mate.example.com/openapi/capcut-mate/v1/get_draft?draft_id=20250101120000a1b2c3d4e5f60718"
@@ -26,21 +27,21 @@ class DraftRef(BaseModel):
 class CreateDraftRequest(BaseModel):
     model_config = examples({"width": 1080, "height": 1920})
 
-    width: int = Field(1920, ge=1, le=8192, description="Canvas width in pixels")
-    height: int = Field(1080, ge=1, le=8192, description="Canvas height in pixels")
+    width: Int = Field(1920, ge=1, le=8192, description="Canvas width in pixels")
+    height: Int = Field(1080, ge=1, le=8192, description="Canvas height in pixels")
 
 
 class VisualPlacement(BaseModel):
-    alpha: float = Field(1.0, ge=0, le=1)
-    scale_x: float = Field(1.0, gt=0)
-    scale_y: float = Field(1.0, gt=0)
-    transform_x: float = Field(0, description="px from the canvas centre")
-    transform_y: float = Field(0, description="px from the canvas centre (draft units: +y up)")
+    alpha: Float = Field(1.0, ge=0, le=1)
+    scale_x: Float = Field(1.0, gt=0)
+    scale_y: Float = Field(1.0, gt=0)
+    transform_x: Float = Field(0, description="px from the canvas centre")
+    transform_y: Float = Field(0, description="px from the canvas centre (draft units: +y up)")
 
 
 class SceneTimeline(BaseModel):
-    start: int = Field(ge=0)
-    end: int
+    start: Int = Field(ge=0)
+    end: Int
 
     @model_validator(mode="after")
     def _ordered(self) -> SceneTimeline:

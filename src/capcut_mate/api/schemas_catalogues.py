@@ -7,12 +7,13 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from capcut_mate.api.schemas import examples
+from capcut_mate.jsontypes import Int
 
 
 class ModeRequest(BaseModel):
     model_config = examples({"mode": 0})
 
-    mode: int = Field(0, ge=0, le=2, description="0 all, 1 VIP only, 2 free only")
+    mode: Int = Field(0, ge=0, le=2, description="0 all, 1 VIP only, 2 free only")
 
 
 class AnimationsRequest(ModeRequest):

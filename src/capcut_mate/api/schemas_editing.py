@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from capcut_mate.api.schemas import DRAFT_URL, DraftRef, JsonList
 from capcut_mate.api.schemas import examples as _examples
+from capcut_mate.jsontypes import Bool, Float, Int
 
 
 class AddStickerRequest(DraftRef):
@@ -16,11 +17,11 @@ class AddStickerRequest(DraftRef):
     )  # fmt: skip
 
     sticker_id: str = Field(..., min_length=1, max_length=64, description="Sticker resource id (from the app)")
-    start: int = Field(..., ge=0, description="µs on the timeline")
-    end: int = Field(..., description="µs on the timeline, > start")
-    scale: float = Field(1.0, gt=0, description="Uniform scale, 1.0 = original")
-    transform_x: float = Field(0, description="px from the canvas centre")
-    transform_y: float = Field(0, description="px from the canvas centre (draft units: +y up)")
+    start: Int = Field(..., ge=0, description="µs on the timeline")
+    end: Int = Field(..., description="µs on the timeline, > start")
+    scale: Float = Field(1.0, gt=0, description="Uniform scale, 1.0 = original")
+    transform_x: Float = Field(0, description="px from the canvas centre")
+    transform_y: Float = Field(0, description="px from the canvas centre (draft units: +y up)")
 
     @model_validator(mode="after")
     def _ordered(self) -> AddStickerRequest:
@@ -75,14 +76,14 @@ class AddMasksRequest(DraftRef):
 
     segment_ids: list[str] = Field(..., min_length=1, description="Video or image segments to mask")
     name: str = Field("线性", description="线性, 镜面, 圆形, 矩形, 爱心 or 星形")
-    X: float = Field(0, description="px offset of the mask centre from the material centre")
-    Y: float = Field(0, description="px offset of the mask centre from the material centre")
-    width: float = Field(512, gt=0, description="px of the material")
-    height: float = Field(512, gt=0, description="px of the material")
-    feather: float = Field(0, ge=0, le=100)
-    rotation: float = Field(0, description="degrees, clockwise")
-    invert: bool = False
-    roundCorner: float = Field(0, ge=0, le=100, description="rectangle only")
+    X: Float = Field(0, description="px offset of the mask centre from the material centre")
+    Y: Float = Field(0, description="px offset of the mask centre from the material centre")
+    width: Float = Field(512, gt=0, description="px of the material")
+    height: Float = Field(512, gt=0, description="px of the material")
+    feather: Float = Field(0, ge=0, le=100)
+    rotation: Float = Field(0, description="degrees, clockwise")
+    invert: Bool = False
+    roundCorner: Float = Field(0, ge=0, le=100, description="rectangle only")
 
 
 class AddTextStyleRequest(BaseModel):
@@ -91,9 +92,9 @@ class AddTextStyleRequest(BaseModel):
 
     text: str = Field(..., min_length=1)
     keyword: str = Field(..., description="Keywords separated by |")
-    font_size: int = Field(12, ge=1)
+    font_size: Int = Field(12, ge=1)
     keyword_color: str = Field("#ff7100", description="#RRGGBB")
-    keyword_font_size: int = Field(15, ge=1)
+    keyword_font_size: Int = Field(15, ge=1)
 
 
 class EasyCreateMaterialRequest(DraftRef):
@@ -108,5 +109,5 @@ class EasyCreateMaterialRequest(DraftRef):
     img_url: str | None = Field(None, description="Image shown 0-3 s")
     video_url: str | None = Field(None, description="Video placed at 0-5 s")
     text_color: str = "#ffffff"
-    font_size: int = Field(15, ge=1)
-    text_transform_y: float = Field(0, description="px from the canvas centre")
+    font_size: Int = Field(15, ge=1)
+    text_transform_y: Float = Field(0, description="px from the canvas centre")

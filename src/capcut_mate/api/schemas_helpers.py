@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from capcut_mate.api.schemas import SceneTimeline as Timeline
 from capcut_mate.api.schemas import examples as _examples
 from capcut_mate.drafts.items import ShadowInfo
+from capcut_mate.jsontypes import Bool, Float, Int
 
 MAX_PIECES = 10_000
 TWO = [{"start": 0, "end": 3000000}, {"start": 3000000, "end": 6000000}]
@@ -17,10 +18,10 @@ TWO = [{"start": 0, "end": 3000000}, {"start": 3000000, "end": 6000000}]
 class TimelinesRequest(BaseModel):
     model_config = _examples({"duration": 10000000, "num": 3, "start": 0, "type": 0})
 
-    duration: int = Field(..., ge=0, description="Total length, µs")
-    num: int = Field(..., le=MAX_PIECES, description="Number of pieces (≤ 0 gives none)")
-    start: int = Field(..., ge=0, description="µs")
-    type: int = Field(..., description="0 = even split, anything else = random split (fixed seed)")
+    duration: Int = Field(..., ge=0, description="Total length, µs")
+    num: Int = Field(..., le=MAX_PIECES, description="Number of pieces (≤ 0 gives none)")
+    start: Int = Field(..., ge=0, description="µs")
+    type: Int = Field(..., description="0 = even split, anything else = random split (fixed seed)")
 
 
 class AudioTimelinesRequest(BaseModel):
@@ -37,18 +38,18 @@ class AudioInfosRequest(BaseModel):
     mp3_urls: list[str]
     timelines: list[Timeline]
     audio_effect: str | None = None
-    volume: float | None = Field(None, ge=0, le=2)
+    volume: Float | None = Field(None, ge=0, le=2)
 
 
 class _Animations(BaseModel):
     in_animation: str | None = Field(None, description="Names separated by |; item i takes the i-th")
-    in_animation_duration: int | None = Field(None, ge=0)
+    in_animation_duration: Int | None = Field(None, ge=0)
     loop_animation: str | None = Field(None, description="Names separated by |")
-    loop_animation_duration: int | None = Field(None, ge=0)
+    loop_animation_duration: Int | None = Field(None, ge=0)
     out_animation: str | None = Field(None, description="Names separated by |")
-    out_animation_duration: int | None = Field(None, ge=0)
+    out_animation_duration: Int | None = Field(None, ge=0)
     transition: str | None = None
-    transition_duration: int | None = Field(None, ge=0)
+    transition_duration: Int | None = Field(None, ge=0)
 
 
 class ImgsInfosRequest(_Animations):
@@ -59,8 +60,8 @@ class ImgsInfosRequest(_Animations):
 
     imgs: list[str]
     timelines: list[Timeline]
-    height: int | None = Field(None, gt=0)
-    width: int | None = Field(None, gt=0)
+    height: Int | None = Field(None, gt=0)
+    width: Int | None = Field(None, gt=0)
 
 
 class CaptionInfosRequest(_Animations):
@@ -71,12 +72,12 @@ class CaptionInfosRequest(_Animations):
 
     texts: list[str]
     timelines: list[Timeline]
-    font_size: int | None = Field(None, ge=1)
+    font_size: Int | None = Field(None, ge=1)
     keyword_color: str | None = None
     keyword_border_color: str | None = None
     keyword_font: str | None = None
-    keyword_font_size: int | None = Field(None, ge=1)
-    keyword_has_shadow: bool | None = None
+    keyword_font_size: Int | None = Field(None, ge=1)
+    keyword_has_shadow: Bool | None = None
     keyword_shadow_info: ShadowInfo | None = None
     keywords: list[str] | None = Field(None, description="keywords[i] for caption i ('' once they run out)")
 
@@ -93,7 +94,7 @@ class FilterInfosRequest(BaseModel):
 
     filters: list[str]
     timelines: list[Timeline]
-    intensities: list[Annotated[float, Field(ge=0, le=100)]] | None = Field(
+    intensities: list[Annotated[Float, Field(ge=0, le=100)]] | None = Field(
         None, description="0-100 each; 100 once the list runs out"
     )
 
@@ -106,12 +107,12 @@ class VideoInfosRequest(BaseModel):
 
     video_urls: list[str]
     timelines: list[Timeline]
-    height: int | None = Field(None, gt=0)
-    width: int | None = Field(None, gt=0)
+    height: Int | None = Field(None, gt=0)
+    width: Int | None = Field(None, gt=0)
     mask: str | None = None
     transition: str | None = None
-    transition_duration: int | None = Field(None, ge=0)
-    volume: float = Field(1.0, ge=0, le=10)
+    transition_duration: Int | None = Field(None, ge=0)
+    volume: Float = Field(1.0, ge=0, le=10)
 
 
 class SegmentInfo(Timeline):
@@ -128,8 +129,8 @@ class KeyframesInfosRequest(BaseModel):
     offsets: str = Field(..., description="Integer percentages of the segment length separated by |, e.g. 0|50|100")
     values: str = Field(..., description="One value per offset separated by |")
     segment_infos: list[SegmentInfo]
-    height: int | None = Field(None, gt=0, description="Divides KFTypePositionY values (pixels → draft units)")
-    width: int | None = Field(None, gt=0, description="Divides KFTypePositionX values (pixels → draft units)")
+    height: Int | None = Field(None, gt=0, description="Divides KFTypePositionY values (pixels → draft units)")
+    width: Int | None = Field(None, gt=0, description="Divides KFTypePositionX values (pixels → draft units)")
 
 
 class GetUrlRequest(BaseModel):

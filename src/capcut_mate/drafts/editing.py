@@ -180,7 +180,7 @@ def _audio_effect(name: str, index: int) -> Json:
         f"audio_infos[{index}].audio_effect",
         "the audio effect catalogue (pyJianYingDraft AudioSceneEffectType / ToneEffectType)",
     )
-    return AudioEffect(member).export_json()  # type: ignore[arg-type]
+    return AudioEffect(member).export_json()
 
 
 def add_captions(doc: Json, request: CaptionStyle, items: Sequence[CaptionInfo]) -> AddResult:

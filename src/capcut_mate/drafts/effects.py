@@ -241,8 +241,9 @@ def add_filters(doc: Json, items: Sequence[FilterInfo]) -> TrackResult:
 def add_sticker(doc: Json, resource_id: str, start: int, end: int, clip: Json) -> tuple[str, str]:
     """One new sticker track holding the sticker (the app fetches it by resource id); → (track id, segment id)."""
     track = document.add_track(doc, "sticker")
+    material_id = new_uuid()
     material = {
-        "id": new_uuid(),
+        "id": material_id,
         "resource_id": resource_id,
         "sticker_id": resource_id,
         "source_platform": 1,
@@ -250,7 +251,7 @@ def add_sticker(doc: Json, resource_id: str, start: int, end: int, clip: Json) -
     }
     document.add_material(doc, "stickers", material)
     seg = document.segment(
-        material["id"], target=(start, end - start), source=None, render_index=len(doc["tracks"]) - 1, clip=clip
+        material_id, target=(start, end - start), source=None, render_index=len(doc["tracks"]) - 1, clip=clip
     )
     track["segments"].append(seg)
     return track["id"], seg["id"]

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from capcut_mate.errors import ApiError
+from capcut_mate.jsontypes import Bool, Float, Int
 
 HEX_COLOR_RE = re.compile(r"^#?[0-9a-fA-F]{6}$")
 
@@ -42,7 +43,7 @@ def _blank_to_none(value: Any) -> Any:
     return None if value == "" else value
 
 
-OptionalMicros = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_blank_to_none)]
+OptionalMicros = Annotated[Annotated[Int, Field(ge=0)] | None, BeforeValidator(_blank_to_none)]
 """An optional duration in µs; "" counts as unset."""
 
 
@@ -51,8 +52,8 @@ class _Item(BaseModel):
 
 
 class TimedItem(_Item):
-    start: int = Field(ge=0, description="µs on the timeline")
-    end: int = Field(description="µs on the timeline, > start")
+    start: Int = Field(ge=0, description="µs on the timeline")
+    end: Int = Field(description="µs on the timeline, > start")
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -79,10 +80,10 @@ class AnimatedItem(TimedItem):
 
 class VideoInfo(TimedItem):
     video_url: str
-    duration: float | None = Field(None, gt=0)
-    width: int | None = Field(None, gt=0)
-    height: int | None = Field(None, gt=0)
-    volume: float = Field(1.0, ge=0, le=10)
+    duration: Float | None = Field(None, gt=0)
+    width: Int | None = Field(None, gt=0)
+    height: Int | None = Field(None, gt=0)
+    volume: Float = Field(1.0, ge=0, le=10)
     transition: str | None = None
     transition_duration: OptionalMicros = None
     mask: str | None = None
@@ -90,25 +91,25 @@ class VideoInfo(TimedItem):
 
 class ImageInfo(AnimatedItem):
     image_url: str
-    width: int | None = Field(None, gt=0)
-    height: int | None = Field(None, gt=0)
+    width: Int | None = Field(None, gt=0)
+    height: Int | None = Field(None, gt=0)
     transition: str | None = None
     transition_duration: OptionalMicros = None
 
 
 class AudioInfo(TimedItem):
     audio_url: str
-    duration: float | None = Field(None, gt=0)
-    volume: float = Field(1.0, ge=0, le=2)
+    duration: Float | None = Field(None, gt=0)
+    volume: Float = Field(1.0, ge=0, le=2)
     audio_effect: str | None = None
 
 
 class ShadowInfo(_Item):
-    shadow_alpha: float = Field(1.0, ge=0, le=1)
+    shadow_alpha: Float = Field(1.0, ge=0, le=1)
     shadow_color: str = "#000000"
-    shadow_diffuse: float = Field(15, ge=0, le=100)
-    shadow_distance: float = Field(5, ge=0, le=100)
-    shadow_angle: float = Field(-45, ge=-180, le=180)
+    shadow_diffuse: Float = Field(15, ge=0, le=100)
+    shadow_distance: Float = Field(5, ge=0, le=100)
+    shadow_angle: Float = Field(-45, ge=-180, le=180)
 
 
 class CaptionInfo(AnimatedItem):
@@ -117,10 +118,10 @@ class CaptionInfo(AnimatedItem):
     keyword_color: str = "#ff7100"
     keyword_border_color: str | None = None
     keyword_font: str | None = None
-    keyword_font_size: int | None = Field(None, ge=1)
-    keyword_has_shadow: bool = False
+    keyword_font_size: Int | None = Field(None, ge=1)
+    keyword_has_shadow: Bool = False
     keyword_shadow_info: ShadowInfo | None = None
-    font_size: int | None = Field(None, ge=1)
+    font_size: Int | None = Field(None, ge=1)
 
     @field_validator("text")
     @classmethod
@@ -168,21 +169,21 @@ class CaptionStyle(BaseModel):
 
     text_color: str = "#ffffff"
     border_color: str | None = None
-    alignment: int = Field(1, ge=0, le=5)
-    alpha: float = Field(1.0, ge=0, le=1)
+    alignment: Int = Field(1, ge=0, le=5)
+    alpha: Float = Field(1.0, ge=0, le=1)
     font: str | None = None
-    font_size: int = Field(15, ge=1)
-    letter_spacing: float | None = None
-    line_spacing: float | None = None
-    scale_x: float = Field(1.0, gt=0)
-    scale_y: float = Field(1.0, gt=0)
-    transform_x: float = 0.0
-    transform_y: float = 0.0
-    style_text: bool = False
-    underline: bool = False
-    italic: bool = False
-    bold: bool = False
-    has_shadow: bool = False
+    font_size: Int = Field(15, ge=1)
+    letter_spacing: Float | None = None
+    line_spacing: Float | None = None
+    scale_x: Float = Field(1.0, gt=0)
+    scale_y: Float = Field(1.0, gt=0)
+    transform_x: Float = 0.0
+    transform_y: Float = 0.0
+    style_text: Bool = False
+    underline: Bool = False
+    italic: Bool = False
+    bold: Bool = False
+    has_shadow: Bool = False
     shadow_info: ShadowInfo | None = None
     text_effect: str | None = None
 
@@ -207,8 +208,8 @@ class KeyframeInfo(_Item):
 
     segment_id: str = Field(min_length=1)
     property: str
-    offset: int = Field(ge=0)
-    value: float
+    offset: Int = Field(ge=0)
+    value: Float
 
     @field_validator("offset", mode="before")
     @classmethod
@@ -229,4 +230,4 @@ class EffectInfo(TimedItem):
 
 class FilterInfo(TimedItem):
     filter_title: str = Field(min_length=1)
-    intensity: float = Field(100.0, ge=0, le=100)
+    intensity: Float = Field(100.0, ge=0, le=100)

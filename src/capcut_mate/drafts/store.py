@@ -24,6 +24,7 @@ from capcut_mate.db import Database
 from capcut_mate.drafts import document
 from capcut_mate.drafts.ids import new_draft_id, validate_draft_id
 from capcut_mate.errors import ApiError
+from capcut_mate.locks import KeyedLocks
 
 CONTENT_FILES = ("draft_content.json", "draft_info.json")
 META_FILE = "draft_meta_info.json"
@@ -71,8 +72,7 @@ class DraftStore:
         self._locks_dir.mkdir(parents=True, exist_ok=True)
         root.mkdir(parents=True, exist_ok=True)
         db.ensure_schema(_SCHEMA)
-        self._thread_locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self._thread_locks = KeyedLocks()
 
     def create(self, width: int, height: int) -> str:
         draft_id = new_draft_id()
@@ -140,11 +140,9 @@ class DraftStore:
 
     @contextmanager
     def _locked(self, draft_id: str) -> Iterator[None]:
-        with self._guard:
-            thread_lock = self._thread_locks.setdefault(draft_id, threading.Lock())
-        if not thread_lock.acquire(timeout=LOCK_TIMEOUT_S):
-            raise ApiError("DRAFT_BUSY", f"draft {draft_id} stayed locked for {LOCK_TIMEOUT_S:.0f} s")
-        try:
+        with self._thread_locks.hold(draft_id, timeout=LOCK_TIMEOUT_S) as acquired:
+            if not acquired:
+                raise ApiError("DRAFT_BUSY", f"draft {draft_id} stayed locked for {LOCK_TIMEOUT_S:.0f} s")
             with open(self._locks_dir / f"{draft_id}.lock", "a+") as handle:
                 deadline = time.monotonic() + LOCK_TIMEOUT_S
                 while True:
@@ -161,8 +159,6 @@ class DraftStore:
                     yield
                 finally:
                     fcntl.flock(handle, fcntl.LOCK_UN)
-        finally:
-            thread_lock.release()
 
     @staticmethod
     def _meta(draft_id: str, doc: dict[str, Any], folder: Path) -> dict[str, Any]:

@@ -1,59 +1,183 @@
-"""POST a task's final status fields to its callback_url, retried with back-off, off the render path.
+"""POST a task's final status fields to its callback_url: durable, retried, signed, and only to public hosts.
 
-Delivery runs on its own small thread pool, so a slow or dead receiver never holds up a render; each
-outcome is written to the task's history. Delivery is best effort: a process that dies mid-retry drops it.
+`send` writes the delivery to an outbox table in the same SQLite file before anything is sent, so a
+process that dies mid-retry loses nothing: whichever server or worker process runs next picks the row up
+(at-least-once; a receiver dedupes on the `X-CapCut-Mate-Delivery` header). A claim pushes the row's
+`next_at` past the attempt's time budget, which is also its lease across processes. Delivery runs on its
+own small thread pool, so a slow or dead receiver never holds up a render.
+
+Each POST is signed as Stripe-style receivers expect when CAPCUT_MATE_CALLBACK_SECRET is set:
+`X-CapCut-Mate-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
+
+Connections go through the URL policy's guarded client: the receiver's address is checked when the
+socket is opened and the check's address is the one connected to, so DNS that changes after submit
+(rebinding) cannot aim the POST at an internal service. The task history says whether a delivery
+worked, never why a connection failed: error text would make an internal port-scan oracle.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from capcut_mate.config import Settings
 from capcut_mate.jobs.store import TaskStore
+from capcut_mate.media.urlpolicy import UrlForbidden, guarded_client
 
 log = logging.getLogger(__name__)
 
+SIGNATURE_HEADER = "X-CapCut-Mate-Signature"
+DELIVERY_HEADER = "X-CapCut-Mate-Delivery"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS callback_outbox (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id    TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_at    REAL NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS callback_outbox_due ON callback_outbox (next_at);
+"""
+
+
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    """The signature header's value for `body` sent at `timestamp`."""
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
 
 class CallbackSender:
+    @classmethod
+    def for_settings(cls, store: TaskStore, settings: Settings) -> CallbackSender:
+        return cls(store, allow_private=settings.allow_private_urls, secret=settings.callback_secret)
+
     def __init__(
-        self, store: TaskStore, attempts: int = 5, first_delay_s: float = 1.0, timeout_s: float = 10.0
+        self,
+        store: TaskStore,
+        *,
+        allow_private: bool = False,
+        secret: str | None = None,
+        attempts: int = 5,
+        first_delay_s: float = 1.0,
+        timeout_s: float = 10.0,
+        poll_s: float = 1.0,
     ) -> None:
         self.store = store
+        self.db = store.db
+        self.allow_private = allow_private
+        self.secret = secret
         self.attempts = attempts
         self.first_delay_s = first_delay_s
         self.timeout_s = timeout_s
+        self.poll_s = poll_s
+        self.db.ensure_schema(_SCHEMA)
         self._closed = threading.Event()
+        self._wake = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="render-callback")
+        self._dispatcher = threading.Thread(target=self._dispatch, name="callback-outbox", daemon=True)
+        self._dispatcher.start()
 
     def send(self, task_id: str, url: str, payload: dict[str, Any]) -> None:
-        self._pool.submit(self._deliver, task_id, url, payload)
+        """Queue the delivery durably; it is attempted at once and retried with back-off."""
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO callback_outbox (task_id, url, body, next_at, created_at) VALUES (?, ?, ?, ?, ?)",
+                (task_id, url, body, time.time(), now),
+            )
+        self._wake.set()
+
+    def pending(self) -> int:
+        """Deliveries still in the outbox (queued or between retries)."""
+        with self.db.read() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM callback_outbox").fetchone()[0])
 
     def close(self) -> None:
-        """Stop waiting between retries: each queued delivery still gets its current attempt."""
+        """Stop claiming; deliveries in flight get their current attempt, the rest wait in the outbox."""
         self._closed.set()
+        self._wake.set()
         self._pool.shutdown(wait=False)
 
-    def _deliver(self, task_id: str, url: str, payload: dict[str, Any]) -> None:
-        last = ""
-        for attempt in range(self.attempts):
-            if attempt and self._closed.wait(self.first_delay_s * 2 ** (attempt - 1)):
-                break
+    def _dispatch(self) -> None:
+        while not self._closed.is_set():
+            self._wake.clear()  # before claiming: a send() from now on is never missed
             try:
-                response = httpx.post(url, json=payload, timeout=self.timeout_s)
-                if response.is_success:
-                    self._note(task_id, f"callback delivered to {url} (HTTP {response.status_code})")
-                    return
-                last = f"HTTP {response.status_code}"
-            except httpx.HTTPError as exc:
-                last = f"{type(exc).__name__}: {exc}"
-        self._note(task_id, f"callback to {url} failed after {attempt + 1} attempts: {last}")
+                row = self._claim()
+            except Exception:
+                log.exception("reading the callback outbox failed")
+                row = None
+            if row is None:
+                self._wake.wait(self.poll_s)
+                continue
+            try:
+                self._pool.submit(self._attempt, *row)
+            except RuntimeError:  # closed meanwhile: the row stays in the outbox for the next process
+                return
 
-    def _note(self, task_id: str, note: str) -> None:
+    def _claim(self) -> tuple[int, str, str, str, int] | None:
+        """The next due delivery, leased to this process for the attempt's time budget plus its back-off."""
+        now = time.time()
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT id, task_id, url, body, attempts FROM callback_outbox WHERE next_at <= ? "
+                "ORDER BY next_at LIMIT 1",
+                (now,),
+            ).fetchone()
+            if row is None:
+                return None
+            attempt = row["attempts"] + 1
+            conn.execute(
+                "UPDATE callback_outbox SET attempts = ?, next_at = ? WHERE id = ?",
+                (attempt, now + self.timeout_s * 2 + self._delay(attempt), row["id"]),
+            )
+        return row["id"], row["task_id"], row["url"], row["body"], attempt
+
+    def _delay(self, attempt: int) -> float:
+        return self.first_delay_s * 2.0 ** (attempt - 1)
+
+    def _attempt(self, delivery_id: int, task_id: str, url: str, body: str, attempt: int) -> None:
+        outcome = self._post(delivery_id, url, body.encode("utf-8"))
+        if outcome.startswith("HTTP 2"):
+            self._finish(delivery_id, task_id, f"callback delivered to {url} ({outcome})")
+        elif attempt >= self.attempts or outcome == "refused":
+            why = "its address is not allowed" if outcome == "refused" else f"last: {outcome}"
+            tries = f"{attempt} attempt{'s' if attempt > 1 else ''}"
+            self._finish(delivery_id, task_id, f"callback to {url} not delivered after {tries} ({why})")
+        else:
+            retry_at = time.time() + self._delay(attempt)
+            with self.db.transaction() as conn:
+                conn.execute("UPDATE callback_outbox SET next_at = ? WHERE id = ?", (retry_at, delivery_id))
+
+    def _post(self, delivery_id: int, url: str, body: bytes) -> str:
+        """`HTTP <status>`, `refused` (URL policy) or `no answer`: nothing about the network beyond that."""
+        headers = {"Content-Type": "application/json", DELIVERY_HEADER: str(delivery_id)}
+        if self.secret:
+            headers[SIGNATURE_HEADER] = sign(self.secret, body, int(time.time()))
         try:
+            with guarded_client(self.allow_private, timeout=self.timeout_s) as client:
+                return f"HTTP {client.post(url, content=body, headers=headers).status_code}"
+        except UrlForbidden:
+            return "refused"
+        except (httpx.HTTPError, httpx.InvalidURL):
+            return "no answer"
+
+    def _finish(self, delivery_id: int, task_id: str, note: str) -> None:
+        try:
+            with self.db.transaction() as conn:
+                conn.execute("DELETE FROM callback_outbox WHERE id = ?", (delivery_id,))
             self.store.note(task_id, note)
         except Exception:
             log.exception("recording a callback outcome for task %s failed", task_id)

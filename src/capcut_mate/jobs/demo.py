@@ -114,7 +114,7 @@ def _api(settings: Settings, port: int) -> Iterator[str]:
             if time.monotonic() > deadline or not thread.is_alive():
                 raise RuntimeError("the API server did not start")
             time.sleep(0.05)
-        yield settings.public_url
+        yield settings.public_url or f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=30)

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from capcut_mate.db import is_disk_full
+from capcut_mate.drafts.ids import public_base_of
 from capcut_mate.errors import ApiError
 from capcut_mate.jobs import progress
 from capcut_mate.jobs.callbacks import CallbackSender
@@ -146,7 +148,8 @@ class WorkerPool:
             except Exception as exc:
                 log.exception("render task %s failed unexpectedly", task.task_id)
                 try:
-                    self._fail(task, owner, "INTERNAL", f"{type(exc).__name__}: {exc}")
+                    code = "DISK_FULL" if is_disk_full(exc) else "INTERNAL"
+                    self._fail(task, owner, code, f"{type(exc).__name__}: {exc}")
                 except Exception:  # the store is down too: the lease runs out and the task is retried
                     log.exception("recording the failure of task %s failed", task.task_id)
 
@@ -207,6 +210,7 @@ class WorkerPool:
             final.unlink(missing_ok=True)
 
     def _fail(self, task: Task, owner: str, code: str, details: str, debug: dict[str, Any] | None = None) -> None:
+        shutil.rmtree(self.render_root / task.task_id, ignore_errors=True)  # first: on a full disk it frees room
         zh, en = failure_messages(code, details)
         report = {"error": {"code": code, "message": details, **({"debug": debug} if debug else {})}}
         if self.store.fail(task.task_id, owner, code, zh, en, report):
@@ -215,7 +219,11 @@ class WorkerPool:
     def _notify(self, task_id: str) -> None:
         task = self.store.get(task_id)
         if task is not None and task.callback_url:
-            self.callbacks.send(task.task_id, task.callback_url, task.status_fields(self.svc.settings.public_url))
+            self.callbacks.send(
+                task.task_id,
+                task.callback_url,
+                task.status_fields(self.svc.settings.public_url or public_base_of(task.draft_url)),
+            )
 
     # --- the child process ---
 
@@ -346,5 +354,7 @@ def _tail(path: Path, limit: int = 600) -> str:
 
 def start_in_process_workers(svc: Services) -> WorkerPool:
     """The server's own render threads (Settings.render_workers); submissions wake them at once."""
-    svc.workers = WorkerPool(svc, CallbackSender(svc.tasks), svc.settings.render_workers).start()
+    svc.workers = WorkerPool(
+        svc, CallbackSender.for_settings(svc.tasks, svc.settings), svc.settings.render_workers
+    ).start()
     return svc.workers

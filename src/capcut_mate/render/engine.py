@@ -21,6 +21,7 @@ from capcut_mate.render.prepare import Preparer
 from capcut_mate.render.report import RenderReport
 from capcut_mate.render.run import run_ffmpeg
 from capcut_mate.render.timebase import Timebase
+from capcut_mate.render.visibility import hidden_layers
 
 ProgressCallback = Callable[[str, float], None]
 
@@ -55,6 +56,7 @@ def render_draft(
         graph = None
         if len(plan.chunks) == 1:
             prepared = Preparer(plan, resolve_media, work_dir, options.font_dir, options.system_fonts).run()
+            prepared.warnings.extend(hidden_layers(plan, prepared.sources))
             graph = build_graph(plan, prepared)
             found = prepared.warnings + graph.warnings
         timings["prepare"] = time.perf_counter() - mark  # chunks prepare their own inputs as they go

@@ -28,6 +28,7 @@ from capcut_mate.render.options import RenderOptions
 from capcut_mate.render.prepare import Preparer
 from capcut_mate.render.run import join, run_ffmpeg
 from capcut_mate.render.timebase import Timebase
+from capcut_mate.render.visibility import hidden_layers
 
 OnFraction = Callable[[float], None]
 T = TypeVar("T")
@@ -66,6 +67,7 @@ def prepare_chunk(
     # (a 12 MP JPEG decodes to ~36 MB) and the cores are busy with x264 anyway.
     preparer = Preparer(plan, resolve_media, work_dir, options.font_dir, options.system_fonts, photo_workers=1)
     prepared = preparer.run(chunk, audio=False)
+    prepared.warnings.extend(hidden_layers(plan, prepared.sources))
     graph = build_graph(plan, prepared, chunk, audio=False)
     _give_back_memory()
     return graph, prepared.warnings + graph.warnings
@@ -179,7 +181,7 @@ def render_chunks(
             slots.release()  # wake a preparer waiting for a slot, so shutting down cannot hang
         encoders.shutdown(wait=True, cancel_futures=True)
         preparer.shutdown(wait=True, cancel_futures=True)
-    join(ffmpeg, parts, audio, output, work_dir)
+    join(ffmpeg, parts, audio, output, work_dir, options.stall_seconds)
     return warnings
 
 

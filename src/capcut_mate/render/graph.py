@@ -290,7 +290,7 @@ class _Builder:
                 background = self.still_background(index, source.background_path, first_f, count)
         else:
             chain, background = self.video_head(index, layer, source, count, lead_f, fmt)
-        steps: list[str] = []
+        steps: list[str] = motions.wipes(index, layer.motions, float(offset), fmt)
         steps += self.eq(layer, local)
         steps += self.rotation(layer, source, local)
         steps += self.scaling(layer, source, local)

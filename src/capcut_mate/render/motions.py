@@ -70,7 +70,7 @@ def offset_term(motions: Sequence[Motion], axis: int, var: str) -> str | None:
 def filters(
     index: int, motions: Sequence[Motion], offset: float, fmt: str, canvas: tuple[int, int], end_s: float
 ) -> tuple[list[str], dict[str, str]]:
-    """Blur, wipe and blink filters for one layer: (chain steps, sendcmd side files by name).
+    """Blur and blink filters for one layer: (chain steps, sendcmd side files by name).
 
     `offset` is the filter-local time of the segment start (the transition lead); `end_s` the last local time.
     """
@@ -84,8 +84,6 @@ def filters(
         name = f"blur{index}.cmd"
         side[name] = f"0-{num(end_s)} [expr] gblur@mb{index} sigma '{expr}';\n"
         steps += [f"sendcmd=f={name}", f"gblur@mb{index}=sigma=0"]
-    for n, m in enumerate(m for m in motions if m.kind == "wipe"):
-        steps.append(_wipe(m, offset, fmt, f"{index}_{n}"))
     blinks = [m for m in motions if m.kind == "blink"]
     if blinks:
         dips = "*".join(
@@ -95,6 +93,12 @@ def filters(
         side[name] = f"0-{num(end_s)} [expr] colorchannelmixer@mk{index} aa '{dips}';\n"
         steps += [f"sendcmd=f={name}", f"colorchannelmixer@mk{index}=aa=1"]
     return steps, side
+
+
+def wipes(index: int, motions: Sequence[Motion], offset: float, fmt: str) -> list[str]:
+    """Wipe filters for one layer, to run before any per-frame scale: geq keeps the frame size it was
+    configured with, so a frame that grows after it (a zoom-in) overruns its buffers and crashes ffmpeg."""
+    return [_wipe(m, offset, fmt, f"{index}_{n}") for n, m in enumerate(m for m in motions if m.kind == "wipe")]
 
 
 def _wipe(m: Motion, offset: float, fmt: str, name: str) -> str:

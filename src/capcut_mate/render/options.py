@@ -35,3 +35,4 @@ class RenderOptions:
     work_dir: Path | None = None
     chunk_seconds: float = CHUNK_SECONDS
     chunk_workers: int = field(default_factory=default_chunk_workers)
+    stall_seconds: float = 300.0  # ffmpeg is stopped when its output time has not advanced for this long

@@ -15,6 +15,7 @@ from typing import Any, cast
 from capcut_mate.render.animations import Family, Role, animation_motions, classify, transition_motions
 from capcut_mate.render.chunks import split
 from capcut_mate.render.colour import colour_family, colour_filter
+from capcut_mate.render.curves import Bezier, preset
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.model import (
     Adjustment,
@@ -79,6 +80,9 @@ class _Builder:
                 for item in items:
                     if isinstance(item, dict) and item.get("id"):
                         self.index.setdefault(str(item["id"]), (bucket, item))
+        graphs = draft.get("keyframe_graph_list") if isinstance(draft.get("keyframe_graph_list"), list) else []
+        # Named keyframe curves ("Cubic Out", ...) that keyframes point at by graphID.
+        self.graphs = {str(g["id"]): g for g in graphs if isinstance(g, dict) and g.get("id")}
 
     def warn(self, seg_id: str, track: str, feature: str, message: str) -> None:
         warning = RenderWarning(seg_id, track, feature, message)
@@ -120,27 +124,24 @@ def _canvas(draft: dict[str, Any], options: RenderOptions, notes: list[str]) -> 
 
 
 def _keyframes(
-    builder: _Builder, seg: dict[str, Any], seg_id: str, track: str
+    builder: _Builder, seg: dict[str, Any], seg_id: str, track: str, frame_us: float
 ) -> tuple[dict[str, Keyframes], Keyframes]:
-    """Visual keyframes by property name, and volume keyframes; non-linear curves are linearised."""
+    """Visual keyframes by property name, and volume keyframes; eased pairs are sampled along their curve."""
     visual: dict[str, Keyframes] = {}
     volume: Keyframes = []
     for group in seg.get("common_keyframes") or []:
         if not isinstance(group, dict):
             continue
         prop = str(group.get("property_type") or "")
-        points: Keyframes = []
-        for kf in group.get("keyframe_list") or []:
-            values = kf.get("values") or []
-            if not values:
-                continue
-            points.append((_int(kf.get("time_offset")), _num(values[0])))
-            curve = kf.get("curveType") or "Line"
-            if curve != "Line" or kf.get("graphID"):
-                builder.warn(seg_id, track, "keyframe_curve", f"{prop} curve {curve!r} approximated as linear")
-        if not points:
+        raw = [kf for kf in group.get("keyframe_list") or [] if isinstance(kf, dict) and kf.get("values")]
+        if not raw:
             continue
-        points.sort()
+        raw.sort(key=lambda kf: _int(kf.get("time_offset")))
+        points: Keyframes = [(_int(raw[0].get("time_offset")), _num(raw[0]["values"][0]))]
+        for kf, following in itertools.pairwise(raw):
+            end = (_int(following.get("time_offset")), _num(following["values"][0]))
+            curve = _curve(builder, kf, following, points[-1], end, seg_id, track, prop)
+            points.extend(curve.sample(frame_us)[1:] if curve is not None else [end])
         if prop == "KFTypeVolume":
             volume = points
         elif prop in KEYFRAME_PROPS:
@@ -151,6 +152,45 @@ def _keyframes(
         if prop in visual:
             builder.warn(seg_id, track, "keyframe", f"{prop} keyframes approximated with ffmpeg eq")
     return visual, volume
+
+
+def _handle(kf: dict[str, Any], side: str) -> tuple[float, float]:
+    control = kf.get(side) if isinstance(kf.get(side), dict) else {}
+    return _num(control.get("x")), _num(control.get("y"))
+
+
+def _curve(
+    builder: _Builder,
+    kf: dict[str, Any],
+    following: dict[str, Any],
+    start: tuple[int, float],
+    end: tuple[int, float],
+    seg_id: str,
+    track: str,
+    prop: str,
+) -> Bezier | None:
+    """The eased curve between two keyframes, or None for a straight line (curves.py).
+
+    Handles win when written (the app writes them for every preset); a named preset without handles gets the
+    preset's handles; any other curve name is drawn straight and reported.
+    """
+    if end[0] <= start[0]:
+        return None
+    graphs = [builder.graphs.get(str(k.get("graphID") or "")) for k in (kf, following)]
+    if any(graph and graph.get("graph_points") for graph in graphs):
+        builder.warn(seg_id, track, "keyframe_curve", f"{prop} custom curve points are not read; drawn from handles")
+    right, left = _handle(kf, "right_control"), _handle(following, "left_control")
+    if right != (0.0, 0.0) or left != (0.0, 0.0):
+        return Bezier.from_handles(start, end, right, left)
+    names = [str(kf.get("curveType") or "Line")] + [str(g.get("resource_name") or "") for g in graphs if g]
+    for name in names:
+        key = preset(name)
+        if key is not None:
+            return Bezier.from_preset(key, start, end)
+    unknown = [name for name in names if name and name != "Line" and not name.startswith("FreeCurve")]
+    if unknown:
+        builder.warn(seg_id, track, "keyframe_curve", f"{prop} curve {unknown[0]!r} approximated as linear")
+    return None  # Line, or a FreeCurve with both handles at their keyframes: a straight line exactly
 
 
 def _transform(seg: dict[str, Any], keyframes: dict[str, Keyframes]) -> Transform:
@@ -177,15 +217,31 @@ def _transform(seg: dict[str, Any], keyframes: dict[str, Keyframes]) -> Transfor
 
 
 def _motions(builder: _Builder, animations: list[Any], duration: int, seg_id: str, track: str) -> list[Motion]:
-    """Intro/outro/loop animations by name (§5) through their nearest family; unknown names are reported."""
+    """Intro/outro/loop animations by name (§5) through their nearest family; unknown names are reported.
+
+    Where each plays follows the role, not the written `start` (the app saves 0 for an outro, pyJianYingDraft
+    writes duration − length): an intro starts with the segment, an outro ends with it, a loop fills the time
+    between them, a group animation starts with the segment.
+    """
+    entries = [anim for anim in animations if isinstance(anim, dict)]
+
+    def length_of(anim: dict[str, Any]) -> int:
+        return max(0, min(_int(anim.get("duration")), duration))
+
+    intro = max((length_of(a) for a in entries if a.get("type") == "in"), default=0)
+    outro = max((length_of(a) for a in entries if a.get("type") == "out"), default=0)
     motions: list[Motion] = []
-    for anim in animations:
-        if not isinstance(anim, dict):
-            continue
+    for anim in entries:
         name = str(anim.get("name") or "")
         kind = str(anim.get("type") or "")
-        length = max(0, min(_int(anim.get("duration")), duration))
-        start = _int(anim.get("start"), 0 if kind != "out" else duration - length)
+        start, length = 0, length_of(anim)
+        if kind == "out":
+            start = duration - length
+        elif kind == "loop":
+            start, length = intro, max(0, duration - intro - outro)
+            if length == 0:
+                builder.warn(seg_id, track, "animation", f"loop animation {name!r} has no time between in and out")
+                continue
         role = cast(Role, kind)
         family = classify(name, role) if kind in ("in", "out", "loop", "group") and length > 0 else None
         found = animation_motions(family, role, start, length) if family is not None else []
@@ -399,7 +455,7 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
                 builder.warn(seg_id, label, "material", f"material {seg.get('material_id')!r} not found; skipped")
                 continue
             bucket, material = found
-            keyframes, volume_kf = _keyframes(builder, seg, seg_id, label)
+            keyframes, volume_kf = _keyframes(builder, seg, seg_id, label, 1e6 / fps)
             extras = _extras(builder, seg, seg_id, label)
             source = seg.get("source_timerange") if isinstance(seg.get("source_timerange"), dict) else {}
             src_start = max(0, _int(source.get("start")))

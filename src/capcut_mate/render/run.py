@@ -6,6 +6,7 @@ import collections
 import shlex
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def run_ffmpeg(
     options: RenderOptions,
     on_fraction: Callable[[float], None] | None = None,
 ) -> None:
-    """Encode; `on_fraction` gets out_time / duration from `-progress` (monotonic, capped at 1)."""
+    """Encode `graph`; `on_fraction` gets out_time / duration from `-progress` (monotonic, capped at 1)."""
     try:
         (work_dir / GRAPH_FILE).write_text(graph.script, encoding="utf-8")
         for name, content in graph.side_files.items():
@@ -61,7 +62,7 @@ def run_ffmpeg(
     total_us = float(graph.total_frames / graph.fps * 1_000_000)
     args = command(ffmpeg, graph, output.resolve(), options)
     try:
-        execute(args, work_dir, output, total_us, on_fraction)
+        execute(args, work_dir, output, total_us, on_fraction, options.stall_seconds)
     except RenderError as exc:
         if exc.code != "FFMPEG_FAILED":
             raise
@@ -70,7 +71,9 @@ def run_ffmpeg(
         raise RenderError(exc.code, exc.message, debug) from exc
 
 
-def join(ffmpeg: str, parts: list[Path], audio: Path | None, output: Path, work_dir: Path) -> None:
+def join(
+    ffmpeg: str, parts: list[Path], audio: Path | None, output: Path, work_dir: Path, stall_seconds: float
+) -> None:
     """Video chunks back to back (concat demuxer, stream copy) muxed with the audio track: no re-encode."""
     listing = ["ffconcat version 1.0", *(f"file {concat_path(part)}" for part in parts)]
     try:
@@ -82,13 +85,22 @@ def join(ffmpeg: str, parts: list[Path], audio: Path | None, output: Path, work_
     args += ["-i", str(audio.resolve())] if audio is not None else []
     args += ["-map", "0:v:0"] + (["-map", "1:a:0"] if audio is not None else [])
     args += ["-c", "copy", "-movflags", "+faststart", "-f", "mp4", str(output.resolve())]
-    execute(args, work_dir, output, 0.0, None)
+    execute(args, work_dir, output, 0.0, None, stall_seconds)
 
 
 def execute(
-    args: list[str], work_dir: Path, output: Path, total_us: float, on_fraction: Callable[[float], None] | None
+    args: list[str],
+    work_dir: Path,
+    output: Path,
+    total_us: float,
+    on_fraction: Callable[[float], None] | None,
+    stall_seconds: float,
 ) -> None:
-    """Run ffmpeg in `work_dir`; `on_fraction` gets out_time / `total_us` from `-progress` (monotonic, ≤ 1)."""
+    """Run ffmpeg in `work_dir`; `on_fraction` gets out_time / `total_us` from `-progress` (monotonic, ≤ 1).
+
+    An ffmpeg whose output time stops advancing for `stall_seconds` is killed: a wedged encoder (a filter
+    bug, an input that never delivers) must fail its task, not hold a worker forever.
+    """
     stderr_tail: collections.deque[str] = collections.deque(maxlen=30)
     try:
         process = subprocess.Popen(
@@ -104,21 +116,33 @@ def execute(
     assert process.stdout is not None and process.stderr is not None
     reader = threading.Thread(target=lambda: stderr_tail.extend(process.stderr), daemon=True)  # type: ignore[arg-type]
     reader.start()
-    best = 0.0
+    best_us, last_advance = -1, time.monotonic()
+    stalled = threading.Event()
+
+    def watchdog() -> None:
+        while process.poll() is None:
+            if time.monotonic() - last_advance > stall_seconds:
+                stalled.set()
+                process.kill()
+                return
+            time.sleep(min(1.0, stall_seconds / 4))
+
+    threading.Thread(target=watchdog, daemon=True).start()
     try:
         for line in process.stdout:
             key, _, value = line.strip().partition("=")
-            if key == "out_time_us" and value.lstrip("-").isdigit() and on_fraction is not None and total_us > 0:
-                fraction = min(1.0, max(0.0, int(value) / total_us))
-                if fraction > best:
-                    best = fraction
-                    on_fraction(fraction)
+            if key == "out_time_us" and value.lstrip("-").isdigit() and int(value) > best_us:
+                best_us, last_advance = int(value), time.monotonic()
+                if on_fraction is not None and total_us > 0:
+                    on_fraction(min(1.0, max(0.0, best_us / total_us)))
         code = process.wait()
     except BaseException:
         process.kill()
         process.wait()
         raise
     reader.join(timeout=5)
+    if stalled.is_set():
+        raise RenderError("FFMPEG_FAILED", f"ffmpeg made no progress for {stall_seconds:g} s and was stopped")
     if code != 0:
         tail = "".join(stderr_tail).strip()
         if "No space left on device" in tail:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 
 from capcut_mate.api.deps import services
-from capcut_mate.api.responses import ok
+from capcut_mate.api.responses import ok, public_url
 from capcut_mate.api.schemas import (
     AddAudiosRequest,
     AddCaptionsRequest,
@@ -19,12 +19,10 @@ from capcut_mate.api.schemas import (
     VisualPlacement,
 )
 from capcut_mate.drafts import editing
-from capcut_mate.drafts.assets import import_media
+from capcut_mate.drafts.assets import fetch_media, placing
 from capcut_mate.drafts.ids import draft_id_from_url, draft_url_for, validate_draft_id
 from capcut_mate.drafts.items import AudioInfo, CaptionInfo, ImageInfo, VideoInfo, parse_items
-from capcut_mate.errors import ApiError
-from capcut_mate.media.fetch import check_url
-from capcut_mate.media.probe import probe
+from capcut_mate.errors import ApiError, clip
 from capcut_mate.services import Services
 
 router = APIRouter(tags=["drafts"])
@@ -32,15 +30,19 @@ router = APIRouter(tags=["drafts"])
 TIP_URL = "https://github.com/capcut-mate#readme"
 
 
-def file_url(svc: Services, draft_id: str, relative: str) -> str:
-    return f"{svc.settings.public_url}/files/drafts/{draft_id}/{relative}"
+def file_url(request: Request, draft_id: str, relative: str) -> str:
+    return f"{public_url(request)}/files/drafts/{draft_id}/{relative}"
 
 
 @router.post("/create_draft", summary="Create an empty draft with the given canvas")
-def create_draft(request: Request, body: CreateDraftRequest | None = None, svc: Services = Depends(services)) -> dict:
-    body = body or CreateDraftRequest()
+def create_draft(
+    request: Request,
+    body: CreateDraftRequest = Body(default_factory=CreateDraftRequest),
+    svc: Services = Depends(services),
+) -> dict:
+    """No body means the defaults; a body, if sent, is an object (not `null`)."""
     draft_id = svc.drafts.create(body.width, body.height)
-    return ok(request, draft_url=draft_url_for(svc.settings.public_url, draft_id), draft_id=draft_id, tip_url=TIP_URL)
+    return ok(request, draft_url=draft_url_for(public_url(request), draft_id), draft_id=draft_id, tip_url=TIP_URL)
 
 
 @router.get("/get_draft", summary="List download URLs for every file of the draft folder")
@@ -50,9 +52,9 @@ def get_draft(
     svc: Services = Depends(services),
 ) -> dict:
     validate_draft_id(draft_id)
-    files = [file_url(svc, draft_id, relative) for relative in svc.drafts.files(draft_id)]
-    zip_url = f"{svc.settings.public_url}/files/drafts/{draft_id}.zip"
-    return ok(request, draft_url=draft_url_for(svc.settings.public_url, draft_id), files=files, zip_url=zip_url)
+    files = [file_url(request, draft_id, relative) for relative in svc.drafts.files(draft_id)]
+    zip_url = f"{public_url(request)}/files/drafts/{draft_id}.zip"
+    return ok(request, draft_url=draft_url_for(public_url(request), draft_id), files=files, zip_url=zip_url)
 
 
 @router.post("/save_draft", summary="Persist the draft (every add_* already saves; kept for compatibility)")
@@ -60,13 +62,13 @@ def save_draft(request: Request, body: DraftRef, svc: Services = Depends(service
     draft_id = draft_id_from_url(body.draft_url)
     with svc.drafts.edit(draft_id):
         pass
-    return ok(request, draft_url=draft_url_for(svc.settings.public_url, draft_id))
+    return ok(request, draft_url=draft_url_for(public_url(request), draft_id))
 
 
 def _added(request: Request, svc: Services, draft_id: str, result: editing.AddResult, ids_field: str) -> dict[str, Any]:
     return ok(
         request,
-        draft_url=draft_url_for(svc.settings.public_url, draft_id),
+        draft_url=draft_url_for(public_url(request), draft_id),
         track_id=result.track_id,
         **{ids_field: result.material_ids},
         segment_ids=result.segment_ids,
@@ -82,8 +84,9 @@ def add_videos(request: Request, body: AddVideosRequest, svc: Services = Depends
     speeds = _scene_speeds(body, items)
     if speeds is None:
         editing.check_no_overlap("video_infos", items)
-    media = import_media(svc.fetcher, [item.video_url for item in items], folder / "assets" / "videos")
-    with svc.drafts.edit(draft_id) as doc:
+    fetched = fetch_media(svc.fetcher, [item.video_url for item in items])
+    with placing(folder) as placement, svc.drafts.edit(draft_id) as doc:
+        media = placement.place(fetched, "videos")
         result = editing.add_videos(doc, items, media, clip=_clip(doc, body), speeds=speeds)
     return _added(request, svc, draft_id, result, "video_ids")
 
@@ -113,8 +116,9 @@ def add_images(request: Request, body: AddImagesRequest, svc: Services = Depends
     folder = svc.drafts.folder(draft_id)
     items = parse_items("image_infos", body.image_infos, ImageInfo)
     editing.check_no_overlap("image_infos", items)
-    media = import_media(svc.fetcher, [item.image_url for item in items], folder / "assets" / "images")
-    with svc.drafts.edit(draft_id) as doc:
+    fetched = fetch_media(svc.fetcher, [item.image_url for item in items])
+    with placing(folder) as placement, svc.drafts.edit(draft_id) as doc:
+        media = placement.place(fetched, "images")
         result = editing.add_images(doc, items, media, clip=_clip(doc, body))
     return _added(request, svc, draft_id, result, "image_ids")
 
@@ -125,8 +129,9 @@ def add_audios(request: Request, body: AddAudiosRequest, svc: Services = Depends
     folder = svc.drafts.folder(draft_id)
     items = parse_items("audio_infos", body.audio_infos, AudioInfo)
     editing.check_no_overlap("audio_infos", items)
-    media = import_media(svc.fetcher, [item.audio_url for item in items], folder / "assets" / "audios")
-    with svc.drafts.edit(draft_id) as doc:
+    fetched = fetch_media(svc.fetcher, [item.audio_url for item in items])
+    with placing(folder) as placement, svc.drafts.edit(draft_id) as doc:
+        media = placement.place(fetched, "audios")
         result = editing.add_audios(doc, items, media)
     return _added(request, svc, draft_id, result, "audio_ids")
 
@@ -144,9 +149,7 @@ def add_captions(request: Request, body: AddCaptionsRequest, svc: Services = Dep
 
 @router.post("/get_audio_duration", summary="Duration of an audio file in µs")
 def get_audio_duration(request: Request, body: AudioDurationRequest, svc: Services = Depends(services)) -> dict:
-    check_url(body.mp3_url, svc.settings.allow_private_urls)
-    fetched = svc.fetcher.fetch(body.mp3_url)
-    info = probe(fetched.path, source=body.mp3_url)
+    info = svc.fetcher.fetch(body.mp3_url).info
     if not info.has_audio:
-        raise ApiError("UNSUPPORTED_MEDIA", f"{body.mp3_url}: has no audio stream")
+        raise ApiError("UNSUPPORTED_MEDIA", f"{clip(body.mp3_url)}: has no audio stream")
     return ok(request, duration=info.duration_us)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from capcut_mate.api.deps import services
-from capcut_mate.api.responses import ok
+from capcut_mate.api.responses import ok, public_url
 from capcut_mate.api.schemas_editing import (
     AddEffectsRequest,
     AddFiltersRequest,
@@ -16,7 +16,7 @@ from capcut_mate.api.schemas_editing import (
     EasyCreateMaterialRequest,
 )
 from capcut_mate.drafts import editing, effects
-from capcut_mate.drafts.assets import import_media
+from capcut_mate.drafts.assets import fetch_media, placing
 from capcut_mate.drafts.ids import draft_id_from_url, draft_url_for
 from capcut_mate.drafts.items import (
     AudioInfo,
@@ -40,8 +40,8 @@ EASY_IMAGE_US = 3_000_000
 EASY_TEXT_US = 5_000_000
 
 
-def _url(svc: Services, draft_id: str) -> str:
-    return draft_url_for(svc.settings.public_url, draft_id)
+def _url(request: Request, draft_id: str) -> str:
+    return draft_url_for(public_url(request), draft_id)
 
 
 @router.post(
@@ -60,7 +60,7 @@ def add_sticker(request: Request, body: AddStickerRequest, svc: Services = Depen
         track_id, segment_id = effects.add_sticker(doc, sticker_id, body.start, body.end, clip)
     return ok(
         request,
-        draft_url=_url(svc, draft_id),
+        draft_url=_url(request, draft_id),
         sticker_id=sticker_id,
         track_id=track_id,
         segment_id=segment_id,
@@ -82,7 +82,7 @@ def add_effects(request: Request, body: AddEffectsRequest, svc: Services = Depen
         result = effects.add_effects(doc, items)
     return ok(
         request,
-        draft_url=_url(svc, draft_id),
+        draft_url=_url(request, draft_id),
         track_id=result.track_id,
         effect_ids=result.material_ids,
         segment_ids=result.segment_ids,
@@ -103,7 +103,7 @@ def add_filters(request: Request, body: AddFiltersRequest, svc: Services = Depen
         result = effects.add_filters(doc, items)
     return ok(
         request,
-        draft_url=_url(svc, draft_id),
+        draft_url=_url(request, draft_id),
         track_id=result.track_id,
         filter_ids=result.material_ids,
         segment_ids=result.segment_ids,
@@ -121,7 +121,9 @@ def add_keyframes(request: Request, body: AddKeyframesRequest, svc: Services = D
     items = parse_items("keyframes", body.keyframes, KeyframeInfo)
     with svc.drafts.edit(draft_id) as doc:
         result = effects.add_keyframes(doc, items)
-    return ok(request, draft_url=_url(svc, draft_id), keyframes_added=result.added, affected_segments=result.segments)
+    return ok(
+        request, draft_url=_url(request, draft_id), keyframes_added=result.added, affected_segments=result.segments
+    )
 
 
 @router.post(
@@ -140,7 +142,7 @@ def add_masks(request: Request, body: AddMasksRequest, svc: Services = Depends(s
         result = effects.add_masks(doc, body.segment_ids, shape)
     return ok(
         request,
-        draft_url=_url(svc, draft_id),
+        draft_url=_url(request, draft_id),
         masks_added=len(result.mask_ids),
         affected_segments=result.segments,
         mask_ids=result.mask_ids,
@@ -171,17 +173,20 @@ def _given(url: str | None) -> str | None:
 )
 def easy_create_material(request: Request, body: EasyCreateMaterialRequest, svc: Services = Depends(services)) -> dict:
     draft_id = draft_id_from_url(body.draft_url)
-    assets = svc.drafts.folder(draft_id) / "assets"
+    folder = svc.drafts.folder(draft_id)
     audio = [AudioInfo(audio_url=body.audio_url.strip(), start=0, end=EASY_AUDIO_US)]
     video_url, img_url = _given(body.video_url), _given(body.img_url)
     videos = [VideoInfo(video_url=video_url, start=0, end=EASY_VIDEO_US)] if video_url else []
     images = [ImageInfo(image_url=img_url, start=0, end=EASY_IMAGE_US)] if img_url else []
     texts = [CaptionInfo(text=body.text, start=0, end=EASY_TEXT_US)] if body.text and body.text.strip() else []
-    audio_media = import_media(svc.fetcher, [audio[0].audio_url], assets / "audios")
-    video_media = import_media(svc.fetcher, [v.video_url for v in videos], assets / "videos")
-    image_media = import_media(svc.fetcher, [i.image_url for i in images], assets / "images")
+    audio_fetched = fetch_media(svc.fetcher, [audio[0].audio_url])
+    video_fetched = fetch_media(svc.fetcher, [v.video_url for v in videos])
+    image_fetched = fetch_media(svc.fetcher, [i.image_url for i in images])
     style = CaptionStyle(text_color=body.text_color, font_size=body.font_size, transform_y=body.text_transform_y)
-    with svc.drafts.edit(draft_id) as doc:
+    with placing(folder) as placement, svc.drafts.edit(draft_id) as doc:
+        audio_media = placement.place(audio_fetched, "audios")
+        video_media = placement.place(video_fetched, "videos")
+        image_media = placement.place(image_fetched, "images")
         editing.add_audios(doc, audio, audio_media)
         clip = editing.placement_clip(doc, alpha=1.0, scale_x=1.0, scale_y=1.0, tx=0, ty=0)
         if videos:
@@ -190,4 +195,4 @@ def easy_create_material(request: Request, body: EasyCreateMaterialRequest, svc:
             editing.add_images(doc, images, image_media, clip=clip)
         if texts:
             editing.add_captions(doc, style, texts)
-    return ok(request, draft_url=_url(svc, draft_id))
+    return ok(request, draft_url=_url(request, draft_id))

@@ -26,8 +26,7 @@ from capcut_mate.api.schemas_helpers import (
     TimelinesRequest,
     VideoInfosRequest,
 )
-from capcut_mate.errors import ApiError
-from capcut_mate.media.probe import probe
+from capcut_mate.errors import ApiError, clip
 from capcut_mate.services import Services
 
 router = APIRouter(tags=["helpers"])
@@ -58,9 +57,9 @@ def timelines(request: Request, body: TimelinesRequest) -> dict:
 def audio_timelines(request: Request, body: AudioTimelinesRequest, svc: Services = Depends(services)) -> dict:
     def duration(index_url: tuple[int, str]) -> int:
         index, url = index_url
-        info = probe(svc.fetcher.fetch(url).path, source=url)
+        info = svc.fetcher.fetch(url).info
         if not info.has_audio:
-            raise ApiError("UNSUPPORTED_MEDIA", f"links[{index}]: {url} has no audio stream")
+            raise ApiError("UNSUPPORTED_MEDIA", f"links[{index}]: {clip(url)} has no audio stream")
         return info.duration_us
 
     with ThreadPoolExecutor(max_workers=PARALLEL_PROBES) as pool:

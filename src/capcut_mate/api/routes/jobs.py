@@ -16,11 +16,11 @@ from pydantic import BaseModel, Field
 
 from capcut_mate.api.deps import services
 from capcut_mate.api.errors import request_lang
-from capcut_mate.api.responses import ok
+from capcut_mate.api.responses import ok, public_url
 from capcut_mate.drafts.ids import draft_id_from_url
-from capcut_mate.errors import ApiError
+from capcut_mate.errors import ApiError, clip
 from capcut_mate.jobs.store import Task
-from capcut_mate.media.fetch import check_url
+from capcut_mate.media.urlpolicy import UrlForbidden, check_url
 from capcut_mate.services import Services
 
 log = logging.getLogger(__name__)
@@ -64,16 +64,19 @@ def _callback_url(svc: Services, url: str | None) -> str | None:
         return None
     try:
         check_url(url.strip(), svc.settings.allow_private_urls)
-    except ApiError as exc:
-        raise ApiError("VALIDATION_ERROR", f"callback_url: {exc.details}") from exc
+    except UrlForbidden as exc:
+        raise ApiError("VALIDATION_ERROR", f"callback_url: {clip(url.strip())}: {exc}") from None
     return url.strip()
 
 
-def _task_for(svc: Services, draft_url: str) -> Task:
-    """The draft's latest task, with the seed's error codes (VALIDATION_ERROR for a malformed draft_url)."""
+def _task_for(svc: Services, draft_url: str, *, seed_codes: bool = False) -> Task:
+    """The draft's latest task. With `seed_codes` (gen_video_status) a malformed draft_url is the seed's
+    VALIDATION_ERROR; everywhere else it is INVALID_DRAFT_URL, as on every other endpoint."""
     try:
         draft_id = draft_id_from_url(draft_url)
     except ApiError as exc:
+        if not seed_codes:
+            raise
         raise ApiError("VALIDATION_ERROR", f"draft_url: {exc.details}") from exc
     try:
         task = svc.tasks.latest(draft_id)
@@ -95,7 +98,7 @@ def gen_video(request: Request, body: GenVideoRequest, svc: Services = Depends(s
         svc.workers.wake()
     lang = request_lang(request)
     message = (_SUBMITTED if created else _ALREADY)[lang]
-    return ok(request, message=message, **task.status_fields(svc.settings.public_url, lang))
+    return ok(request, message=message, **task.status_fields(public_url(request), lang))
 
 
 @router.post(
@@ -105,7 +108,7 @@ def gen_video(request: Request, body: GenVideoRequest, svc: Services = Depends(s
     responses={200: {"model": VideoStatus, "description": "Exactly the seed's fields"}},
 )
 def gen_video_status(request: Request, body: GenVideoStatusRequest, svc: Services = Depends(services)) -> dict:
-    return _task_for(svc, body.draft_url).status_fields(svc.settings.public_url, request_lang(request))
+    return _task_for(svc, body.draft_url, seed_codes=True).status_fields(public_url(request), request_lang(request))
 
 
 @router.get("/gen_video_active_count", summary="How many render tasks are pending or processing", response_model=None)

@@ -1,0 +1,80 @@
+"""The outermost layer of our own: a request-body cap, and the envelope for anything unexpected.
+
+A pure ASGI middleware rather than an exception handler: Starlette runs `Exception` handlers in its
+ServerErrorMiddleware, which re-raises after answering, and uvicorn then closes the connection, so the
+client's next keep-alive request fails with a reset. Answering here completes the request normally.
+The body cap counts bytes as they arrive, so a chunked upload without Content-Length is stopped too.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from capcut_mate.api.errors import error_response
+from capcut_mate.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+
+class _BodyTooLarge(HTTPException):
+    """An HTTPException so that FastAPI's body reader lets it through to the handlers (it maps others to 400)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is over {limit} bytes (CAPCUT_MATE_MAX_BODY_BYTES)")
+
+
+class GuardMiddleware:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            too_large = _BodyTooLarge(self.max_body_bytes)
+            await self._answer(scope, send, ApiError("REQUEST_TOO_LARGE", str(too_large.detail)))
+            return
+        started = False
+        received = 0
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise _BodyTooLarge(self.max_body_bytes)
+            return message
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except _BodyTooLarge as exc:
+            if started:
+                raise
+            await self._answer(scope, send, ApiError("REQUEST_TOO_LARGE", str(exc.detail)))
+        except Exception:
+            if started:
+                raise  # half a response is out: only dropping the connection tells the client
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            await self._answer(scope, send, ApiError("INTERNAL_ERROR", "unexpected error; it has been logged"))
+
+    @staticmethod
+    async def _answer(scope: Scope, send: Send, error: ApiError) -> None:
+        await error_response(Request(scope), error)(scope, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}

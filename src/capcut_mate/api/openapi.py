@@ -1,0 +1,135 @@
+"""/openapi.json as the service really answers: the error envelope with each operation's codes and statuses.
+
+FastAPI documents a 422 `{"detail": [...]}` on every operation that the error handlers never send. This
+replaces it with what `api.errors` does send, per operation: the envelope schema narrowed to the codes
+that operation can answer, grouped by HTTP status. It also states the draft_url / draft_id shapes that
+`drafts.ids` enforces (as documentation only: validating them in the schema would answer the wrong code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from capcut_mate.drafts.ids import DRAFT_URL_PATTERN
+from capcut_mate.errors import KINDS
+
+DRAFT_ID_PATTERN = r"^[0-9]{14}[0-9a-f]{6,18}$"
+MEDIA_OPERATIONS = {"add_videos", "add_images", "add_audios", "get_audio_duration", "audio_timelines"}
+MEDIA_OPERATIONS |= {"easy_create_material"}
+SEGMENT_OPERATIONS = {"add_keyframes", "add_masks", "add_effects", "add_filters"}
+MEDIA_CODES = ("MEDIA_URL_FORBIDDEN", "MEDIA_DOWNLOAD_FAILED", "MEDIA_TOO_LARGE", "UNSUPPORTED_MEDIA")
+
+
+def _codes_for(name: str, path: str, operation: dict[str, Any], body_fields: set[str], auth: bool) -> set[str]:
+    """The error codes one operation can answer, from what it takes and which family it belongs to."""
+    params = {p["name"] for p in operation.get("parameters", [])}
+    codes = {"INTERNAL_ERROR"}
+    if "requestBody" in operation or params:
+        codes.add("VALIDATION_ERROR")
+    if "requestBody" in operation:
+        codes.add("REQUEST_TOO_LARGE")
+    if auth and not path.startswith("/files/") and path != "/healthz":
+        codes.add("UNAUTHORIZED")
+    takes_draft = bool({"draft_url", "draft_id"} & (body_fields | params)) or path.startswith("/files/drafts/")
+    if path.startswith("/files/"):
+        codes.add("NOT_FOUND")
+    if name == "gen_video_status":
+        codes |= {"VIDEO_TASK_NOT_FOUND", "VIDEO_STATUS_QUERY_FAILED"}
+    elif name == "gen_video_report":
+        codes |= {"INVALID_DRAFT_URL", "VIDEO_TASK_NOT_FOUND", "VIDEO_STATUS_QUERY_FAILED"}
+    elif takes_draft:
+        codes |= {"INVALID_DRAFT_URL", "DRAFT_NOT_FOUND"}
+        if name == "gen_video":
+            codes.add("SERVICE_BUSY")
+        elif "draft_url" in body_fields:
+            codes.add("DRAFT_BUSY")
+    if name in MEDIA_OPERATIONS:
+        codes.update(MEDIA_CODES)
+    if name in SEGMENT_OPERATIONS:
+        codes.add("SEGMENT_NOT_FOUND")
+    return codes
+
+
+def _envelope(codes: Iterable[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "details"],
+                "properties": {
+                    "code": {"type": "string", "enum": sorted(codes)},
+                    "message": {
+                        "type": "string",
+                        "description": "Chinese by default; English with Accept-Language: en",
+                    },
+                    "details": {
+                        "type": "string",
+                        "description": "What exactly was wrong: the field, the index, the URL",
+                    },
+                },
+            }
+        },
+    }
+
+
+def _error_responses(codes: set[str]) -> dict[str, Any]:
+    by_status: dict[int, list[str]] = {}
+    for code in sorted(codes):
+        by_status.setdefault(KINDS[code].http_status, []).append(code)
+    return {
+        str(status): {
+            "description": "; ".join(f"{code}: {KINDS[code].en}" for code in group),
+            "content": {"application/json": {"schema": _envelope(group)}},
+        }
+        for status, group in sorted(by_status.items())
+    }
+
+
+def _body_fields(spec: dict[str, Any], operation: dict[str, Any]) -> set[str]:
+    schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    refs = [schema.get("$ref")] + [option.get("$ref") for option in schema.get("anyOf", [])]
+    fields: set[str] = set()
+    for ref in filter(None, refs):
+        fields |= set(spec["components"]["schemas"][ref.rsplit("/", 1)[1]].get("properties", {}))
+    return fields
+
+
+def _document_draft_shapes(spec: dict[str, Any]) -> None:
+    for schema in spec.get("components", {}).get("schemas", {}).values():
+        prop = schema.get("properties", {}).get("draft_url")
+        if prop is not None:
+            prop["pattern"] = DRAFT_URL_PATTERN
+    for item in spec["paths"].values():
+        for operation in item.values():
+            for param in operation.get("parameters", []):
+                if param["name"] == "draft_id":
+                    param["schema"]["pattern"] = DRAFT_ID_PATTERN
+                elif param["name"] == "draft_url":
+                    param["schema"]["pattern"] = DRAFT_URL_PATTERN
+
+
+def install_openapi(app: FastAPI, *, auth: bool) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            for path, item in spec["paths"].items():
+                for operation in item.values():
+                    name = path.rsplit("/", 1)[1]
+                    responses = operation.setdefault("responses", {})
+                    responses.pop("422", None)
+                    codes = _codes_for(name, path, operation, _body_fields(spec, operation), auth)
+                    responses.update(_error_responses(codes))
+            schemas = spec.get("components", {}).get("schemas", {})
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+            _document_draft_shapes(spec)
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
