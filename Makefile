@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup serve worker demo test lint fuzz fuzz-render bench bench-status
+.PHONY: setup serve worker demo test lint fuzz fuzz-render bench bench-status bench-preview
 
 setup: $(VENV)/.installed
 	@scripts/ensure-fonts.sh
@@ -45,3 +45,6 @@ bench: setup
 
 bench-status: setup
 	$(PY) -m benchmarks.status_load
+
+bench-preview: setup
+	$(PY) -m benchmarks.preview_bench

@@ -32,9 +32,13 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Embedded defaults in a fresh data dir; loopback media allowed (tests serve media on 127.0.0.1)."""
-    return Settings(data_dir=tmp_path / "data", allow_private_urls=True)
+def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """Embedded defaults in a fresh data dir; loopback media allowed (tests serve media on 127.0.0.1).
+
+    `@pytest.mark.strict_names`: unknown catalogue names are 400s (CAPCUT_MATE_STRICT_NAMES=1).
+    """
+    strict = request.node.get_closest_marker("strict_names") is not None
+    return Settings(data_dir=tmp_path / "data", allow_private_urls=True, strict_names=strict)
 
 
 @pytest.fixture

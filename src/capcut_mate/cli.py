@@ -1,4 +1,4 @@
-"""Command line: `capcut-mate serve | worker | render`."""
+"""Command line: `capcut-mate serve | worker | render | preview | mcp | demo`."""
 
 from __future__ import annotations
 
@@ -71,6 +71,7 @@ def render(
     fps: float | None = typer.Option(None, help="Output frame rate (default: the draft's)"),
     preset: str = typer.Option("veryfast", help="libx264 preset"),
     crf: int = typer.Option(23, help="libx264 CRF (lower = better, bigger)"),
+    format: str = typer.Option("mp4", "--format", help="mp4 (H.264/AAC), webm (VP9/Opus) or gif (no sound)"),
     media_root: Path | None = typer.Option(None, help="Folder searched for media by path tail and file name"),
     remap: list[str] = typer.Option([], help="OLD=NEW path prefix rewrite; repeatable"),
     report: Path | None = typer.Option(None, help="Report JSON path (default: OUTPUT.report.json)"),
@@ -86,18 +87,16 @@ def render(
 
     from capcut_mate.render import RenderError, RenderOptions
     from capcut_mate.render.console import render_command
+    from capcut_mate.render.formats import FORMATS
 
     console = Console(stderr=True)
+    if format not in FORMATS:
+        console.print(f"[red]--format must be one of {', '.join(FORMATS)}[/red]", highlight=False)
+        raise typer.Exit(code=2)
     options = RenderOptions(
-        width=width,
-        height=height,
-        fps=fps,
-        preset=preset,
-        crf=crf,
-        font_dir=font_dir,
-        system_fonts=system_fonts,
-        chunk_seconds=chunk_seconds,
-    )
+        width=width, height=height, fps=fps, preset=preset, crf=crf, font_dir=font_dir, system_fonts=system_fonts,
+        format=format, chunk_seconds=chunk_seconds,
+    )  # fmt: skip
     if chunk_workers:
         options.chunk_workers = chunk_workers
     try:
@@ -105,6 +104,64 @@ def render(
     except RenderError as exc:
         console.print(f"[red]render failed[/red] ({exc.code}): {exc.message}", highlight=False)
         raise typer.Exit(code=2) from exc
+
+
+@app.command()
+def preview(
+    draft: Path = typer.Argument(..., help="Draft folder (draft_content.json / draft_info.json) or a JSON file"),
+    at: list[float] = typer.Option(..., "--at", help="Time in seconds; repeat for a storyboard of several frames"),
+    output: Path = typer.Option(..., "-o", "--output", help="PNG to write"),
+    width: int | None = typer.Option(None, help="Frame (or storyboard tile) width; default the canvas (tile 360)"),
+    media_root: Path | None = typer.Option(None, help="Folder searched for media by path tail and file name"),
+    remap: list[str] = typer.Option([], help="OLD=NEW path prefix rewrite; repeatable"),
+    font_dir: Path | None = typer.Option(None, help="Extra font folder (CJK fallback)"),
+) -> None:
+    """Draw the frame at --at exactly as `render` would, as a PNG (several --at: a storyboard grid)."""
+    from capcut_mate.render import DraftMediaResolver, RenderError, RenderOptions, load_draft
+    from capcut_mate.render.console import parse_remaps
+    from capcut_mate.render.preview import preview_png, timestamp
+
+    try:
+        document, draft_dir = load_draft(draft)
+        resolver = DraftMediaResolver(draft_dir, media_root, parse_remaps(remap))
+        times = [max(0, round(seconds * 1_000_000)) for seconds in at]
+        png, frames = preview_png(document, resolver, times, len(times) > 1, width, RenderOptions(font_dir=font_dir))
+    except RenderError as exc:
+        typer.echo(f"preview failed ({exc.code}): {exc.message}", err=True)
+        raise typer.Exit(code=2) from exc
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(png)
+    for frame in frames:
+        typer.echo(f"{timestamp(frame.time_us)} -> frame {frame.frame}", err=True)
+    for warning in dict.fromkeys(w for frame in frames for w in frame.warnings):
+        typer.echo(f"warning: {warning.segment_id} [{warning.feature}] {warning.message}", err=True)
+    typer.echo(str(output))
+
+
+@app.command()
+def mcp(
+    data_dir: Path | None = typer.Option(None, help="Data directory (env CAPCUT_MATE_DATA_DIR)"),
+    host: str = typer.Option("127.0.0.1", help="Interface of the HTTP API started beside it (video downloads)"),
+    port: int = typer.Option(30000, help="Port of that HTTP API (0 = any free port)"),
+) -> None:
+    """Speak MCP over stdio (Claude Desktop, Cursor...), with the HTTP API running on HOST:PORT beside it."""
+    import logging
+    import socket
+
+    from capcut_mate.config import Settings
+    from capcut_mate.mcp.stdio import serve_stdio
+
+    logging.basicConfig(level=logging.WARNING)  # stderr: stdout carries the MCP messages
+    if port == 0:
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            port = probe.getsockname()[1]
+    overrides: dict[str, object] = {} if data_dir is None else {"data_dir": data_dir}
+    try:
+        serve_stdio(Settings(**overrides), host, port)  # type: ignore[arg-type]
+    except RuntimeError as exc:
+        typer.echo(f"capcut-mate mcp: {exc}; pick another --port", err=True)
+        raise typer.Exit(1) from exc
 
 
 @app.command()

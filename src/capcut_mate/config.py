@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     in_process_workers: bool = Field(True, description="Run render workers inside the server process")
     max_active_tasks: int = Field(100, description="Pending+processing tasks accepted before 503")
     task_retention_days: float = Field(7.0, description="How long finished render tasks stay queryable")
+    strict_names: bool = Field(
+        False, description="Unknown effect/filter/animation/font names are a 400 (default: ignored, with warnings)"
+    )
     api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated bearer keys; empty = no auth"
     )

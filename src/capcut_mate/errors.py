@@ -33,6 +33,7 @@ _KINDS = [
     ErrorKind("REQUEST_TOO_LARGE", 413, "请求体超过大小限制", "Request body exceeds the size limit"),
     ErrorKind("VIDEO_TASK_NOT_FOUND", 404, "视频生成任务未找到", "Video generation task not found"),
     ErrorKind("VIDEO_STATUS_QUERY_FAILED", 500, "视频任务状态查询失败", "Video task status query failed"),
+    ErrorKind("PREVIEW_FAILED", 422, "预览帧生成失败", "Preview frame could not be drawn"),
     ErrorKind("SERVICE_BUSY", 503, "服务繁忙,请稍后重试", "Service busy, retry later"),
     ErrorKind("INTERNAL_ERROR", 500, "服务器内部错误", "Internal server error"),
 ]

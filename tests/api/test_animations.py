@@ -82,6 +82,7 @@ def test_image_intro_outro_and_transition(api: httpx.Client, media_url: str, set
     pyJianYingDraft.DraftFolder(str(settings.data_dir / "drafts")).load_template(draft_id(url))
 
 
+@pytest.mark.strict_names
 @pytest.mark.parametrize(
     ("extra", "needle"),
     [
@@ -126,6 +127,7 @@ def test_caption_animations_loop_fills_the_middle(api: httpx.Client, settings: S
     assert container["animations"][2]["resource_id"] == TextLoopAnim.跳动.value.resource_id
 
 
+@pytest.mark.strict_names
 def test_caption_animation_errors(api: httpx.Client) -> None:
     url = create_draft(api)
     bad_name = json.dumps([{"text": "a", "start": 0, "end": 1_000_000, "out_animation": "渐显渐隐"}])
@@ -167,6 +169,7 @@ def test_caption_text_effect_by_numeric_id(api: httpx.Client, settings: Settings
     assert "text_effect" in details and "numeric" in details
 
 
+@pytest.mark.strict_names
 def test_video_transition_and_mask(api: httpx.Client, media_url: str, settings: Settings) -> None:
     url = create_draft(api)
     infos = json.dumps(

@@ -162,6 +162,7 @@ def test_english_messages_on_request(api: httpx.Client) -> None:
     }  # fmt: skip
 
 
+@pytest.mark.strict_names
 def test_audio_effect_is_stored_by_name(api: httpx.Client, media_url: str, settings: Settings) -> None:
     url = create_draft(api)
     item = {"audio_url": f"{media_url}/tone.mp3", "start": 0, "end": 1_000_000, "audio_effect": "8bit"}

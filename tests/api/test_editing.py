@@ -68,6 +68,7 @@ def test_add_effects_rejects_bad_json(api: httpx.Client, raw: str, needle: str) 
     assert needle in details and "effect_infos" in details
 
 
+@pytest.mark.strict_names
 def test_add_effects_unknown_title_names_the_catalogue(api: httpx.Client, settings: Settings) -> None:
     url = create_draft(api)
     before = content_of(settings.data_dir, url)
@@ -97,6 +98,7 @@ def test_add_filters_stores_intensity_as_a_fraction(api: httpx.Client, settings:
     load_script(settings, url)
 
 
+@pytest.mark.strict_names
 @pytest.mark.parametrize(
     ("raw", "needle"),
     [
@@ -242,6 +244,7 @@ def test_add_masks_geometry_and_replacement(api: httpx.Client, media_url: str, s
     load_script(settings, url)
 
 
+@pytest.mark.strict_names
 def test_add_masks_errors(api: httpx.Client, media_url: str) -> None:
     url = create_draft(api)
     image = add_image(api, url, media_url)

@@ -50,6 +50,7 @@ def test_caption_items_are_checked(api: httpx.Client, settings: Settings, items:
     assert draft_files(settings, url) == before
 
 
+@pytest.mark.strict_names
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

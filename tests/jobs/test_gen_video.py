@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -80,11 +81,17 @@ def test_render_end_to_end(api: httpx.Client, media_url: str, settings: Settings
         assert got.wait(30), "callback not delivered after a retry"
         assert received[0] == final
 
-    report = api.get(f"{V1}/gen_video_report", params={"draft_url": draft_url}).json()
+    # The delivery is recorded once the receiver has answered, so it may land just after `got` is set.
+    deadline = time.monotonic() + 10
+    while True:
+        report = api.get(f"{V1}/gen_video_report", params={"draft_url": draft_url}).json()
+        notes = [e["note"] for e in report["events"]]
+        if any("callback delivered" in note for note in notes) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert report["status"] == "completed" and report["report"]["width"] == 320
-    notes = [e["note"] for e in report["events"]]
     assert notes[0] == "submitted" and notes[1].startswith("claimed by "), notes
-    assert any("callback delivered" in e["note"] for e in report["events"])
+    assert any("callback delivered" in note for note in notes), notes
     assert not any((settings.tmp_dir / "render").iterdir()), "temporary files must be cleaned"
     assert api.get(f"{V1}/gen_video_active_count").json()["count"] == 0
 

@@ -13,12 +13,14 @@ from fastapi_offline import FastAPIOffline
 from capcut_mate import __version__
 from capcut_mate.api.errors import error_response, install_error_handlers
 from capcut_mate.api.guard import GuardMiddleware
+from capcut_mate.api.name_warnings import NameWarnings
 from capcut_mate.api.openapi import install_openapi
-from capcut_mate.api.routes import catalogues, drafts, editing, files, helpers, jobs
+from capcut_mate.api.routes import catalogues, drafts, editing, files, helpers, jobs, names, preview
 from capcut_mate.config import Settings
 from capcut_mate.drafts.ids import API_PREFIX
 from capcut_mate.errors import ApiError
 from capcut_mate.jobs.worker import start_in_process_workers
+from capcut_mate.mcp.http import mount_mcp
 from capcut_mate.services import Services
 
 OPEN_PATHS = ("/healthz", "/files/", "/docs", "/redoc", "/openapi.json")
@@ -32,7 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await anyio.to_thread.run_sync(start_in_process_workers, svc) if settings.in_process_workers else None
         try:
-            yield
+            async with mcp_running():
+                yield
         finally:
             if pool is not None:
                 await anyio.to_thread.run_sync(pool.stop)
@@ -46,13 +49,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = svc
     install_error_handlers(app)
+    app.add_middleware(NameWarnings, strict=settings.strict_names)
     if settings.api_keys:
         _install_auth(app, settings.api_keys)
     app.include_router(drafts.router, prefix=API_PREFIX)
     app.include_router(jobs.router, prefix=API_PREFIX)
-    for router in (editing.router, catalogues.router, helpers.router):
+    for router in (editing.router, catalogues.router, names.router, helpers.router, preview.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(files.router)
+    mcp_running = mount_mcp(app, settings.api_keys)  # after the routers: its tools are their operations
     install_openapi(app, auth=bool(settings.api_keys))
     app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)  # last added = outermost
 

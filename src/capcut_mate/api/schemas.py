@@ -86,10 +86,22 @@ class AddCaptionsRequest(DraftRef, CaptionStyle):
     model_config = examples(
         {"draft_url": DRAFT_URL, "captions": '[{"start": 0, "end": 3000000, "text": "你好，剪映", "keyword": "剪映", '
          '"in_animation": "渐显", "out_animation": "渐隐"}]', "text_color": "#ffffff", "border_color": "#000000",
-         "font_size": 15, "alignment": 1, "transform_y": -400}
+         "font_size": 15, "alignment": 1, "transform_y": -400},
+        {"draft_url": DRAFT_URL, "srt": "1\n00:00:00,000 --> 00:00:02,500\n你好，剪映\n\n2\n00:00:02,500 --> "
+         "00:00:05,000\n字幕来自SRT文件", "time_offset": 1000000, "text_color": "#ffffff", "font_size": 15},
     )  # fmt: skip
 
-    captions: JsonList = Field(..., description="JSON array of {start, end, text, keyword?, ...}")
+    captions: JsonList | None = Field(None, description="JSON array of {start, end, text, keyword?, ...}")
+    srt: str | None = Field(
+        None, description="Instead of captions: the text of an SRT (or WebVTT) file, or an http(s) URL to one"
+    )
+    time_offset: int = Field(0, description="µs added to every srt cue (place the subtitles later on the timeline)")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AddCaptionsRequest:
+        if (self.captions is None) == (self.srt is None):
+            raise ValueError("give either captions (a JSON array) or srt (SRT text or a URL)")
+        return self
 
 
 class AudioDurationRequest(BaseModel):

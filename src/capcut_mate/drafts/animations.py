@@ -2,7 +2,8 @@
 
 The JSON comes from the package's own exporters (`SegmentAnimations`, `Transition`), so the shapes in
 `materials.material_animations` / `materials.transitions` are exactly the library's. Names resolve through
-`drafts.catalogue`; unknown names and impossible combinations are 400s instead of the reference's silent skips.
+`drafts.names` (aliases, close matches; an unknown name is left out with a warning, or a 400 when strict);
+impossible combinations are 400s.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from pyJianYingDraft.animation import SegmentAnimations, Text_animation, VideoAn
 from pyJianYingDraft.video_segment import Transition
 
 from capcut_mate.drafts import document
-from capcut_mate.drafts.catalogue import TEXT_ANIMATIONS, TRANSITION_CATALOGUES, VIDEO_ANIMATIONS, require
+from capcut_mate.drafts.catalogue import TEXT_ANIMATIONS, TRANSITION_CATALOGUES, VIDEO_ANIMATIONS
 from capcut_mate.drafts.items import AnimatedItem
+from capcut_mate.drafts.names import resolve
 from capcut_mate.errors import ApiError
 
 Json = dict[str, Any]
@@ -35,34 +37,41 @@ def _video_animations(item: AnimatedItem, field: str, segment_len: int) -> list[
             "with in_animation or out_animation",
         )
     result = []
-    if item.in_animation:
-        kind = require([VIDEO_ANIMATIONS["in"]], item.in_animation, f"{field}.in_animation", endpoint)
+    if item.in_animation and (
+        kind := resolve([VIDEO_ANIMATIONS["in"]], item.in_animation, f"{field}.in_animation", endpoint)
+    ):
         length = _duration(item.in_animation_duration, kind.value.duration, segment_len)
         result.append(VideoAnimation(kind, 0, length))
-    if item.out_animation:
-        kind = require([VIDEO_ANIMATIONS["out"]], item.out_animation, f"{field}.out_animation", endpoint)
+    if item.out_animation and (
+        kind := resolve([VIDEO_ANIMATIONS["out"]], item.out_animation, f"{field}.out_animation", endpoint)
+    ):
         length = _duration(item.out_animation_duration, kind.value.duration, segment_len)
         result.append(VideoAnimation(kind, segment_len - length, length))
-    if item.loop_animation:
-        kind = require([VIDEO_ANIMATIONS["loop"]], item.loop_animation, f"{field}.loop_animation", endpoint)
+    if item.loop_animation and (
+        kind := resolve([VIDEO_ANIMATIONS["loop"]], item.loop_animation, f"{field}.loop_animation", endpoint)
+    ):
         result.append(VideoAnimation(kind, 0, _duration(item.loop_animation_duration, segment_len, segment_len)))
     return result
 
 
 def _text_animations(item: AnimatedItem, field: str, segment_len: int) -> list[Text_animation]:
     """Text: intro at the head, outro at the tail, and a loop filling the span between them."""
+    endpoint = "get_text_animations"
     result = []
     intro_end = outro_len = 0
-    if item.in_animation:
-        kind = require([TEXT_ANIMATIONS["in"]], item.in_animation, f"{field}.in_animation", "get_text_animations")
+    if item.in_animation and (
+        kind := resolve([TEXT_ANIMATIONS["in"]], item.in_animation, f"{field}.in_animation", endpoint)
+    ):
         intro_end = _duration(item.in_animation_duration, kind.value.duration, segment_len)
         result.append(Text_animation(kind, 0, intro_end))
-    if item.out_animation:
-        kind = require([TEXT_ANIMATIONS["out"]], item.out_animation, f"{field}.out_animation", "get_text_animations")
+    if item.out_animation and (
+        kind := resolve([TEXT_ANIMATIONS["out"]], item.out_animation, f"{field}.out_animation", endpoint)
+    ):
         outro_len = _duration(item.out_animation_duration, kind.value.duration, segment_len)
         result.append(Text_animation(kind, segment_len - outro_len, outro_len))
-    if item.loop_animation:
-        kind = require([TEXT_ANIMATIONS["loop"]], item.loop_animation, f"{field}.loop_animation", "get_text_animations")
+    if item.loop_animation and (
+        kind := resolve([TEXT_ANIMATIONS["loop"]], item.loop_animation, f"{field}.loop_animation", endpoint)
+    ):
         span = segment_len - intro_end - outro_len
         if span <= 0:
             raise ApiError(
@@ -93,9 +102,9 @@ def apply_text_animations(doc: Json, seg: Json, item: AnimatedItem, field: str) 
 
 def apply_transition(doc: Json, seg: Json, name: str | None, duration: int | None, field: str) -> None:
     """A transition into the next clip of the track; it is stored on the earlier segment, as the app does."""
-    if not name:
+    kind = resolve(TRANSITION_CATALOGUES, name, f"{field}.transition", "get_transitions") if name else None
+    if kind is None:
         return
-    kind = require(TRANSITION_CATALOGUES, name, f"{field}.transition", "get_transitions")
     transition = Transition(kind, duration or None)
     document.add_material(doc, "transitions", transition.export_json())
     seg["extra_material_refs"].append(transition.global_id)

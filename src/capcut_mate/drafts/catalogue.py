@@ -2,13 +2,12 @@
 
 The package carries the same tables the reference serves (names → resource_id / effect_id / duration / VIP), so
 nothing is copied by hand. Lookups accept the exact title, then the title or enum member name with case, spaces
-and underscores ignored (the package's own `from_name` rule); an unknown name is a 400 that names the catalogue
-endpoint to ask and the closest titles.
+and underscores ignored (the package's own `from_name` rule); aliases, close matches and what happens to an
+unknown name are `drafts.names`.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from enum import Enum
 from functools import cache
@@ -27,8 +26,6 @@ from pyJianYingDraft.metadata import (
     VideoCharacterEffectType,
     VideoSceneEffectType,
 )
-
-from capcut_mate.errors import ApiError
 
 AnimationKind = Literal["in", "out", "loop"]
 ANIMATION_KINDS: tuple[AnimationKind, ...] = ("in", "out", "loop")
@@ -83,17 +80,6 @@ def lookup(enum_classes: Sequence[type[Enum]], name: str) -> Enum | None:
         if (member := _index(enum_cls)[1].get(key)) is not None:
             return member
     return None
-
-
-def require(enum_classes: Sequence[type[Enum]], name: str, field: str, endpoint: str) -> Enum:
-    """Like `lookup`, but an unknown name is a 400 naming the field, the catalogue endpoint and close titles."""
-    member = lookup(enum_classes, name.strip()) if isinstance(name, str) else None
-    if member is None:
-        titles = [title_of(m) for enum_cls in enum_classes for m in enum_cls]
-        close = difflib.get_close_matches(str(name), titles, n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ApiError("VALIDATION_ERROR", f"{field}: unknown name {name!r}; see {endpoint} for the names{hint}")
-    return member
 
 
 def _by_mode(members: list[Enum], mode: int) -> list[Enum]:

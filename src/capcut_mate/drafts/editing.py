@@ -12,7 +12,7 @@ from pyJianYingDraft.audio_segment import AudioEffect
 from pyJianYingDraft.metadata import AudioSceneEffectType, SpeechToSongType, ToneEffectType
 from pyJianYingDraft.text_segment import TextEffect
 
-from capcut_mate.drafts import animations, catalogue, document
+from capcut_mate.drafts import animations, document, names
 from capcut_mate.drafts.effects import MaskShape, apply_mask
 from capcut_mate.drafts.fonts import resolve_font
 from capcut_mate.drafts.items import (
@@ -162,7 +162,9 @@ def add_audios(doc: Json, items: Sequence[AudioInfo], media: Sequence[LocalMedia
         document.add_material(doc, "speeds", speed_item)
         refs = [speed_item["id"]]
         if item.audio_effect:
-            refs.append(document.add_material(doc, "audio_effects", _audio_effect(item.audio_effect, index)))
+            effect = _audio_effect(item.audio_effect, index)
+            if effect is not None:
+                refs.append(document.add_material(doc, "audio_effects", effect))
         seg = document.segment(
             material["id"], target=(item.start, length), source=(0, length), render_index=render_index,
             volume=item.volume, extra_refs=refs,
@@ -172,15 +174,15 @@ def add_audios(doc: Json, items: Sequence[AudioInfo], media: Sequence[LocalMedia
     return result
 
 
-def _audio_effect(name: str, index: int) -> Json:
+def _audio_effect(name: str, index: int) -> Json | None:
     """An audio scene effect or voice tone by name, exported by pyJianYingDraft's own AudioEffect (default params)."""
-    member = catalogue.require(
+    member = names.resolve(
         (AudioSceneEffectType, ToneEffectType, SpeechToSongType),
         name,
         f"audio_infos[{index}].audio_effect",
         "the audio effect catalogue (pyJianYingDraft AudioSceneEffectType / ToneEffectType)",
     )
-    return AudioEffect(member).export_json()
+    return AudioEffect(member).export_json() if member is not None else None
 
 
 def add_captions(doc: Json, request: CaptionStyle, items: Sequence[CaptionInfo]) -> AddResult:
@@ -329,7 +331,7 @@ def _keyword_styles(
         size=item.keyword_font_size or base["size"],
         color=parse_color(item.keyword_color, f"{field}.keyword_color"),
         border=keyword_border, shadow=keyword_shadow,
-        font=resolve_font(item.keyword_font, f"{field}.keyword_font") if item.keyword_font else font,
+        font=(resolve_font(item.keyword_font, f"{field}.keyword_font") or font) if item.keyword_font else font,
         bold=request.bold, italic=request.italic, underline=request.underline,
     )  # fmt: skip
     keyword["useLetterColor"] = True

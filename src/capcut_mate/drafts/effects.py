@@ -14,9 +14,10 @@ from typing import Any
 from pyJianYingDraft.video_segment import Filter, Mask, VideoEffect
 
 from capcut_mate.drafts import document
-from capcut_mate.drafts.catalogue import EFFECT_CATALOGUES, FILTER_CATALOGUES, MASK_CATALOGUES, MASK_NAMES, require
+from capcut_mate.drafts.catalogue import EFFECT_CATALOGUES, FILTER_CATALOGUES, MASK_CATALOGUES, MASK_NAMES
 from capcut_mate.drafts.ids import new_uuid
 from capcut_mate.drafts.items import EffectInfo, FilterInfo, KeyframeInfo
+from capcut_mate.drafts.names import resolve
 from capcut_mate.errors import ApiError
 
 Json = dict[str, Any]
@@ -154,12 +155,15 @@ def _remove_material(doc: Json, bucket: str, material_id: str) -> None:
     doc["materials"][bucket] = [m for m in doc["materials"].get(bucket, []) if m["id"] != material_id]
 
 
-def apply_mask(doc: Json, seg: Json, shape: MaskShape, field_name: str) -> str:
+def apply_mask(doc: Json, seg: Json, shape: MaskShape, field_name: str) -> str | None:
     """Mask a video/photo segment (pyJianYingDraft writes it to `masks` and `common_mask` under one id).
 
-    A segment has at most one mask, so a second call replaces the first and keeps its id.
+    A segment has at most one mask, so a second call replaces the first and keeps its id. None: the mask
+    name is unknown (warned) and nothing was written.
     """
-    kind = require(MASK_CATALOGUES, shape.name, field_name, "the mask names " + ", ".join(MASK_NAMES))
+    kind = resolve(MASK_CATALOGUES, shape.name, field_name, "the mask names " + ", ".join(MASK_NAMES))
+    if kind is None:
+        return None
     meta = kind.value
     mat_w, mat_h = _material_size(doc, seg)
     size = shape.height / mat_h
@@ -192,7 +196,10 @@ def add_masks(doc: Json, segment_ids: Sequence[str], shape: MaskShape) -> MasksR
                 "VALIDATION_ERROR", f"{where}: segment {segment_id} is on a {track['type']} track; masks apply to "
                 "video and image segments",
             )  # fmt: skip
-        result.mask_ids.append(apply_mask(doc, seg, shape, "name"))
+        mask_id = apply_mask(doc, seg, shape, "name")
+        if mask_id is None:
+            break  # one unknown shape name: nothing to apply to any segment
+        result.mask_ids.append(mask_id)
         result.segments.append(segment_id)
     return result
 
@@ -213,7 +220,9 @@ def add_effects(doc: Json, items: Sequence[EffectInfo]) -> TrackResult:
     track = document.add_track(doc, "effect")
     result = TrackResult(track["id"])
     for index, item in enumerate(items):
-        kind = require(EFFECT_CATALOGUES, item.effect_title, f"effect_infos[{index}].effect_title", "get_effects")
+        kind = resolve(EFFECT_CATALOGUES, item.effect_title, f"effect_infos[{index}].effect_title", "get_effects")
+        if kind is None:
+            continue
         effect = VideoEffect(kind, None, apply_target_type=GLOBAL_TARGET)
         document.add_material(doc, "video_effects", effect.export_json())
         seg = _timed_segment(effect.global_id, item.start, item.end, len(doc["tracks"]) - 1)
@@ -228,7 +237,9 @@ def add_filters(doc: Json, items: Sequence[FilterInfo]) -> TrackResult:
     track = document.add_track(doc, "filter")
     result = TrackResult(track["id"])
     for index, item in enumerate(items):
-        kind = require(FILTER_CATALOGUES, item.filter_title, f"filter_infos[{index}].filter_title", "get_filters")
+        kind = resolve(FILTER_CATALOGUES, item.filter_title, f"filter_infos[{index}].filter_title", "get_filters")
+        if kind is None:
+            continue
         material = Filter(kind.value, item.intensity / 100.0, apply_target_type=GLOBAL_TARGET)
         document.add_material(doc, "effects", material.export_json())
         seg = _timed_segment(material.global_id, item.start, item.end, len(doc["tracks"]) - 1)

@@ -7,7 +7,7 @@ from typing import Any
 
 from pyJianYingDraft.metadata import FontType
 
-from capcut_mate.errors import ApiError
+from capcut_mate.drafts.names import unknown
 
 
 @cache
@@ -16,16 +16,20 @@ def _fonts() -> dict[str, Any]:
 
 
 def resolve_font(name: str | None, field: str) -> dict[str, str] | None:
-    """Exact catalogue name, else a unique substring; None keeps the app's default font."""
+    """Exact catalogue name, else a unique substring (case-blind); None keeps the app's default font.
+
+    An unknown font is a warning (the default font is kept) or, when names are strict, a 400.
+    """
     if name is None or not name.strip():
         return None
     fonts = _fonts()
     wanted = name.strip()
     meta = fonts.get(wanted)
     if meta is None:
-        matches = [key for key in fonts if wanted in key]
+        matches = [key for key in fonts if wanted.lower() in key.lower()]
         if len(matches) != 1:
             hint = f"; candidates: {', '.join(matches[:8])}" if matches else ""
-            raise ApiError("VALIDATION_ERROR", f"{field}: unknown font {name!r}{hint}")
+            unknown(field, name, f"unknown font {name!r}{hint}")
+            return None
         meta = fonts[matches[0]]
     return {"id": meta.resource_id, "path": "", "title": meta.name}

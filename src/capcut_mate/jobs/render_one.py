@@ -86,8 +86,32 @@ class _ApiMediaResolver:
             ) from exc
 
 
+def output_options(draft: dict[str, Any], requested: dict[str, Any] | None) -> Any:
+    """RenderOptions for gen_video's choices (render/formats.py); none given = today's defaults."""
+    from capcut_mate.render import RenderOptions
+    from capcut_mate.render.formats import SHORT_SIDE, X264, OutputChoice, short_side_size
+    from capcut_mate.render.plan import build_plan
+
+    choice = OutputChoice.from_dict(requested)
+    quality = choice.quality or "standard"
+    preset, crf = X264[quality]
+    width, height = choice.width, choice.height
+    if choice.resolution is not None:
+        plan = build_plan(draft)
+        width, height = short_side_size((plan.canvas_width, plan.canvas_height), SHORT_SIDE[choice.resolution])
+    return RenderOptions(
+        width=width,
+        height=height,
+        fps=choice.fps,
+        preset=preset,
+        crf=crf,
+        format=choice.format or "mp4",
+        quality=quality,
+    )
+
+
 def render(spec: dict[str, Any]) -> None:
-    from capcut_mate.render import DraftMediaResolver, RenderError, RenderOptions, load_draft, render_draft
+    from capcut_mate.render import DraftMediaResolver, RenderError, load_draft, render_draft
 
     try:
         draft, draft_dir = load_draft(Path(spec["draft_dir"]))
@@ -101,18 +125,18 @@ def render(spec: dict[str, Any]) -> None:
         work_dir.mkdir(parents=True, exist_ok=True)
         output.parent.mkdir(parents=True, exist_ok=True)
         _emit(stage="ready", fraction=1.0)
-        options = RenderOptions(
-            ffmpeg=ffmpeg,
-            font_dir=Path(spec["font_dir"]) if spec.get("font_dir") else None,
-            system_fonts=spec.get("system_fonts", True),
-            work_dir=work_dir,
-            **{key: spec[key] for key in ("chunk_seconds", "chunk_workers") if spec.get(key) is not None},
-        )
+        options = output_options(draft, spec.get("options"))
+        options.ffmpeg, options.work_dir = ffmpeg, work_dir
+        options.font_dir = Path(spec["font_dir"]) if spec.get("font_dir") else None
+        options.system_fonts = spec.get("system_fonts", True)
+        for key in ("chunk_seconds", "chunk_workers"):
+            if spec.get(key) is not None:
+                setattr(options, key, spec[key])
         resolver = _ApiMediaResolver(DraftMediaResolver(draft_dir), _material_names(draft))
         report = render_draft(
             draft, resolver, output, options, on_progress=lambda stage, fraction: _emit(stage=stage, fraction=fraction)
         )
-        _emit(result=report.to_dict())
+        _emit(result={**report.to_dict(), "requested": spec.get("options") or {}})
     except RenderError as exc:
         _emit(error={"code": exc.code, "message": exc.message, "debug": exc.debug})
     except OSError as exc:

@@ -145,10 +145,18 @@ class TaskStore:
 
     # --- submission and queries (API side) ---
 
-    def submit(self, draft_id: str, draft_url: str, callback_url: str | None, max_active: int) -> tuple[Task, bool]:
+    def submit(
+        self,
+        draft_id: str,
+        draft_url: str,
+        callback_url: str | None,
+        max_active: int,
+        options: dict[str, Any] | None = None,
+    ) -> tuple[Task, bool]:
         """The draft's active task if it has one (created=False), else a new pending task.
 
-        SERVICE_BUSY when `max_active` tasks are already pending or processing.
+        SERVICE_BUSY when `max_active` tasks are already pending or processing. `options` (gen_video's
+        output choices) wait in the report column as {"options": ...} until the render report replaces it.
         """
         with self.db.transaction() as conn:
             row = conn.execute(
@@ -168,9 +176,16 @@ class TaskStore:
             task_id = uuid.uuid4().hex
             now = now_iso()
             conn.execute(
-                "INSERT INTO render_tasks (task_id, draft_id, draft_url, status, progress, created_at, callback_url)"
-                " VALUES (?, ?, ?, 'pending', 0, ?, ?)",
-                (task_id, draft_id, draft_url, now, callback_url),
+                "INSERT INTO render_tasks (task_id, draft_id, draft_url, status, progress, created_at, callback_url,"
+                " report) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)",
+                (
+                    task_id,
+                    draft_id,
+                    draft_url,
+                    now,
+                    callback_url,
+                    json.dumps({"options": options}) if options else None,
+                ),
             )
             _event(conn, task_id, PENDING, 0, "submitted")
             row = conn.execute("SELECT * FROM render_tasks WHERE task_id = ?", (task_id,)).fetchone()

@@ -164,8 +164,10 @@ class WorkerPool:
             except ApiError:
                 self._fail(task, owner, "DRAFT_NOT_FOUND", f"draft {task.draft_id} no longer exists on this server")
                 return
-            output = work / "out.mp4"
+            requested = (task.report or {}).get("options") or {}  # gen_video's choices, kept from submit
+            output = work / f"out.{requested.get('format', 'mp4')}"
             spec = {
+                "options": requested,
                 "draft_dir": str(draft_dir),
                 "output": str(output),
                 "work_dir": str(work / "work"),
@@ -193,7 +195,7 @@ class WorkerPool:
 
     def _publish(self, task: Task, owner: str, output: Path, report: dict[str, Any]) -> None:
         """Move the file into outputs (same file system: a rename), then mark the task completed."""
-        relative = f"{task.draft_id}/{task.task_id}.mp4"
+        relative = f"{task.draft_id}/{task.task_id}{output.suffix}"
         final = self.svc.settings.outputs_dir / relative
         try:
             final.parent.mkdir(parents=True, exist_ok=True)

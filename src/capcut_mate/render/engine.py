@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from capcut_mate.ffmpeg import ffmpeg_exe
+from capcut_mate.render import formats
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.farm import render_chunks
 from capcut_mate.render.graph import build_graph
@@ -101,6 +102,7 @@ def render_draft(
         timings={k: round(v, 3) for k, v in timings.items()},
         warnings=warnings,
         notes=notes,
+        encoding=formats.encoding_used(options),
     )
 
 

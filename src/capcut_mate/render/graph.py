@@ -13,6 +13,7 @@ never runs ahead of what is shown; per-cut `-ss` inputs would each decode from t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -30,6 +31,12 @@ SAMPLE_RATE = 48000
 # Cuts of one file share a decoder when the source skipped between them is at most this long
 # (decoding the gap costs about what a keyframe seek would).
 MAX_SHARED_GAP_US = 5_000_000
+# A preview seeks a video this far before the frame it shows, so fps sees the frame before it too.
+PREVIEW_SEEK_MARGIN_S = 0.5
+
+# (file, the render's -ss, wanted source second) -> (a -ss just before the wanted frame, the stream ticks from
+# the render's first frame to that one), or None when the file cannot say (render/preview.py).
+SeekPoint = Callable[[Path, float, float], tuple[float, int] | None]
 
 
 @dataclass
@@ -83,8 +90,17 @@ def _ffmpeg_color(color: str) -> str:
 
 
 class _Builder:
-    def __init__(self, plan: Plan, prepared: Prepared, chunk: Chunk | None) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        prepared: Prepared,
+        chunk: Chunk | None = None,
+        frame: int | None = None,
+        seek_point: SeekPoint | None = None,
+    ) -> None:
         self.plan = plan
+        self.frame = frame  # a preview: only this output frame, no audio (render/preview.py)
+        self.seek_point = seek_point
         self.prepared = prepared
         self.timebase = Timebase.of(plan.fps)
         self.fps = self.timebase.rate
@@ -129,9 +145,11 @@ class _Builder:
 
     def video(self) -> None:
         plan = self.plan
-        run = self.base_run()
+        run = self.base_run() if self.frame is None else []
         if run:
             self.base(run, self.total)
+        elif self.frame is not None:
+            self.lines.append(f"{self.black(1)},setpts=PTS+{self.frame}[v0]")
         else:
             self.lines.append(f"{self.black(self.total)}[v0]")
         current = "v0"
@@ -257,6 +275,10 @@ class _Builder:
             steps.append("vflip")
         return steps
 
+    def shown(self, count: int, first_f: int) -> tuple[int, int]:
+        """(first, end) local frames a layer produces: all of them, or in a preview only `self.frame`."""
+        return (0, count) if self.frame is None else (self.frame - first_f, self.frame - first_f + 1)
+
     def layer(self, index: int, layer: Layer, source: Source, below: str) -> str:
         start_f = self.frames(layer.start_us)
         end_f = self.frames(layer.start_us + layer.duration_us)
@@ -285,11 +307,12 @@ class _Builder:
             chain = [f"[{k}:v:0]"]
             if layer.chroma is not None:
                 chain.append(self.chromakey(layer) + ",")
-            chain.append(f"format={fmt},loop=loop={count - 1}:size=1:start=0,settb=expr={self.tb},setpts=N")
+            keep, end = self.shown(count, first_f)
+            chain.append(f"format={fmt},loop=loop={end - keep - 1}:size=1:start=0,settb=expr={self.tb},setpts=N+{keep}")
             if source.background_path is not None:
                 background = self.still_background(index, source.background_path, first_f, count)
         else:
-            chain, background = self.video_head(index, layer, source, count, lead_f, fmt)
+            chain, background = self.video_head(index, layer, source, count, lead_f, fmt, self.shown(count, first_f))
         steps: list[str] = motions.wipes(index, layer.motions, float(offset), fmt)
         steps += self.eq(layer, local)
         steps += self.rotation(layer, source, local)
@@ -366,7 +389,7 @@ class _Builder:
         return f"v{first + 1}"
 
     def video_head(
-        self, index: int, layer: Layer, source: Source, count: int, lead_f: int, fmt: str
+        self, index: int, layer: Layer, source: Source, count: int, lead_f: int, fmt: str, shown: tuple[int, int]
     ) -> tuple[list[str], str | None]:
         """Decode, trim, retime, crop, fit and flip a video clip; frames are numbered from 0 at 1/fps."""
         speed = layer.speed
@@ -374,15 +397,22 @@ class _Builder:
         pre_f = min(lead_f, math.floor(src_start / speed * float(self.fps) + 1e-6))
         pre = float(pre_f / self.fps) * speed
         read = float((count + 2) / self.fps) * speed + 0.1
-        k = self.add_input(
-            ["-threads", "1", "-ss", num(src_start - pre), "-t", num(read), "-i", str(source.path.resolve())]
-        )
+        seek = self.preview_seek(source.path, src_start - pre, shown[0] - (lead_f - pre_f), speed)
+        origin = src_start - pre if seek is None else seek[0]
+        read -= origin - (src_start - pre)
+        k = self.add_input(["-threads", "1", "-ss", num(origin), "-t", num(read), "-i", str(source.path.resolve())])
         self.video_inputs[layer.segment_id] = (k, pre)
-        retime = "setpts=PTS-STARTPTS" if speed == 1 else f"setpts=(PTS-STARTPTS)/{num(speed)}"
-        head = [retime, f"fps={self.rate}"]
-        if lead_f > pre_f:
-            head.append(f"tpad=start={lead_f - pre_f}:start_mode=clone")
-        head += ["tpad=stop=-1:stop_mode=clone", f"trim=end_frame={count}"]
+        if seek is not None:  # a preview far into the clip: the same timestamps and frames, from a seek
+            head = [f"setpts=(PTS-STARTPTS+{seek[1]})/{num(speed)}", f"fps={self.rate}"]
+            head += [f"setpts=PTS+{lead_f - pre_f}", "tpad=stop=-1:stop_mode=clone"]
+            head.append(f"trim=start_pts={shown[0]}:end_pts={shown[1]}")
+        else:
+            retime = "setpts=PTS-STARTPTS" if speed == 1 else f"setpts=(PTS-STARTPTS)/{num(speed)}"
+            head = [retime, f"fps={self.rate}"]
+            if lead_f > pre_f:
+                head.append(f"tpad=start={lead_f - pre_f}:start_mode=clone")
+            keep = f"start_frame={shown[0]}:end_frame={shown[1]}" if shown[0] else f"end_frame={shown[1]}"
+            head += ["tpad=stop=-1:stop_mode=clone", f"trim={keep}"]
         crop = layer.crop
         if crop is not None:
             cw, ch = crop.right - crop.left, crop.bottom - crop.top
@@ -417,6 +447,20 @@ class _Builder:
             chain.append("," + self.chromakey(layer))
         chain.append(f",format={fmt}")
         return chain, background
+
+    def preview_seek(self, path: Path, origin: float, local: int, speed: float) -> tuple[float, int] | None:
+        """Preview only: (seek seconds, tick shift) to decode from near local frame `local`.
+
+        The render's timestamps count in stream ticks from the first frame at or after `origin`
+        (PTS-STARTPTS); adding the ticks between that frame and the first sought one gives the sought frames
+        exactly the same timestamps, so fps picks the same source frames.
+        """
+        if self.seek_point is None:
+            return None
+        target = origin + float(local / self.fps) * speed - PREVIEW_SEEK_MARGIN_S
+        if target <= origin:
+            return None
+        return self.seek_point(path, float(num(origin)), target)
 
     def still_background(self, index: int, path: Path, first_f: int, count: int) -> str:
         k = self.add_input(["-i", str(path.resolve())])
@@ -567,6 +611,10 @@ class _Builder:
                 chain += [f"asetrate={round(item.info.sample_rate * speed)}"]
             else:
                 chain += _atempo(speed)
+        if item.info.channels == 1:
+            # A mono source plays at full level on both sides, as in the app; the automatic upmix would
+            # treat it as a centre channel and lower it by 3 dB.
+            chain.append("pan=stereo|c0=c0|c1=c0")
         chain += [
             f"aresample={SAMPLE_RATE}",
             "aformat=sample_fmts=fltp:channel_layouts=stereo",
@@ -594,10 +642,19 @@ class _Builder:
 
 
 def build_graph(
-    plan: Plan, prepared: Prepared, chunk: Chunk | None = None, *, video: bool = True, audio: bool = True
+    plan: Plan,
+    prepared: Prepared,
+    chunk: Chunk | None = None,
+    *,
+    video: bool = True,
+    audio: bool = True,
+    frame: int | None = None,
+    seek_point: SeekPoint | None = None,
 ) -> Graph:
     """One filter graph: black base, layers bottom to top ([vout]), one audio mix ([aout]).
 
-    With `chunk`, the video of that span only, in its own time (frame 0 = the chunk's first frame).
+    With `chunk`, the video of that span only, in its own time (frame 0 = the chunk's first frame). With
+    `frame`, only that output frame (at its own timestamp, silent): every layer starts at it, and with
+    `seek_point` videos are sought to it.
     """
-    return _Builder(plan, prepared, chunk).build(video, audio)
+    return _Builder(plan, prepared, chunk, frame, seek_point).build(video, audio and frame is None)

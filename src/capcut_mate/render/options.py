@@ -20,7 +20,7 @@ def default_chunk_workers() -> int:
 class RenderOptions:
     """Output overrides and encoder settings. `ffmpeg` None = capcut_mate.ffmpeg.ffmpeg_exe().
 
-    Timelines longer than 1.5 × `chunk_seconds` render as chunks of about that length (0 = never split),
+    MP4 timelines longer than 1.5 × `chunk_seconds` render as chunks of about that length (0 = never split),
     `chunk_workers` of them at once.
     """
 
@@ -29,6 +29,8 @@ class RenderOptions:
     fps: float | None = None
     preset: str = "veryfast"
     crf: int = 23
+    format: str = "mp4"  # mp4 | webm | gif (render/formats.py)
+    quality: str = "standard"  # draft | standard | high: the VP9 settings for webm (mp4 uses preset/crf)
     ffmpeg: str | None = None
     font_dir: Path | None = None
     system_fonts: bool = True  # False: only font_dir and the draft's own fonts (same output on every machine)

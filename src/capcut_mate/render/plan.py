@@ -558,7 +558,8 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
         warnings=builder.warnings,
         notes=notes,
         adjustments=adjustments,
-        chunks=split(layers, timebase.us(total_f), fps, options.chunk_seconds),
+        # Chunks join by stream copy into MP4; a webm or a GIF (one palette for the whole clip) is one pass.
+        chunks=split(layers, timebase.us(total_f), fps, options.chunk_seconds if options.format == "mp4" else 0),
     )
 
 

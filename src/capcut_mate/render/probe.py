@@ -19,6 +19,7 @@ class MediaInfo:
     duration_us: int | None
     has_audio: bool
     sample_rate: int
+    channels: int = 0  # of the first audio stream
 
 
 def probe(path: Path) -> MediaInfo:
@@ -42,6 +43,7 @@ def probe(path: Path) -> MediaInfo:
                 duration_us=duration,
                 has_audio=audio is not None,
                 sample_rate=(audio.codec_context.sample_rate or 44100) if audio is not None else 44100,
+                channels=audio.codec_context.channels if audio is not None else 0,
             )
     except (av.FFmpegError, OSError, StopIteration) as exc:
         raise RenderError("MEDIA_UNREADABLE", f"cannot read media {path}: {exc}") from exc

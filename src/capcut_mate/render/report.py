@@ -19,6 +19,7 @@ class RenderReport:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    encoding: dict[str, Any] = field(default_factory=dict)  # format, quality and codec settings used
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

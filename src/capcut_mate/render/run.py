@@ -10,13 +10,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from capcut_mate.render import formats
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.graph import Graph, concat_path
 from capcut_mate.render.options import RenderOptions
 
 GRAPH_FILE = "graph.txt"
 JOIN_FILE = "chunks.ffconcat"
-AUDIO_BITRATE = "192k"
 
 
 def command(ffmpeg: str, graph: Graph, output: Path, options: RenderOptions) -> list[str]:
@@ -30,17 +30,18 @@ def command(ffmpeg: str, graph: Graph, output: Path, options: RenderOptions) -> 
     # One filter thread: x264 keeps both cores busy, so slice threads in filters only add sync overhead.
     args += ["-filter_complex_threads", "1", "-/filter_complex", GRAPH_FILE]
     if graph.video:
-        args += ["-map", "[vout]"]
-    if graph.audio:
+        args += ["-map", formats.video_label(options.format)]
+    if graph.audio and formats.has_audio(options.format):
         args += ["-map", "[aout]"]
     if graph.video:
-        args += ["-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf), "-pix_fmt", "yuv420p"]
+        args += formats.video_args(options.format, options.quality, options.preset, options.crf)
         # No -frames:v: the graph already ends [vout] at the last frame, and a frame cap would stop the muxer
         # before the audio's last packets (a two-frame video kept 1024 of its 4000 samples).
         args += ["-r", f"{graph.fps.numerator}/{graph.fps.denominator}"]
     if graph.audio:
-        args += ["-c:a", "aac", "-b:a", AUDIO_BITRATE]
-    args += ["-movflags", "+faststart", "-f", "mp4", str(output)]
+        args += [*formats.audio_args(options.format), str(output)]
+    else:
+        args += ["-an", "-f", "mp4", str(output)]  # a chunk (chunked renders are mp4): joined with the audio later
     return args
 
 
@@ -54,7 +55,9 @@ def run_ffmpeg(
 ) -> None:
     """Encode `graph`; `on_fraction` gets out_time / duration from `-progress` (monotonic, capped at 1)."""
     try:
-        (work_dir / GRAPH_FILE).write_text(graph.script, encoding="utf-8")
+        tail = formats.graph_tail(options.format)
+        script = graph.script.rstrip() + ";\n" + tail if tail else graph.script
+        (work_dir / GRAPH_FILE).write_text(script, encoding="utf-8")
         for name, content in graph.side_files.items():
             (work_dir / name).write_text(content, encoding="utf-8")
     except OSError as exc:

@@ -22,7 +22,9 @@ from capcut_mate.drafts import editing
 from capcut_mate.drafts.assets import fetch_media, placing
 from capcut_mate.drafts.ids import draft_id_from_url, draft_url_for, validate_draft_id
 from capcut_mate.drafts.items import AudioInfo, CaptionInfo, ImageInfo, VideoInfo, parse_items
+from capcut_mate.drafts.subtitles import decode_subtitles, parse_subtitles
 from capcut_mate.errors import ApiError, clip
+from capcut_mate.media.text_fetch import fetch_text
 from capcut_mate.services import Services
 
 router = APIRouter(tags=["drafts"])
@@ -136,12 +138,22 @@ def add_audios(request: Request, body: AddAudiosRequest, svc: Services = Depends
     return _added(request, svc, draft_id, result, "audio_ids")
 
 
-@router.post("/add_captions", summary="Add captions on a new text track")
+def _caption_items(svc: Services, body: AddCaptionsRequest) -> tuple[str, list[CaptionInfo]]:
+    """(field name, items) from the JSON `captions` or the `srt` text / URL."""
+    if body.srt is None:
+        return "captions", parse_items("captions", body.captions or [], CaptionInfo)
+    source = body.srt.strip()
+    if source.startswith(("http://", "https://")) and "\n" not in source:
+        source = decode_subtitles(fetch_text(source, svc.fetcher.policy))
+    return "srt", parse_items("srt", parse_subtitles(source, body.time_offset), CaptionInfo)
+
+
+@router.post("/add_captions", summary="Add captions on a new text track (from a JSON array or an SRT file)")
 def add_captions(request: Request, body: AddCaptionsRequest, svc: Services = Depends(services)) -> dict:
     draft_id = draft_id_from_url(body.draft_url)
     svc.drafts.folder(draft_id)
-    items = parse_items("captions", body.captions, CaptionInfo)
-    editing.check_no_overlap("captions", items)
+    field, items = _caption_items(svc, body)
+    editing.check_no_overlap(field, items)
     with svc.drafts.edit(draft_id) as doc:
         result = editing.add_captions(doc, body, items)
     return _added(request, svc, draft_id, result, "text_ids")

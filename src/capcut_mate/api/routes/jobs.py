@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from capcut_mate.api.deps import services
 from capcut_mate.api.errors import request_lang
 from capcut_mate.api.responses import ok, public_url
+from capcut_mate.api.schemas_render import RenderChoices
 from capcut_mate.drafts.ids import draft_id_from_url
 from capcut_mate.errors import ApiError, clip
 from capcut_mate.jobs.store import Task
@@ -36,7 +37,7 @@ _ALREADY = {
 }
 
 
-class GenVideoRequest(BaseModel):
+class GenVideoRequest(RenderChoices):
     draft_url: str = Field(..., description="The draft_url returned by create_draft")
     callback_url: str | None = Field(None, description="Receives a POST with the final status fields")
     apiKey: str | None = Field(None, description="Accepted for compatibility and ignored")
@@ -93,7 +94,10 @@ def gen_video(request: Request, body: GenVideoRequest, svc: Services = Depends(s
     draft_id = draft_id_from_url(body.draft_url)
     svc.drafts.folder(draft_id)
     callback = _callback_url(svc, body.callback_url)
-    task, created = svc.tasks.submit(draft_id, body.draft_url.strip(), callback, svc.settings.max_active_tasks)
+    options = body.output_choice()
+    task, created = svc.tasks.submit(
+        draft_id, body.draft_url.strip(), callback, svc.settings.max_active_tasks, options or None
+    )
     if created and svc.workers is not None:
         svc.workers.wake()
     lang = request_lang(request)

@@ -1,0 +1,75 @@
+"""search_names: find the catalogue names the add_* endpoints accept without listing a thousand of them."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from pyJianYingDraft.metadata import AudioSceneEffectType, FontType, SpeechToSongType, ToneEffectType
+
+from capcut_mate.api.responses import ok
+from capcut_mate.api.schemas import examples
+from capcut_mate.drafts import catalogue, names
+
+router = APIRouter(tags=["catalogues"])
+
+NameKind = Literal[
+    "transition",
+    "image_in_animation",
+    "image_out_animation",
+    "image_loop_animation",
+    "text_in_animation",
+    "text_out_animation",
+    "text_loop_animation",
+    "filter",
+    "effect",
+    "mask",
+    "font",
+    "audio_effect",
+]
+# kind -> (catalogues, where the name goes)
+KINDS: dict[str, tuple[tuple[type[Enum], ...], str]] = {
+    "transition": (catalogue.TRANSITION_CATALOGUES, "transition in video_infos / image_infos"),
+    "image_in_animation": ((catalogue.VIDEO_ANIMATIONS["in"],), "in_animation in image_infos"),
+    "image_out_animation": ((catalogue.VIDEO_ANIMATIONS["out"],), "out_animation in image_infos"),
+    "image_loop_animation": ((catalogue.VIDEO_ANIMATIONS["loop"],), "loop_animation in image_infos"),
+    "text_in_animation": ((catalogue.TEXT_ANIMATIONS["in"],), "in_animation in captions"),
+    "text_out_animation": ((catalogue.TEXT_ANIMATIONS["out"],), "out_animation in captions"),
+    "text_loop_animation": ((catalogue.TEXT_ANIMATIONS["loop"],), "loop_animation in captions"),
+    "filter": (catalogue.FILTER_CATALOGUES, "filter_title in filter_infos"),
+    "effect": (catalogue.EFFECT_CATALOGUES, "effect_title in effect_infos"),
+    "mask": (catalogue.MASK_CATALOGUES, "mask in video_infos, name in add_masks"),
+    "font": ((FontType,), "font / keyword_font of add_captions"),
+    "audio_effect": ((AudioSceneEffectType, ToneEffectType, SpeechToSongType), "audio_effect in audio_infos"),
+}
+
+
+class SearchNamesRequest(BaseModel):
+    model_config = examples({"query": "溶解"}, {"query": "fade in", "kind": "image_in_animation"})
+
+    query: str = Field(..., min_length=1, max_length=100, description="A name, part of one, a synonym or English")
+    kind: NameKind | None = Field(None, description="Only this catalogue; null = every catalogue")
+    limit: int = Field(10, ge=1, le=50, description="Most results per catalogue")
+
+
+@router.post(
+    "/search_names",
+    summary="Search every name catalogue (transitions, animations, filters, effects, masks, fonts, audio effects)",
+    description="Each result says which field accepts it (`used_in`) and how it matched the query: `exact`, "
+    "`alias` (a synonym or English name the add_* endpoints also accept), `contains` or `close`.",
+)
+def search_names(request: Request, body: SearchNamesRequest) -> dict:
+    results = []
+    for kind, (enums, used_in) in KINDS.items():
+        if body.kind is not None and kind != body.kind:
+            continue
+        for member, how in names.search(enums, body.query, body.limit):
+            entry: dict[str, Any] = {"kind": kind, "name": catalogue.title_of(member), "match": how, "used_in": used_in}
+            if hasattr(member.value, "is_vip"):
+                entry["is_vip"] = bool(member.value.is_vip)
+            results.append(entry)
+    order = {"exact": 0, "alias": 1, "contains": 2, "close": 3}
+    results.sort(key=lambda entry: order[entry["match"]])
+    return ok(request, results=results)

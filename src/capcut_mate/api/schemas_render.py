@@ -1,0 +1,35 @@
+"""gen_video's optional output choices; the allowed values are render/formats.py's tables."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from capcut_mate.render.formats import Format, OutputChoice, Quality, Resolution
+
+
+class RenderChoices(BaseModel):
+    """All optional: without them the video has the draft's canvas and fps, as an H.264/AAC MP4."""
+
+    resolution: Resolution | None = Field(
+        None, description="Short side: 480p, 720p, 1080p, 2k (1440) or 4k (2160); aspect kept from the canvas"
+    )
+    width: int | None = Field(None, ge=16, le=7680, description="Output width in px (alone: height follows aspect)")
+    height: int | None = Field(None, ge=16, le=7680, description="Output height in px (alone: width follows aspect)")
+    fps: Literal[24, 25, 30, 50, 60] | None = Field(None, description="Output frame rate (default: the draft's)")
+    quality: Quality | None = Field(
+        None, description="draft (fast, small), standard (default) or high; see the README for the encoder settings"
+    )
+    format: Format | None = Field(
+        None, description="mp4 (H.264/AAC, default), webm (VP9/Opus) or gif (short loops, no sound)"
+    )
+
+    @model_validator(mode="after")
+    def _one_size(self) -> RenderChoices:
+        if self.resolution is not None and (self.width is not None or self.height is not None):
+            raise ValueError("give resolution or width/height, not both")
+        return self
+
+    def output_choice(self) -> dict[str, Any]:
+        return OutputChoice(self.resolution, self.width, self.height, self.fps, self.quality, self.format).to_dict()

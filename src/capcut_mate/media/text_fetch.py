@@ -1,0 +1,49 @@
+"""Download a small text file (a subtitle file for add_captions' `srt`) under the same URL policy as media.
+
+Media go through MediaFetcher, which caches and probes them; a subtitle file is no media (the probe would
+refuse it) and is read once, so it is fetched here: the guarded client (allowed hosts on every hop), the
+operator's time budget, and a size cap of its own.
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from capcut_mate.errors import ApiError, clip
+from capcut_mate.media.fetch import FetchPolicy
+from capcut_mate.media.urlpolicy import UnresolvableHost, UrlForbidden, guarded_client, split_url
+
+MAX_TEXT_BYTES = 10 * 1024 * 1024  # a feature film's subtitles are well under 1 MB
+
+
+def fetch_text(url: str, policy: FetchPolicy) -> bytes:
+    """The body of `url` (HTTP 200 only), at most MAX_TEXT_BYTES, within the policy's time budget."""
+    try:
+        split_url(url)
+    except UrlForbidden as exc:
+        raise ApiError("MEDIA_URL_FORBIDDEN", f"{clip(url)}: {exc}") from None
+    limit = min(MAX_TEXT_BYTES, policy.max_bytes)
+    deadline = time.monotonic() + policy.timeout_s
+    try:
+        with (
+            guarded_client(policy.allow_private, follow_redirects=True, timeout=min(30.0, policy.timeout_s)) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.status_code != 200:
+                raise ApiError("MEDIA_DOWNLOAD_FAILED", f"{clip(url)}: the server answered HTTP {response.status_code}")
+            body = bytearray()
+            for chunk in response.iter_bytes(64 * 1024):
+                body += chunk
+                if len(body) > limit:
+                    raise ApiError("MEDIA_TOO_LARGE", f"{clip(url)}: more than {limit} bytes for a subtitle file")
+                if time.monotonic() > deadline:
+                    raise ApiError("MEDIA_DOWNLOAD_FAILED", f"{clip(url)}: slower than {policy.timeout_s:.0f} s")
+            return bytes(body)
+    except UnresolvableHost as exc:
+        raise ApiError("MEDIA_DOWNLOAD_FAILED", f"{clip(url)}: {exc}") from None
+    except UrlForbidden as exc:
+        raise ApiError("MEDIA_URL_FORBIDDEN", f"{clip(url)}: {exc}") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise ApiError("MEDIA_DOWNLOAD_FAILED", f"{clip(url)}: {type(exc).__name__}") from None

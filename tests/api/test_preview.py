@@ -1,0 +1,52 @@
+"""gen_preview over HTTP: a PNG of the frame, a storyboard, and clear errors."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import httpx
+import numpy as np
+from PIL import Image
+
+from tests.api.helpers import V1, captions, create_draft, post_error, post_ok
+
+
+def _draft_with_photo_and_caption(api: httpx.Client, media_url: str) -> str:
+    draft_url = create_draft(api, 320, 240)
+    images = json.dumps([{"image_url": f"{media_url}/red.png", "start": 0, "end": 2_000_000}])
+    post_ok(api, "add_images", {"draft_url": draft_url, "image_infos": images, "scale_x": 0.5, "scale_y": 0.5})
+    post_ok(api, "add_captions", {"draft_url": draft_url, "captions": captions("一", "二"), "font_size": 12})
+    return draft_url
+
+
+def test_one_frame_is_a_png_of_the_canvas(api: httpx.Client, media_url: str) -> None:
+    draft_url = _draft_with_photo_and_caption(api, media_url)
+    response = api.post(f"{V1}/gen_preview", json={"draft_url": draft_url, "time": 1_500_000})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "image/png"
+    assert response.headers["x-preview-frames"] == "45"
+    image = np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB")).astype(int)
+    assert image.shape == (240, 320, 3)
+    assert abs(image[120, 160] - (255, 0, 0)).max() < 40  # the half-size photo in the middle
+    assert image[10, 10].max() < 30  # black around it
+
+
+def test_storyboard_and_width(api: httpx.Client, media_url: str) -> None:
+    draft_url = _draft_with_photo_and_caption(api, media_url)
+    body = {"draft_url": draft_url, "times": [0, 500_000, 1_000_000, 1_500_000], "width": 160}
+    response = api.post(f"{V1}/gen_preview", json=body)
+    assert response.status_code == 200, response.text
+    assert Image.open(io.BytesIO(response.content)).size == (2 * 160, 2 * (120 + 28))
+    assert response.headers["x-preview-frames"] == "0,15,30,45"
+
+
+def test_bad_requests(api: httpx.Client, media_url: str) -> None:
+    draft_url = create_draft(api)
+    details = post_error(api, "gen_preview", {"draft_url": draft_url}, 400, "VALIDATION_ERROR")
+    assert "time" in details
+    body = {"draft_url": draft_url, "time": 0, "times": [0]}
+    post_error(api, "gen_preview", body, 400, "VALIDATION_ERROR")
+    post_error(api, "gen_preview", {"draft_url": draft_url, "times": list(range(17))}, 400, "VALIDATION_ERROR")
+    details = post_error(api, "gen_preview", {"draft_url": draft_url, "time": 0}, 422, "PREVIEW_FAILED")
+    assert "DRAFT_EMPTY" in details

@@ -1,0 +1,96 @@
+"""gen_video's output choices: resolution, fps, quality and format travel with the task and reach the file."""
+
+from __future__ import annotations
+
+import io
+
+import av
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from capcut_mate.render.formats import SHORT_SIDE, short_side_size
+from tests.jobs.helpers import V1, build_draft, poll, post
+
+
+def render_with(api: httpx.Client, media_url: str, **choices: object) -> tuple[dict, bytes]:
+    url = build_draft(api, media_url)
+    post(api, "gen_video", {"draft_url": url, **choices})
+    final = poll(api, url)[-1]
+    assert final["status"] == "completed", final
+    report = api.get(f"{V1}/gen_video_report", params={"draft_url": url}).json()["report"]
+    return report, httpx.get(final["video_url"], timeout=60).content
+
+
+def streams(data: bytes) -> tuple[str, int, int, float, str | None, int]:
+    """(video codec, width, height, fps, audio codec or None, frames)."""
+    with av.open(io.BytesIO(data)) as container:
+        video = container.streams.video[0]
+        audio = container.streams.audio[0].codec_context.name if container.streams.audio else None
+        frames = sum(1 for _ in container.decode(video=0))
+        return video.codec_context.name, video.width, video.height, float(video.average_rate or 0), audio, frames
+
+
+def test_defaults_stay_as_today(api: httpx.Client, media_url: str) -> None:
+    report, data = render_with(api, media_url)
+    assert streams(data)[:5] == ("h264", 320, 240, 30.0, "aac")
+    assert report["encoding"] == {"format": "mp4", "quality": "standard", "video": "h264 veryfast crf 23",
+                                  "audio": "aac 192k"}  # fmt: skip
+    assert report["requested"] == {}
+
+
+def test_resolution_fps_quality_webm(api: httpx.Client, media_url: str) -> None:
+    report, data = render_with(api, media_url, resolution="480p", fps=25, quality="draft", format="webm")
+    codec, width, height, fps, audio, frames = streams(data)
+    assert (codec, width, height, fps, audio) == ("vp9", 640, 480, 25.0, "opus")
+    assert frames == 75  # 3 s at 25 fps
+    assert report["requested"] == {"resolution": "480p", "fps": 25, "quality": "draft", "format": "webm"}
+    assert report["encoding"]["video"] == "vp9 realtime cpu-used 8 crf 40"
+    assert (report["width"], report["height"], report["fps"]) == (640, 480, 25.0)
+
+
+def test_gif_has_no_sound_and_width_keeps_aspect(api: httpx.Client, media_url: str) -> None:
+    report, data = render_with(api, media_url, format="gif", width=160, fps=24)
+    assert data[:6] == b"GIF89a"
+    codec, width, height, _, audio, frames = streams(data)
+    assert (codec, width, height, audio) == ("gif", 160, 120, None)
+    assert frames == 72
+    assert report["encoding"]["audio"] == "none"
+
+
+def test_high_quality_mp4(api: httpx.Client, media_url: str) -> None:
+    report, data = render_with(api, media_url, quality="high", height=360)
+    assert streams(data)[:3] == ("h264", 480, 360)
+    assert report["encoding"]["video"] == "h264 medium crf 18"
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"resolution": "8k"}, "resolution: Input should be '480p', '720p', '1080p', '2k' or '4k'"),
+        ({"fps": 29}, "fps: Input should be 24, 25, 30, 50 or 60"),
+        ({"quality": "best"}, "quality: Input should be 'draft', 'standard' or 'high'"),
+        ({"format": "avi"}, "format: Input should be 'mp4', 'webm' or 'gif'"),
+        ({"resolution": "720p", "width": 100}, "give resolution or width/height, not both"),
+        ({"width": 8}, "width: Input should be greater than or equal to 16"),
+    ],
+)
+def test_invalid_choices_are_400_with_the_allowed_values(api: httpx.Client, body: dict, needle: str) -> None:
+    url = post(api, "create_draft", {"width": 320, "height": 240})["draft_url"]
+    response = api.post(f"{V1}/gen_video", json={"draft_url": url, **body})
+    assert response.status_code == 400, response.text
+    assert needle in response.json()["error"]["details"]
+    assert api.post(f"{V1}/gen_video_status", json={"draft_url": url}).status_code == 404  # nothing submitted
+
+
+@settings(max_examples=50)
+@given(
+    canvas=st.tuples(st.integers(16, 8192), st.integers(16, 8192)),
+    resolution=st.sampled_from(list(SHORT_SIDE)),
+)
+def test_short_side_sizes_keep_the_aspect(canvas: tuple[int, int], resolution: str) -> None:
+    width, height = short_side_size(canvas, SHORT_SIDE[resolution])  # type: ignore[index]
+    assert min(width, height) == SHORT_SIDE[resolution]  # type: ignore[index]
+    assert width % 2 == 0 and height % 2 == 0
+    assert abs(width * canvas[1] - height * canvas[0]) <= min(canvas)  # the long side is off by at most 1 px
