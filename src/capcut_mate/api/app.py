@@ -17,6 +17,7 @@ from capcut_mate.api.name_warnings import NameWarnings
 from capcut_mate.api.openapi import install_openapi
 from capcut_mate.api.routes import catalogues, drafts, editing, files, helpers, jobs, names, preview
 from capcut_mate.config import Settings
+from capcut_mate.console import install_console, is_open_console_path
 from capcut_mate.drafts.ids import API_PREFIX
 from capcut_mate.errors import ApiError
 from capcut_mate.jobs.worker import start_in_process_workers
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (editing.router, catalogues.router, names.router, helpers.router, preview.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(files.router)
+    install_console(app)
     mcp_running = mount_mcp(app, settings.api_keys)  # after the routers: its tools are their operations
     install_openapi(app, auth=bool(settings.api_keys))
     app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)  # last added = outermost
@@ -73,7 +75,8 @@ def _install_auth(app: FastAPI, keys: list[str]) -> None:
 
     @app.middleware("http")
     async def require_key(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if not request.url.path.startswith(OPEN_PATHS):
+        path = request.url.path
+        if not (path.startswith(OPEN_PATHS) or is_open_console_path(path)):
             header = request.headers.get("authorization", "")
             token = header[7:].strip() if header.lower().startswith("bearer ") else ""
             if not any(hmac.compare_digest(token, key) for key in keys):

@@ -104,6 +104,16 @@ class DraftStore:
             raise ApiError("DRAFT_NOT_FOUND", f"no draft with draft_id {draft_id}")
         return folder
 
+    def recent(self, limit: int, id_contains: str = "") -> list[dict[str, Any]]:
+        """The index rows of the newest-edited drafts (for the console's list), optionally filtered by id."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT draft_id, width, height, created_at, updated_at FROM drafts WHERE instr(draft_id, ?) > 0"
+                " ORDER BY updated_at DESC, created_at DESC LIMIT ?",
+                (id_contains, limit),
+            ).fetchall()
+        return [dict(row) for row in rows]
+
     def asset_dir(self, draft_id: str, kind: str) -> Path:
         folder = self.folder(draft_id) / "assets" / kind
         folder.mkdir(parents=True, exist_ok=True)

@@ -205,6 +205,11 @@ class TaskStore:
             row = conn.execute("SELECT * FROM render_tasks WHERE task_id = ?", (task_id,)).fetchone()
         return Task.from_row(row) if row else None
 
+    def recent(self, limit: int) -> list[Task]:
+        """The newest tasks of all drafts, newest first (the console's task list)."""
+        rows = self._reader().execute("SELECT * FROM render_tasks ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+        return [Task.from_row(row) for row in rows]
+
     def active_count(self) -> int:
         query = "SELECT COUNT(*) FROM render_tasks WHERE status IN ('pending', 'processing')"
         return self._reader().execute(query).fetchone()[0]
