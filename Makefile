@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup serve worker demo test lint fuzz fuzz-render bench bench-status bench-preview
+.PHONY: setup serve worker demo test lint fuzz fuzz-render bench bench-status bench-cluster bench-preview
 
 setup: $(VENV)/.installed
 	@scripts/ensure-fonts.sh
@@ -11,7 +11,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m pip install --quiet -e '.[dev,bench,cluster,cluster-test]'
 	touch $@
 
 serve: setup
@@ -45,6 +45,9 @@ bench: setup
 
 bench-status: setup
 	$(PY) -m benchmarks.status_load
+
+bench-cluster: setup
+	$(PY) -m benchmarks.cluster
 
 bench-preview: setup
 	$(PY) -m benchmarks.preview_bench

@@ -1,4 +1,4 @@
-"""Command line: `capcut-mate serve | worker | render | preview | mcp | demo`."""
+"""Command line: `capcut-mate serve | worker | render | preview | mcp | demo | migrate | import-drafts`."""
 
 from __future__ import annotations
 
@@ -50,16 +50,66 @@ def worker(
     import logging
 
     from capcut_mate.config import Settings
-    from capcut_mate.jobs.callbacks import CallbackSender
-    from capcut_mate.jobs.worker import WorkerPool
     from capcut_mate.services import Services
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     overrides: dict[str, object] = {} if data_dir is None else {"data_dir": data_dir}
     svc = Services.from_settings(Settings(**overrides))  # type: ignore[arg-type]
     workers = count or svc.settings.render_workers
-    typer.echo(f"capcut-mate worker: {workers} render(s) at once on {svc.settings.data_dir.resolve()}")
-    WorkerPool(svc, CallbackSender.for_settings(svc.tasks, svc.settings), workers).run_forever()
+    where = "PostgreSQL" if svc.settings.database_url else svc.settings.data_dir.resolve()
+    typer.echo(f"capcut-mate worker: {workers} render(s) at once on {where}")
+    try:
+        svc.worker_pool(workers).run_forever()
+    finally:
+        svc.close()
+
+
+@app.command("import-drafts")
+def import_drafts(
+    source: Path = typer.Argument(..., help="The data directory of an embedded installation"),
+) -> None:
+    """Copy every draft of an embedded data directory into the configured store (cluster: the bucket and
+    PostgreSQL), making material paths relative to each draft folder. Safe to run again."""
+    from capcut_mate.config import Settings
+    from capcut_mate.drafts.ids import validate_draft_id
+    from capcut_mate.errors import ApiError
+    from capcut_mate.services import Services
+
+    svc = Services.from_settings(Settings())
+    imported, skipped = 0, []
+    try:
+        for folder in sorted((source / "drafts").iterdir()):
+            try:
+                svc.drafts.import_folder(validate_draft_id(folder.name), folder)
+                imported += 1
+            except ApiError as exc:
+                skipped.append(f"{folder.name}: {exc.details}")
+    finally:
+        svc.close()
+    typer.echo(f"{imported} draft(s) imported")
+    for line in skipped:
+        typer.echo(f"skipped {line}", err=True)
+
+
+@app.command()
+def migrate(
+    database_url: str | None = typer.Option(None, help="postgresql://... (env CAPCUT_MATE_DATABASE_URL)"),
+) -> None:
+    """Create or upgrade the PostgreSQL schema (capcut-mate's tables and procrastinate's); idempotent."""
+    from capcut_mate.config import Settings
+    from capcut_mate.db import PgDatabase
+    from capcut_mate.migrate import migrate as apply
+
+    url = database_url or Settings().database_url
+    if not url:
+        typer.echo("set CAPCUT_MATE_DATABASE_URL (or --database-url): the embedded SQLite needs no migration", err=True)
+        raise typer.Exit(2)
+    db = PgDatabase(url, max_size=1)
+    try:
+        done = apply(db)
+    finally:
+        db.close()
+    typer.echo("; ".join(done) if done else "schema is up to date")
 
 
 @app.command()

@@ -68,6 +68,27 @@ class Settings(BaseSettings):
     in_process_workers: bool = Field(True, description="Run render workers inside the server process")
     max_active_tasks: int = Field(100, description="Pending+processing tasks accepted before 503")
     task_retention_days: float = Field(7.0, description="How long finished render tasks stay queryable")
+    database_url: str | None = Field(
+        None, description="postgresql://... for cluster mode (tasks, drafts index, queue); unset: SQLite in data_dir"
+    )
+    storage_url: str | None = Field(
+        None, description="s3://bucket/prefix for media, draft folders and videos in a bucket; unset: data_dir"
+    )
+    s3_endpoint_url: str | None = Field(None, description="S3 API endpoint (MinIO, R2, COS, OSS, TOS...)")
+    s3_region: str | None = Field(None, description="S3 region")
+    s3_public_endpoint_url: str | None = Field(
+        None, description="The S3 endpoint as users reach it, for presigned URLs (default: s3_endpoint_url)"
+    )
+    s3_public_url: str | None = Field(
+        None, description="Public base URL of the bucket (or CDN): video_url = this + key; unset: presigned URLs"
+    )
+    s3_url_expires: int = Field(7 * 24 * 3600, description="Lifetime in seconds of presigned video URLs")
+    object_cache_max_bytes: int = Field(
+        2 * 1024**3, description="Size cap of a worker's local cache of objects fetched from the bucket for renders"
+    )
+    worker_lease_s: float = Field(
+        30.0, description="Seconds a silent worker keeps a task before another worker takes it over"
+    )
     strict_names: bool = Field(
         False, description="Unknown effect/filter/animation/font names are a 400 (default: ignored, with warnings)"
     )
@@ -87,6 +108,19 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else None
 
+    @field_validator(
+        "database_url",
+        "storage_url",
+        "s3_endpoint_url",
+        "s3_region",
+        "s3_public_url",
+        "s3_public_endpoint_url",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @cached_property
     def db_path(self) -> Path:
         return self.data_dir / "capcut_mate.sqlite3"
@@ -102,6 +136,10 @@ class Settings(BaseSettings):
     @cached_property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @cached_property
+    def object_cache_dir(self) -> Path:
+        return self.data_dir / "object-cache"
 
     @cached_property
     def tmp_dir(self) -> Path:

@@ -1,10 +1,12 @@
-"""SQLite access shared by every store: one file in the data directory, WAL, short transactions.
+"""Database access shared by every store: SQLite (embedded default: one file in the data directory, WAL,
+short transactions) or PostgreSQL (cluster mode).
 
-Each call opens its own connection, so threads and processes (server, workers) never share one.
+Each SQLite call opens its own connection, so threads and processes (server, workers) never share one.
 
 A full disk must not leave a task "processing" forever because its failure cannot be written: a small
-reserve file sits beside the database and is given back to the file system when free space runs low,
-so the writes that record what happened still fit; it is set aside again once space returns.
+reserve file sits beside the SQLite database and is given back to the file system when free space runs
+low, so the writes that record what happened still fit; it is set aside again once space returns.
+(PostgreSQL lives on its own server: a worker's full scratch disk does not stop it recording a failure.)
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 RESERVE_BYTES = 1024 * 1024  # room for a few hundred task updates
 
@@ -95,3 +98,33 @@ class Database:
             yield conn
         finally:
             conn.close()
+
+
+class PgDatabase:
+    """PostgreSQL through a psycopg connection pool (cluster mode). Rows come back as dicts.
+
+    `transaction()` yields a connection inside one transaction (committed when the block ends, rolled
+    back if it raised); `read()` one in autocommit mode.
+    """
+
+    def __init__(self, url: str, max_size: int = 10) -> None:
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        self.url = url
+        self.pool = ConnectionPool(
+            url, min_size=1, max_size=max_size, kwargs={"row_factory": dict_row, "autocommit": True}, open=True
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        with self.pool.connection() as conn, conn.transaction():
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Any]:
+        with self.pool.connection() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.pool.close()

@@ -1,33 +1,43 @@
-"""The service's parts wired together once per process from Settings: the composition root."""
+"""The service's parts wired together once per process from Settings: the composition root.
+
+Embedded default: SQLite in the data directory, local folders, the SQLite task table as the queue.
+`CAPCUT_MATE_DATABASE_URL=postgresql://...`: PostgreSQL task records, drafts index and edit locks, and
+procrastinate as the queue. `CAPCUT_MATE_STORAGE_URL=s3://...`: draft folders and videos in a bucket.
+This is the only module that knows which is in use; the cluster's libraries are imported only here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from capcut_mate.config import Settings
-from capcut_mate.db import Database
+from capcut_mate.drafts.ids import public_base_of
 from capcut_mate.drafts.store import DraftStore
-from capcut_mate.jobs.store import TaskStore
+from capcut_mate.jobs.queue import EmbeddedQueue, Queue
+from capcut_mate.jobs.store import Task, TaskStore
 from capcut_mate.media.fetch import FetchPolicy, MediaFetcher
+from capcut_mate.storage import Storage
 
 if TYPE_CHECKING:
+    from capcut_mate.jobs.pg_store import PgTaskStore
     from capcut_mate.jobs.worker import WorkerPool
 
 
 @dataclass
 class Services:
     settings: Settings
-    db: Database
+    storage: Storage
     drafts: DraftStore
     fetcher: MediaFetcher
-    tasks: TaskStore
+    tasks: TaskStore | PgTaskStore
+    queue: Queue
+    closers: list[Any] = field(default_factory=list)
     workers: WorkerPool | None = None  # in-process render workers, started by the app's lifespan
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
         settings.ensure_dirs()
-        db = Database(settings.db_path)
         policy = FetchPolicy(
             max_bytes=settings.max_download_bytes,
             timeout_s=settings.download_timeout,
@@ -37,10 +47,96 @@ class Services:
             cache_max_bytes=settings.cache_max_bytes,
             cache_ttl_s=settings.cache_ttl,
         )
+        storage = _storage(settings)
+        closers: list[Any] = []
+        if settings.database_url:
+            from capcut_mate.db import PgDatabase
+            from capcut_mate.drafts.pg_index import PgDraftIndex
+            from capcut_mate.jobs.pg_queue import ProcrastinateQueue
+            from capcut_mate.jobs.pg_store import PgTaskStore
+            from capcut_mate.migrate import migrate
+
+            pg = PgDatabase(settings.database_url)
+            migrate(pg)
+            tasks: Any = PgTaskStore(pg)
+            index: Any = PgDraftIndex(pg)
+            queue: Queue = ProcrastinateQueue(settings.database_url, tasks, settings.worker_lease_s)
+            closers += [queue, pg]
+        else:
+            from capcut_mate.db import Database
+            from capcut_mate.drafts.index import SqliteDraftIndex
+
+            db = Database(settings.db_path)
+            tasks = TaskStore(db)
+            index = SqliteDraftIndex(db, settings.data_dir / "locks")
+            queue = EmbeddedQueue(tasks)
         return cls(
             settings=settings,
-            db=db,
-            drafts=DraftStore(settings.drafts_dir, db),
+            storage=storage,
+            drafts=DraftStore(storage, index),
             fetcher=MediaFetcher(settings.cache_dir, policy),
-            tasks=TaskStore(db),
+            tasks=tasks,
+            queue=queue,
+            closers=closers,
         )
+
+    def video_url(self, task: Task, api_base: str | None = None) -> str:
+        """Where a completed task's video downloads from ('' before that). `api_base`: the service's base
+        URL as the client sees it; by default CAPCUT_MATE_PUBLIC_URL, else the one the draft_url was handed
+        out under (a callback has no request to take it from)."""
+        if not task.output_key:
+            return ""
+        base = api_base or self.settings.public_url or public_base_of(task.draft_url)
+        return self.storage.url(task.output_key, base)
+
+    def submit_render(
+        self, draft_id: str, draft_url: str, callback_url: str | None, options: dict[str, Any] | None = None
+    ) -> tuple[Task, bool]:
+        """The draft's active task, or a new one handed to the queue (atomically, where the queue can).
+        `options`: gen_video's output choices, kept with the task for the worker."""
+        return self.tasks.submit(
+            draft_id, draft_url, callback_url, self.settings.max_active_tasks, options, enqueue=self.queue.enqueue
+        )
+
+    def worker_pool(self, count: int) -> WorkerPool:
+        from capcut_mate.jobs.callbacks import CallbackSender
+        from capcut_mate.jobs.worker import WorkerPool
+
+        return WorkerPool(
+            self.settings,
+            self.tasks,
+            self.drafts,
+            self.storage,
+            self.queue,
+            CallbackSender.for_settings(self.tasks, self.settings),
+            self.video_url,
+            count,
+        )
+
+    def start_in_process_workers(self) -> WorkerPool:
+        """The server's own render threads (Settings.render_workers)."""
+        self.workers = self.worker_pool(self.settings.render_workers).start()
+        return self.workers
+
+    def close(self) -> None:
+        for closer in self.closers:
+            closer.close()
+
+
+def _storage(settings: Settings) -> Storage:
+    if settings.storage_url:
+        from capcut_mate.storage.cache import ObjectCache
+        from capcut_mate.storage.s3 import S3Storage
+
+        return S3Storage.from_url(
+            settings.storage_url,
+            ObjectCache(settings.object_cache_dir, settings.object_cache_max_bytes),
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            public_url=settings.s3_public_url,
+            url_expires_s=settings.s3_url_expires,
+            public_endpoint_url=settings.s3_public_endpoint_url,
+        )
+    from capcut_mate.storage.local import LocalStorage
+
+    return LocalStorage(settings.data_dir)

@@ -339,6 +339,23 @@ def test_an_item_rejected_while_editing_leaves_no_files(client: TestClient, sett
     assert not any("/assets/images/" in file for file in listed)
 
 
+def test_a_save_that_fails_halfway_leaves_the_folder_as_it_was(settings: Settings, media_url: str) -> None:
+    """draft_content.json is replaced, then draft_info.json cannot be (a folder stands in its way): the
+    first gets its old bytes back and the image stored for the call is removed again."""
+    with closing(TestClient(create_app(settings), raise_server_exceptions=False)) as client:
+        url = create_draft(client)
+        blocker = settings.data_dir / "drafts" / draft_id(url) / "draft_info.json"
+        blocker.unlink()
+        (blocker / "in-the-way").mkdir(parents=True)
+        (blocker / "in-the-way" / "file").write_bytes(b"x")
+        before = folder_bytes(settings, url)
+        items = json.dumps([{"image_url": f"{media_url}/red.png", "start": 0, "end": 1_000_000}])
+        response = client.post(f"{V1}/add_images", json={"draft_url": url, "image_infos": items})
+        envelope(response, 500, "INTERNAL_ERROR")
+        assert folder_bytes(settings, url) == before
+        assert not list((settings.data_dir / "drafts" / draft_id(url)).glob("assets/images/*"))
+
+
 # -- the media cache heals ------------------------------------------------------------------------------------
 
 

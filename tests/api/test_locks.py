@@ -7,8 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from capcut_mate.db import Database
+from capcut_mate.drafts.index import SqliteDraftIndex
 from capcut_mate.drafts.store import DraftStore
 from capcut_mate.locks import KeyedLocks
+from capcut_mate.storage.local import LocalStorage
 
 
 def test_keyed_locks_exclude_and_then_forget() -> None:
@@ -52,7 +54,8 @@ def test_a_timed_out_waiter_leaves_nothing_behind() -> None:
 
 
 def test_the_draft_store_keeps_no_lock_per_draft(tmp_path: Path) -> None:
-    store = DraftStore(tmp_path / "drafts", Database(tmp_path / "db.sqlite3"))
+    index = SqliteDraftIndex(Database(tmp_path / "db.sqlite3"), tmp_path / "locks")
+    store = DraftStore(LocalStorage(tmp_path), index)
     drafts = [store.create(64, 48) for _ in range(20)]
 
     def edit(draft_id: str) -> None:
@@ -63,4 +66,4 @@ def test_the_draft_store_keeps_no_lock_per_draft(tmp_path: Path) -> None:
     with ThreadPoolExecutor(6) as pool:
         list(pool.map(edit, drafts * 5))
     assert all(store.load(draft_id)["edits"] == 5 for draft_id in drafts)
-    assert len(store._thread_locks) == 0
+    assert len(index._thread_locks) == 0

@@ -50,3 +50,24 @@ def test_bad_requests(api: httpx.Client, media_url: str) -> None:
     post_error(api, "gen_preview", {"draft_url": draft_url, "times": list(range(17))}, 400, "VALIDATION_ERROR")
     details = post_error(api, "gen_preview", {"draft_url": draft_url, "time": 0}, 422, "PREVIEW_FAILED")
     assert "DRAFT_EMPTY" in details
+
+
+def test_an_absurd_scale_is_a_clear_error_not_a_crash(api: httpx.Client, media_url: str) -> None:
+    """Found by the fuzz run: a photo scaled a billion times overflowed Pillow (a 500)."""
+    draft_url = create_draft(api, 320, 240)
+    images = json.dumps([{"image_url": f"{media_url}/red.png", "start": 0, "end": 1_000_000}])
+    post_ok(api, "add_images", {"draft_url": draft_url, "image_infos": images, "scale_x": 1e9, "scale_y": 1e300})
+    videos = json.dumps([{"video_url": f"{media_url}/red.mp4", "start": 1_000_000, "end": 2_000_000}])
+    post_ok(api, "add_videos", {"draft_url": draft_url, "video_infos": videos, "scale_x": 1e308, "scale_y": 1e308})
+    for time_us in (0, 1_500_000):  # the photo; the video, whose size is infinite
+        body = {"draft_url": draft_url, "time": time_us}
+        details = post_error(api, "gen_preview", body, 422, "PREVIEW_FAILED")
+        assert "DRAFT_INVALID" in details and "lower its scale" in details
+
+
+def test_times_and_sizes_take_numbers_only(api: httpx.Client, media_url: str) -> None:
+    """Found by the fuzz run: `"times": [true, false]` drew frames 1 and 0 (issue 11's rule: numbers only)."""
+    draft_url = _draft_with_photo_and_caption(api, media_url)
+    for body in ({"times": [True, False]}, {"time": True}, {"time": 0, "width": "200"}):
+        post_error(api, "gen_preview", {"draft_url": draft_url, **body}, 400, "VALIDATION_ERROR")
+    post_error(api, "gen_video", {"draft_url": draft_url, "width": True}, 400, "VALIDATION_ERROR")

@@ -146,7 +146,8 @@ def test_failed_render_shows_its_error(
     page.goto(f"{base_url}/console/draft?id={broken.split('draft_id=')[1]}")
     page.wait_for_selector("#preview[data-time]")
     doc = _document(client, broken)  # now the video vanishes everywhere: from the draft, the cache and the web
-    (settings.drafts_dir / broken.split("draft_id=")[1] / doc["materials"]["videos"][0]["path"]).unlink()
+    material = doc["materials"]["videos"][0]["path"]  # relative, behind the draft-folder placeholder
+    (settings.drafts_dir / broken.split("draft_id=")[1] / material.split("_##/", 1)[1]).unlink()
     for cached in settings.cache_dir.iterdir():
         if cached.suffix == ".mp4" and cached.stat().st_size == (media_dir / "blue.mp4").stat().st_size:
             cached.unlink()

@@ -38,7 +38,8 @@ def test_missing_media_fails_with_its_name_and_the_queue_goes_on(
         healthy = build_draft(client, media_url)
         folder = settings.drafts_dir / broken.split("draft_id=")[1]
         doc = json.loads((folder / "draft_content.json").read_text("utf-8"))
-        missing = Path(doc["materials"]["videos"][0]["path"])
+        material = doc["materials"]["videos"][0]["path"]  # relative, behind the draft-folder placeholder
+        missing = folder / material.split("_##/", 1)[1]
         missing.unlink()
         for cached in settings.cache_dir.iterdir():  # the fetch cache holds the same bytes
             if cached.suffix == ".mp4" and cached.stat().st_size == (media_dir / "blue.mp4").stat().st_size:
@@ -52,7 +53,7 @@ def test_missing_media_fails_with_its_name_and_the_queue_goes_on(
         assert_monotonic(failed_seen)
         failed = failed_seen[-1]
         assert failed["status"] == "failed", failed
-        assert str(missing) in failed["error_message"] and "vanishing.mp4" in failed["error_message"]
+        assert material in failed["error_message"] and "vanishing.mp4" in failed["error_message"]
         assert "素材文件缺失" in failed["error_message"] and "add_videos" in failed["error_message"]
         assert poll(client, healthy)[-1]["status"] == "completed"
         # the worker removes a task's scratch folder just after recording its outcome: give it that moment

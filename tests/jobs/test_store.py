@@ -78,7 +78,8 @@ def test_progress_is_monotonic_and_guarded_by_the_lease(store: TaskStore) -> Non
     assert store.complete(task.task_id, "w1", f"{DRAFT}/x.mp4", {"warnings": []})
     done = store.get(task.task_id)
     assert done.status == "completed" and done.progress == 100 and done.completed_at and done.report == {"warnings": []}
-    fields = done.status_fields("http://h")
+    assert done.output_key == f"outputs/{DRAFT}/x.mp4"
+    fields = done.status_fields("http://h/video.mp4")
     assert list(fields) == [
         "draft_url",
         "status",
@@ -89,7 +90,8 @@ def test_progress_is_monotonic_and_guarded_by_the_lease(store: TaskStore) -> Non
         "started_at",
         "completed_at",
     ]
-    assert fields["video_url"] == f"http://h/files/outputs/{DRAFT}/x.mp4"
+    assert fields["video_url"] == "http://h/video.mp4"
+    assert task.status_fields("http://h/video.mp4")["video_url"] == ""  # only a completed task has a video
     notes = [event["note"] for event in store.events(task.task_id)]
     assert notes[0] == "submitted" and "media prepared" in notes and notes[-1].endswith("x.mp4")
 

@@ -8,14 +8,12 @@ import subprocess
 import sys
 
 from capcut_mate.config import Settings
-from capcut_mate.jobs.callbacks import CallbackSender
-from capcut_mate.jobs.worker import WorkerPool
 from capcut_mate.services import Services
 
 
 def test_maintenance_requeues_tasks_of_dead_and_replaced_owners(settings: Settings) -> None:
     svc = Services.from_settings(settings)
-    pool = WorkerPool(svc, CallbackSender(svc.tasks), count=1)
+    pool = svc.worker_pool(count=1)
     pool.render_root.mkdir(parents=True, exist_ok=True)
     host = socket.gethostname()
     gone = subprocess.Popen([sys.executable, "-c", "pass"])

@@ -20,7 +20,6 @@ from capcut_mate.config import Settings
 from capcut_mate.console import install_console, is_open_console_path
 from capcut_mate.drafts.ids import API_PREFIX
 from capcut_mate.errors import ApiError
-from capcut_mate.jobs.worker import start_in_process_workers
 from capcut_mate.mcp.http import mount_mcp
 from capcut_mate.services import Services
 
@@ -33,13 +32,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await anyio.to_thread.run_sync(start_in_process_workers, svc) if settings.in_process_workers else None
+        pool = await anyio.to_thread.run_sync(svc.start_in_process_workers) if settings.in_process_workers else None
         try:
             async with mcp_running():
                 yield
         finally:
             if pool is not None:
                 await anyio.to_thread.run_sync(pool.stop)
+            await anyio.to_thread.run_sync(svc.close)
 
     app = FastAPIOffline(  # /docs and /redoc with their assets served from the package: no CDN, works offline
         title="capcut-mate",

@@ -21,7 +21,9 @@ DRAFT_ID_PATTERN = r"^[0-9]{14}[0-9a-f]{6,18}$"
 MEDIA_OPERATIONS = {"add_videos", "add_images", "add_audios", "get_audio_duration", "audio_timelines"}
 MEDIA_OPERATIONS |= {"easy_create_material"}
 SEGMENT_OPERATIONS = {"add_keyframes", "add_masks", "add_effects", "add_filters"}
-MEDIA_CODES = ("MEDIA_URL_FORBIDDEN", "MEDIA_DOWNLOAD_FAILED", "MEDIA_TOO_LARGE", "UNSUPPORTED_MEDIA")
+DOWNLOAD_CODES = ("MEDIA_URL_FORBIDDEN", "MEDIA_DOWNLOAD_FAILED", "MEDIA_TOO_LARGE")
+MEDIA_CODES = (*DOWNLOAD_CODES, "UNSUPPORTED_MEDIA")
+TEXT_DOWNLOAD_OPERATIONS = {"add_captions"}  # an SRT file given by URL
 
 
 def _codes_for(name: str, path: str, operation: dict[str, Any], body_fields: set[str], auth: bool) -> set[str]:
@@ -49,6 +51,10 @@ def _codes_for(name: str, path: str, operation: dict[str, Any], body_fields: set
             codes.add("DRAFT_BUSY")
     if name in MEDIA_OPERATIONS:
         codes.update(MEDIA_CODES)
+    if name in TEXT_DOWNLOAD_OPERATIONS:
+        codes.update(DOWNLOAD_CODES)
+    if name == "gen_preview":
+        codes.add("PREVIEW_FAILED")
     if name in SEGMENT_OPERATIONS:
         codes.add("SEGMENT_NOT_FOUND")
     return codes

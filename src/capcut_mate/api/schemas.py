@@ -95,7 +95,7 @@ class AddCaptionsRequest(DraftRef, CaptionStyle):
     srt: str | None = Field(
         None, description="Instead of captions: the text of an SRT (or WebVTT) file, or an http(s) URL to one"
     )
-    time_offset: int = Field(0, description="µs added to every srt cue (place the subtitles later on the timeline)")
+    time_offset: Int = Field(0, description="µs added to every srt cue (place the subtitles later on the timeline)")
 
     @model_validator(mode="after")
     def _one_source(self) -> AddCaptionsRequest:

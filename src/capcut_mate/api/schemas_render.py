@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from capcut_mate.jsontypes import Int
 from capcut_mate.render.formats import Format, OutputChoice, Quality, Resolution
 
 
@@ -15,8 +16,8 @@ class RenderChoices(BaseModel):
     resolution: Resolution | None = Field(
         None, description="Short side: 480p, 720p, 1080p, 2k (1440) or 4k (2160); aspect kept from the canvas"
     )
-    width: int | None = Field(None, ge=16, le=7680, description="Output width in px (alone: height follows aspect)")
-    height: int | None = Field(None, ge=16, le=7680, description="Output height in px (alone: width follows aspect)")
+    width: Int | None = Field(None, ge=16, le=7680, description="Output width in px (alone: height follows aspect)")
+    height: Int | None = Field(None, ge=16, le=7680, description="Output height in px (alone: width follows aspect)")
     fps: Literal[24, 25, 30, 50, 60] | None = Field(None, description="Output frame rate (default: the draft's)")
     quality: Quality | None = Field(
         None, description="draft (fast, small), standard (default) or high; see the README for the encoder settings"

@@ -57,7 +57,8 @@ def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
 def _task_view(request: Request, task: Task) -> dict[str, Any]:
     """The seed's status fields plus what the console needs to place and label them."""
     lang = request_lang(request)
-    fields = task.status_fields(public_url(request), lang)
+    svc: Services = request.app.state.services
+    fields = task.status_fields(svc.video_url(task, public_url(request)), lang)
     warnings = ((task.report or {}).get("warnings") or []) if task.status == "completed" else []
     label = translator(lang)(task.status)
     return {**fields, "task_id": task.task_id, "draft_id": task.draft_id, "status_label": label, "warnings": warnings}

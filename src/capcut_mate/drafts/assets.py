@@ -1,26 +1,30 @@
-"""Bring remote media into a draft folder: fetch and probe (cached, before the draft is locked), then link
-the files into `assets/<kind>/` under the lock, taking them back out if the call fails.
+"""Bring remote media into a draft: fetch and probe (cached, before the draft is locked), then store the
+files in the draft's `assets/<kind>/` under the lock, taking them back out if the call fails.
 
-Fetching runs before the lock, so slow downloads never hold up other edits of the same draft. Linking is
-instant and happens inside the edit, and `placing` undoes it when anything in the call raises (a bad item,
-an editing error, a failed save): a failed call leaves the draft folder byte-identical.
+Fetching runs before the lock, so slow downloads never hold up other edits of the same draft. Storing
+happens inside the edit (a hard link on local disk, an upload to a bucket), and `placing` takes it back
+when anything in the call raises (a bad item, an editing error, a failed save), still under the lock: a
+failed call leaves the draft folder byte-identical, in the data directory and in a bucket alike. A file
+is named by its content, so a URL whose content changed at its source gets a new file and the segments
+made earlier keep theirs.
 """
 
 from __future__ import annotations
 
 import contextlib
-import filecmp
-import os
-import shutil
-import uuid
+import logging
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from capcut_mate.drafts.editing import LocalMedia
+from capcut_mate.drafts.store import DraftStore
 from capcut_mate.errors import ApiError
 from capcut_mate.media.fetch import FetchedMedia, MediaFetcher
+
+log = logging.getLogger(__name__)
 
 PARALLEL_DOWNLOADS = 4
 
@@ -36,69 +40,53 @@ def fetch_media(fetcher: MediaFetcher, urls: Sequence[str]) -> list[FetchedMedia
 
 
 class Placement:
-    """The files and folders one call added to a draft, so that they can be taken back out."""
+    """The assets one call added to a draft, so that they can be taken back out."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.created: list[Path] = []
+    def __init__(self, drafts: DraftStore, draft_id: str) -> None:
+        self.drafts = drafts
+        self.draft_id = draft_id
+        self.created: list[str] = []  # storage keys this call stored
+        self.folders: list[Path] = []  # folders it made on local disk (a bucket has none)
 
     def place(self, fetched: Sequence[FetchedMedia], kind: str) -> list[LocalMedia]:
-        """Hard-link each cached file into `assets/<kind>/` (copy across file systems); same URL, same file."""
-        target_dir = self.folder / "assets" / kind
-        for directory in (self.folder / "assets", target_dir):
-            if not directory.exists():
-                directory.mkdir()
-                self.created.append(directory)
-        return [self._one(media, target_dir) for media in fetched]
+        """Store each fetched file in `assets/<kind>/`; the same content is stored once."""
+        for relative in ("assets", f"assets/{kind}"):
+            folder = self.drafts.storage.local_path(self.drafts.key(self.draft_id, relative))
+            if folder is not None and not folder.exists() and folder not in self.folders:
+                self.folders.append(folder)
+        return [self._one(media, kind) for media in fetched]
 
-    def _one(self, media: FetchedMedia, target_dir: Path) -> LocalMedia:
-        target = target_dir / f"{media.path.stem[:32]}{media.suffix}"
-        if target.exists() and not _same_content(target, media.path):
-            # the URL's content changed at its source since an earlier call: earlier segments keep theirs
-            target = target_dir / f"{media.path.stem[:32]}-{uuid.uuid4().hex[:8]}{media.suffix}"
-        if not target.exists():
-            tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-            try:
-                try:
-                    os.link(media.path, tmp)
-                except FileNotFoundError:
-                    raise ApiError(
-                        "MEDIA_DOWNLOAD_FAILED",
-                        f"{media.url}: dropped from a full media cache while in use; retry, or raise "
-                        "CAPCUT_MATE_CACHE_MAX_BYTES",
-                    ) from None
-                except OSError:
-                    shutil.copyfile(media.path, tmp)
-                os.replace(tmp, target)
-                self.created.append(target)
-            finally:
-                tmp.unlink(missing_ok=True)
-        name = Path(media.url.split("?")[0]).name or target.name
-        return LocalMedia(path=str(target.resolve()), name=name, info=media.info)
+    def _one(self, media: FetchedMedia, kind: str) -> LocalMedia:
+        try:
+            path, created = self.drafts.add_asset(self.draft_id, kind, media.path, f"{media.sha256[:32]}{media.suffix}")
+        except FileNotFoundError:
+            raise ApiError(
+                "MEDIA_DOWNLOAD_FAILED",
+                f"{media.url}: dropped from a full media cache while in use; retry, or raise "
+                "CAPCUT_MATE_CACHE_MAX_BYTES",
+            ) from None
+        if created is not None:
+            self.created.append(created)
+        name = Path(media.url.split("?")[0]).name or Path(path).name
+        return LocalMedia(path=path, name=name, info=media.info)
 
     def undo(self) -> None:
-        for path in reversed(self.created):
-            if path.is_dir():
-                with contextlib.suppress(OSError):  # another call placed files in it meanwhile
-                    path.rmdir()
-            else:
-                path.unlink(missing_ok=True)
+        for key in reversed(self.created):
+            try:
+                self.drafts.storage.delete(key)
+            except Exception:  # the call's own error is the one to answer; this one is logged
+                log.exception("could not remove %s after a failed edit", key)
+        for folder in reversed(self.folders):
+            with contextlib.suppress(OSError):  # not empty: something else is in it
+                folder.rmdir()
         self.created.clear()
-
-
-def _same_content(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b) or filecmp.cmp(a, b, shallow=False)
-    except OSError:
-        return False
+        self.folders.clear()
 
 
 @contextmanager
-def placing(folder: Path) -> Iterator[Placement]:
-    """A Placement for one call; everything it placed is removed again if the block raises."""
-    placement = Placement(folder)
-    try:
-        yield placement
-    except BaseException:
-        placement.undo()
-        raise
+def placing(drafts: DraftStore, draft_id: str) -> Iterator[tuple[dict[str, Any], Placement]]:
+    """`drafts.edit(draft_id)` with a Placement for the call's media: if the edit or its save fails, what
+    the placement stored is removed again before the draft's lock is released."""
+    placement = Placement(drafts, draft_id)
+    with drafts.edit(draft_id, rollback=placement.undo) as doc:
+        yield doc, placement

@@ -1,186 +1,189 @@
-"""Where drafts live: one folder per draft under `<data_dir>/drafts/`, indexed in SQLite.
+"""Where drafts live: the app's draft folder as objects under `drafts/<id>/` in storage, plus an index.
 
 The folder is what the app opens (draft_content.json, an identical draft_info.json, draft_meta_info.json,
-assets/). Edits take a per-draft lock that holds across threads and processes, so concurrent requests
-never lose an update, and every file is written to a temporary name and renamed: a failed request leaves
-the draft exactly as it was.
+assets/). Storage is local folders or a bucket (storage/); the index and the per-draft edit lock are in
+the database (SQLite + flock on one box, PostgreSQL row locks in a cluster). Edits hold the lock, so
+concurrent requests never lose an update, and every object is replaced whole: a failed request leaves the
+draft exactly as it was. Material paths are written relative to the draft folder behind the app's
+draft-folder placeholder, so any worker can render the draft and a downloaded folder opens anywhere.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import shutil
-import threading
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from capcut_mate.db import Database
 from capcut_mate.drafts import document
 from capcut_mate.drafts.ids import new_draft_id, validate_draft_id
+from capcut_mate.drafts.index import DraftIndex
 from capcut_mate.errors import ApiError
-from capcut_mate.locks import KeyedLocks
+from capcut_mate.storage import Storage, StorageNotFound, iter_keys
 
 CONTENT_FILES = ("draft_content.json", "draft_info.json")
 META_FILE = "draft_meta_info.json"
-LOCK_TIMEOUT_S = 30.0
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS drafts (
-    draft_id   TEXT PRIMARY KEY,
-    width      INTEGER NOT NULL,
-    height     INTEGER NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-"""
+# The app's "this draft's folder" prefix for material paths (JianYing writes this GUID).
+DRAFT_PLACEHOLDER = "##_draftpath_placeholder_0E685133-18CE-45ED-8CB8-2904A212EC80_##"
+ASSET_KINDS = ("videos", "images", "audios")
 
 
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a sibling temp file, fsync, rename: readers see the old file or the new one, never half."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def write_json_atomic(path: Path, value: Any) -> None:
-    write_atomic(path, json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8"))
+def material_path(relative: str) -> str:
+    """A draft-relative file as the draft references it."""
+    return f"{DRAFT_PLACEHOLDER}/{relative}"
 
 
 class DraftStore:
-    """Create, read and edit drafts. Safe for many threads and several processes on one data dir."""
+    """Create, read and edit drafts. Safe for many threads, processes and (with PostgreSQL) machines."""
 
-    def __init__(self, root: Path, db: Database) -> None:
-        self.root = root
-        self.db = db
-        self._locks_dir = root.parent / "locks"
-        self._locks_dir.mkdir(parents=True, exist_ok=True)
-        root.mkdir(parents=True, exist_ok=True)
-        db.ensure_schema(_SCHEMA)
-        self._thread_locks = KeyedLocks()
+    def __init__(self, storage: Storage, index: DraftIndex) -> None:
+        self.storage = storage
+        self.index = index
+
+    @staticmethod
+    def prefix(draft_id: str) -> str:
+        return f"drafts/{draft_id}/"
+
+    def key(self, draft_id: str, relative: str) -> str:
+        """The storage key of a file of the draft folder."""
+        return self.prefix(draft_id) + relative
 
     def create(self, width: int, height: int) -> str:
         draft_id = new_draft_id()
-        staging = self.root / f".staging-{draft_id}"
-        staging.mkdir(parents=True)
-        try:
-            doc = document.new_document(width, height)
-            for name in CONTENT_FILES:
-                write_json_atomic(staging / name, doc)
-            write_json_atomic(staging / META_FILE, self._meta(draft_id, doc, self.root / draft_id))
-            for kind in ("videos", "images", "audios"):
-                (staging / "assets" / kind).mkdir(parents=True)
-            os.replace(staging, self.root / draft_id)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        now = _now_iso()
-        with self.db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO drafts (draft_id, width, height, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                (draft_id, width, height, now, now),
-            )
+        doc = document.new_document(width, height)
+        self.storage.put_bytes(self.key(draft_id, META_FILE), _json(self._meta(draft_id, doc)))
+        # draft_content.json last: a draft exists once its content file does.
+        for name in reversed(CONTENT_FILES):
+            self.storage.put_bytes(self.key(draft_id, name), _json(doc))
+        self.index.add(draft_id, width, height, _now_iso())
         return draft_id
 
-    def folder(self, draft_id: str) -> Path:
-        """The draft's folder; DRAFT_NOT_FOUND when there is none."""
-        folder = self.root / validate_draft_id(draft_id)
-        if not (folder / CONTENT_FILES[0]).is_file():
+    def require(self, draft_id: str) -> str:
+        """The draft id, checked; DRAFT_NOT_FOUND when there is no such draft."""
+        if not self.storage.exists(self.key(validate_draft_id(draft_id), CONTENT_FILES[0])):
             raise ApiError("DRAFT_NOT_FOUND", f"no draft with draft_id {draft_id}")
-        return folder
+        return draft_id
 
     def recent(self, limit: int, id_contains: str = "") -> list[dict[str, Any]]:
         """The index rows of the newest-edited drafts (for the console's list), optionally filtered by id."""
-        with self.db.read() as conn:
-            rows = conn.execute(
-                "SELECT draft_id, width, height, created_at, updated_at FROM drafts WHERE instr(draft_id, ?) > 0"
-                " ORDER BY updated_at DESC, created_at DESC LIMIT ?",
-                (id_contains, limit),
-            ).fetchall()
-        return [dict(row) for row in rows]
-
-    def asset_dir(self, draft_id: str, kind: str) -> Path:
-        folder = self.folder(draft_id) / "assets" / kind
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        return self.index.recent(limit, id_contains)
 
     def load(self, draft_id: str) -> dict[str, Any]:
-        return json.loads((self.folder(draft_id) / CONTENT_FILES[0]).read_text(encoding="utf-8"))
+        return json.loads(self._content(draft_id))
+
+    def _content(self, draft_id: str) -> bytes:
+        try:
+            return self.storage.get_bytes(self.key(validate_draft_id(draft_id), CONTENT_FILES[0]))
+        except StorageNotFound:
+            raise ApiError("DRAFT_NOT_FOUND", f"no draft with draft_id {draft_id}") from None
 
     def files(self, draft_id: str) -> list[str]:
         """Every file of the draft folder, as sorted POSIX paths relative to it."""
-        folder = self.folder(draft_id)
-        return sorted(
-            path.relative_to(folder).as_posix()
-            for path in folder.rglob("*")
-            if path.is_file() and not path.name.startswith(".")
-        )
+        self.require(draft_id)
+        return sorted(relative for _, relative in iter_keys(self.storage, self.prefix(draft_id)))
+
+    def add_asset(self, draft_id: str, kind: str, source: Path, name: str) -> tuple[str, str | None]:
+        """Store a media file in the draft's `assets/<kind>/` (call it inside `edit`, which holds the lock);
+        returns its material path and its key if this call stored it (None when the file was there: name
+        the file by its content and a media added twice is stored once)."""
+        if kind not in ASSET_KINDS:
+            raise ValueError(kind)
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)[-80:] or "media"
+        relative = f"assets/{kind}/{safe}"
+        key = self.key(validate_draft_id(draft_id), relative)
+        if self.storage.exists(key):
+            return material_path(relative), None
+        self.storage.put_file(key, source)
+        return material_path(relative), key
+
+    def import_folder(self, draft_id: str, folder: Path) -> None:
+        """Bring a draft folder from another installation (an embedded data dir moving to the cluster) into
+        this store: every file, material paths inside the folder made relative, then the index entry.
+        Importing the same folder again replaces its files."""
+        validate_draft_id(draft_id)
+        source = next((folder / name for name in CONTENT_FILES if (folder / name).is_file()), None)
+        if source is None:
+            raise ApiError("DRAFT_NOT_FOUND", f"{folder} has no draft_content.json")
+        doc = json.loads(source.read_text(encoding="utf-8"))
+        root = folder.resolve()
+        for items in (doc.get("materials") or {}).values():
+            for item in items if isinstance(items, list) else []:
+                path = item.get("path") if isinstance(item, dict) else None
+                if isinstance(path, str) and Path(path).is_absolute() and Path(path).resolve().is_relative_to(root):
+                    item["path"] = material_path(Path(path).resolve().relative_to(root).as_posix())
+        for file in sorted(folder.rglob("*")):
+            relative = file.relative_to(folder).as_posix()
+            if file.is_file() and relative not in (*CONTENT_FILES, META_FILE) and not file.name.startswith("."):
+                self.storage.put_file(self.key(draft_id, relative), file)
+        if (folder / META_FILE).is_file():
+            self.storage.put_bytes(self.key(draft_id, META_FILE), (folder / META_FILE).read_bytes())
+        for name in reversed(CONTENT_FILES):
+            self.storage.put_bytes(self.key(draft_id, name), _json(doc))
+        canvas = doc.get("canvas_config") or {}
+        self.index.add(draft_id, int(canvas.get("width") or 0), int(canvas.get("height") or 0), _now_iso())
+
+    def checkout(self, draft_id: str, scratch: Path) -> Path:
+        """A local folder with the whole draft, for a render (see Storage.checkout)."""
+        return self.storage.checkout(self.prefix(self.require(draft_id)), scratch)
 
     @contextmanager
-    def edit(self, draft_id: str) -> Iterator[dict[str, Any]]:
-        """Lock the draft, yield its document, and save it only if the block finishes without error."""
-        folder = self.folder(draft_id)
-        with self._locked(draft_id):
-            doc = json.loads((folder / CONTENT_FILES[0]).read_text(encoding="utf-8"))
-            yield doc
-            document.recompute_duration(doc)
-            for name in CONTENT_FILES:
-                write_json_atomic(folder / name, doc)
-            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-            meta["tm_duration"] = doc["duration"]
-            meta["tm_draft_modified"] = int(time.time() * 1_000_000)
-            write_json_atomic(folder / META_FILE, meta)
-            with self.db.transaction() as conn:
-                conn.execute("UPDATE drafts SET updated_at = ? WHERE draft_id = ?", (_now_iso(), draft_id))
+    def edit(self, draft_id: str, rollback: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:
+        """Lock the draft, yield its document, and save it only if the block finishes without error.
 
-    @contextmanager
-    def _locked(self, draft_id: str) -> Iterator[None]:
-        with self._thread_locks.hold(draft_id, timeout=LOCK_TIMEOUT_S) as acquired:
-            if not acquired:
-                raise ApiError("DRAFT_BUSY", f"draft {draft_id} stayed locked for {LOCK_TIMEOUT_S:.0f} s")
-            with open(self._locks_dir / f"{draft_id}.lock", "a+") as handle:
-                deadline = time.monotonic() + LOCK_TIMEOUT_S
-                while True:
+        If the block or the save raises, files the save already replaced get their old bytes back and
+        `rollback` takes back what the call put beside the document (assets), still under the lock: a
+        failed call leaves the draft folder as it was.
+        """
+        self.require(draft_id)
+        with self.index.locked(draft_id, _now_iso()):
+            before = self._content(draft_id)
+            replaced: dict[str, bytes] = {}  # file this save replaced -> its bytes before (a failed put is atomic)
+            try:
+                doc = json.loads(before)
+                yield doc
+                document.recompute_duration(doc)
+                meta_before = self.storage.get_bytes(self.key(draft_id, META_FILE))
+                meta = json.loads(meta_before)
+                meta["tm_duration"] = doc["duration"]
+                meta["tm_draft_modified"] = int(time.time() * 1_000_000)
+                body = _json(doc)
+                for name in CONTENT_FILES:  # draft_info.json is always written as a copy of draft_content.json
+                    self.storage.put_bytes(self.key(draft_id, name), body)
+                    replaced[name] = before
+                self.storage.put_bytes(self.key(draft_id, META_FILE), _json(meta))
+            except BaseException:
+                restored = True
+                for name, data in replaced.items():
                     try:
-                        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        break
-                    except BlockingIOError:
-                        if time.monotonic() > deadline:
-                            raise ApiError(
-                                "DRAFT_BUSY", f"draft {draft_id} stayed locked for {LOCK_TIMEOUT_S:.0f} s"
-                            ) from None
-                        time.sleep(0.02)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(handle, fcntl.LOCK_UN)
+                        self.storage.put_bytes(self.key(draft_id, name), data)
+                    except Exception:  # the write that failed may fail again: then the new document stays,
+                        restored = False  # and so must the assets it references
+                if rollback is not None and restored:
+                    rollback()
+                raise
 
-    @staticmethod
-    def _meta(draft_id: str, doc: dict[str, Any], folder: Path) -> dict[str, Any]:
-        meta = document.meta_template()
-        meta = json.loads(json.dumps(meta))
+    def _meta(self, draft_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+        meta = json.loads(json.dumps(document.meta_template()))
         now_us = int(time.time() * 1_000_000)
+        folder = self.storage.local_path(self.prefix(draft_id))
         meta.update(
             {
                 "draft_id": doc["id"],
                 "draft_name": draft_id,
-                "draft_fold_path": str(folder),
-                "draft_root_path": str(folder.parent),
+                "draft_fold_path": str(folder) if folder else draft_id,
+                "draft_root_path": str(folder.parent) if folder else "",
                 "tm_draft_create": now_us,
                 "tm_draft_modified": now_us,
                 "tm_duration": 0,

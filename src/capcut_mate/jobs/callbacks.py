@@ -1,7 +1,8 @@
 """POST a task's final status fields to its callback_url: durable, retried, signed, and only to public hosts.
 
-`send` writes the delivery to an outbox table in the same SQLite file before anything is sent, so a
-process that dies mid-retry loses nothing: whichever server or worker process runs next picks the row up
+`send` writes the delivery to an outbox table in the task store's database (the SQLite file, or
+PostgreSQL in cluster mode: jobs/outbox.py) before anything is sent, so a process that dies mid-retry
+loses nothing: whichever server or worker process runs next, on any machine, picks the row up
 (at-least-once; a receiver dedupes on the `X-CapCut-Mate-Delivery` header). A claim pushes the row's
 `next_at` past the attempt's time budget, which is also its lease across processes. Delivery runs on its
 own small thread pool, so a slow or dead receiver never holds up a render.
@@ -24,32 +25,22 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from capcut_mate.config import Settings
+from capcut_mate.jobs.outbox import Delivery
 from capcut_mate.jobs.store import TaskStore
 from capcut_mate.media.urlpolicy import UrlForbidden, guarded_client
+
+if TYPE_CHECKING:
+    from capcut_mate.jobs.pg_store import PgTaskStore
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-CapCut-Mate-Signature"
 DELIVERY_HEADER = "X-CapCut-Mate-Delivery"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS callback_outbox (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    task_id    TEXT NOT NULL,
-    url        TEXT NOT NULL,
-    body       TEXT NOT NULL,
-    attempts   INTEGER NOT NULL DEFAULT 0,
-    next_at    REAL NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS callback_outbox_due ON callback_outbox (next_at);
-"""
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -60,12 +51,12 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
 
 class CallbackSender:
     @classmethod
-    def for_settings(cls, store: TaskStore, settings: Settings) -> CallbackSender:
+    def for_settings(cls, store: TaskStore | PgTaskStore, settings: Settings) -> CallbackSender:
         return cls(store, allow_private=settings.allow_private_urls, secret=settings.callback_secret)
 
     def __init__(
         self,
-        store: TaskStore,
+        store: TaskStore | PgTaskStore,
         *,
         allow_private: bool = False,
         secret: str | None = None,
@@ -75,14 +66,13 @@ class CallbackSender:
         poll_s: float = 1.0,
     ) -> None:
         self.store = store
-        self.db = store.db
+        self.outbox = store.outbox()
         self.allow_private = allow_private
         self.secret = secret
         self.attempts = attempts
         self.first_delay_s = first_delay_s
         self.timeout_s = timeout_s
         self.poll_s = poll_s
-        self.db.ensure_schema(_SCHEMA)
         self._closed = threading.Event()
         self._wake = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="render-callback")
@@ -91,19 +81,12 @@ class CallbackSender:
 
     def send(self, task_id: str, url: str, payload: dict[str, Any]) -> None:
         """Queue the delivery durably; it is attempted at once and retried with back-off."""
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        with self.db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO callback_outbox (task_id, url, body, next_at, created_at) VALUES (?, ?, ?, ?, ?)",
-                (task_id, url, body, time.time(), now),
-            )
+        self.outbox.add(task_id, url, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
         self._wake.set()
 
     def pending(self) -> int:
         """Deliveries still in the outbox (queued or between retries)."""
-        with self.db.read() as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM callback_outbox").fetchone()[0])
+        return self.outbox.pending()
 
     def close(self) -> None:
         """Stop claiming; deliveries in flight get their current attempt, the rest wait in the outbox."""
@@ -115,41 +98,24 @@ class CallbackSender:
         while not self._closed.is_set():
             self._wake.clear()  # before claiming: a send() from now on is never missed
             try:
-                row = self._claim()
+                delivery = self.outbox.claim(self.timeout_s * 2, self._delay)  # held for the attempt's budget
             except Exception:
                 log.exception("reading the callback outbox failed")
-                row = None
-            if row is None:
+                delivery = None
+            if delivery is None:
                 self._wake.wait(self.poll_s)
                 continue
             try:
-                self._pool.submit(self._attempt, *row)
+                self._pool.submit(self._attempt, delivery)
             except RuntimeError:  # closed meanwhile: the row stays in the outbox for the next process
                 return
-
-    def _claim(self) -> tuple[int, str, str, str, int] | None:
-        """The next due delivery, leased to this process for the attempt's time budget plus its back-off."""
-        now = time.time()
-        with self.db.transaction() as conn:
-            row = conn.execute(
-                "SELECT id, task_id, url, body, attempts FROM callback_outbox WHERE next_at <= ? "
-                "ORDER BY next_at LIMIT 1",
-                (now,),
-            ).fetchone()
-            if row is None:
-                return None
-            attempt = row["attempts"] + 1
-            conn.execute(
-                "UPDATE callback_outbox SET attempts = ?, next_at = ? WHERE id = ?",
-                (attempt, now + self.timeout_s * 2 + self._delay(attempt), row["id"]),
-            )
-        return row["id"], row["task_id"], row["url"], row["body"], attempt
 
     def _delay(self, attempt: int) -> float:
         return self.first_delay_s * 2.0 ** (attempt - 1)
 
-    def _attempt(self, delivery_id: int, task_id: str, url: str, body: str, attempt: int) -> None:
-        outcome = self._post(delivery_id, url, body.encode("utf-8"))
+    def _attempt(self, delivery: Delivery) -> None:
+        delivery_id, task_id, url, attempt = delivery.id, delivery.task_id, delivery.url, delivery.attempt
+        outcome = self._post(delivery_id, url, delivery.body.encode("utf-8"))
         if outcome.startswith("HTTP 2"):
             self._finish(delivery_id, task_id, f"callback delivered to {url} ({outcome})")
         elif attempt >= self.attempts or outcome == "refused":
@@ -157,9 +123,7 @@ class CallbackSender:
             tries = f"{attempt} attempt{'s' if attempt > 1 else ''}"
             self._finish(delivery_id, task_id, f"callback to {url} not delivered after {tries} ({why})")
         else:
-            retry_at = time.time() + self._delay(attempt)
-            with self.db.transaction() as conn:
-                conn.execute("UPDATE callback_outbox SET next_at = ? WHERE id = ?", (retry_at, delivery_id))
+            self.outbox.retry_at(delivery_id, time.time() + self._delay(attempt))
 
     def _post(self, delivery_id: int, url: str, body: bytes) -> str:
         """`HTTP <status>`, `refused` (URL policy) or `no answer`: nothing about the network beyond that."""
@@ -176,8 +140,7 @@ class CallbackSender:
 
     def _finish(self, delivery_id: int, task_id: str, note: str) -> None:
         try:
-            with self.db.transaction() as conn:
-                conn.execute("DELETE FROM callback_outbox WHERE id = ?", (delivery_id,))
+            self.outbox.remove(delivery_id)
             self.store.note(task_id, note)
         except Exception:
             log.exception("recording a callback outcome for task %s failed", task_id)

@@ -15,12 +15,14 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from capcut_mate.db import Database
 from capcut_mate.errors import ApiError
+from capcut_mate.jobs.outbox import SqliteOutbox
 
 PENDING, PROCESSING, COMPLETED, FAILED = "pending", "processing", "completed", "failed"
 ACTIVE = (PENDING, PROCESSING)
@@ -69,6 +71,13 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def interrupted_messages() -> tuple[str, str]:
+    """(zh, en) for a task whose render died MAX_ATTEMPTS times."""
+    zh = f"渲染进程已连续 {MAX_ATTEMPTS} 次意外中断(进程被终止或内存不足),请检查服务器资源后重新提交"
+    en = f"the render process died {MAX_ATTEMPTS} times (killed, out of memory); check the server, resubmit"
+    return zh, en
+
+
 @dataclass(frozen=True)
 class Task:
     task_id: str
@@ -89,7 +98,8 @@ class Task:
     report: dict[str, Any] | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Task:
+    def from_row(cls, row: Any) -> Task:
+        """From a sqlite3.Row or a psycopg dict row (whose JSONB report is already a dict)."""
         return cls(
             task_id=row["task_id"],
             draft_id=row["draft_id"],
@@ -106,17 +116,21 @@ class Task:
             attempts=row["attempts"],
             lease_owner=row["lease_owner"],
             callback_url=row["callback_url"],
-            report=json.loads(row["report"]) if row["report"] else None,
+            report=json.loads(row["report"]) if isinstance(row["report"], str) else row["report"],
         )
 
-    def status_fields(self, public_url: str, lang: str = "zh") -> dict[str, Any]:
-        """Exactly the seed's gen_video_status fields."""
-        done = self.status == COMPLETED and self.output_path
+    @property
+    def output_key(self) -> str:
+        """The rendered video's storage key ('' until completed)."""
+        return f"outputs/{self.output_path}" if self.status == COMPLETED and self.output_path else ""
+
+    def status_fields(self, video_url: str, lang: str = "zh") -> dict[str, Any]:
+        """Exactly the seed's gen_video_status fields; `video_url` is the caller's download URL of the output."""
         return {
             "draft_url": self.draft_url,
             "status": self.status,
             "progress": self.progress,
-            "video_url": f"{public_url}/files/outputs/{self.output_path}" if done else "",
+            "video_url": video_url if self.output_key else "",
             "error_message": (self.error_en if lang == "en" else self.error_zh) if self.status == FAILED else "",
             "created_at": self.created_at,
             "started_at": self.started_at,
@@ -152,12 +166,22 @@ class TaskStore:
         callback_url: str | None,
         max_active: int,
         options: dict[str, Any] | None = None,
+        enqueue: Callable[[Task, Any], None] | None = None,
     ) -> tuple[Task, bool]:
-        """The draft's active task if it has one (created=False), else a new pending task.
+        """The draft's active task if it has one (created=False), else a new pending task, handed to
+        `enqueue` once committed.
 
         SERVICE_BUSY when `max_active` tasks are already pending or processing. `options` (gen_video's
         output choices) wait in the report column as {"options": ...} until the render report replaces it.
         """
+        task, created = self._submit(draft_id, draft_url, callback_url, max_active, options)
+        if created and enqueue is not None:
+            enqueue(task, None)
+        return task, created
+
+    def _submit(
+        self, draft_id: str, draft_url: str, callback_url: str | None, max_active: int, options: dict[str, Any] | None
+    ) -> tuple[Task, bool]:
         with self.db.transaction() as conn:
             row = conn.execute(
                 "SELECT * FROM render_tasks WHERE draft_id = ? AND status IN ('pending', 'processing')", (draft_id,)
@@ -240,9 +264,7 @@ class TaskStore:
                 "SELECT task_id FROM render_tasks WHERE status = 'processing' AND lease_expires < ? AND attempts >= ?",
                 (now, MAX_ATTEMPTS),
             ).fetchall():
-                zh = f"渲染进程已连续 {MAX_ATTEMPTS} 次意外中断(进程被终止或内存不足),请检查服务器资源后重新提交"
-                en = f"the render process died {MAX_ATTEMPTS} times (killed, out of memory); check the server, resubmit"
-                self._fail(conn, row["task_id"], None, "RENDER_INTERRUPTED", zh, en)
+                self._fail(conn, row["task_id"], None, "RENDER_INTERRUPTED", *interrupted_messages())
             row = conn.execute(
                 "UPDATE render_tasks SET status = 'processing', progress = MAX(progress, 10),"
                 " started_at = COALESCE(started_at, ?), attempts = attempts + 1, lease_owner = ?, lease_expires = ?"
@@ -337,6 +359,10 @@ class TaskStore:
             if cur.rowcount == 1:
                 row = conn.execute("SELECT progress FROM render_tasks WHERE task_id = ?", (task_id,)).fetchone()
                 _event(conn, task_id, PROCESSING, row["progress"], note)
+
+    def outbox(self) -> SqliteOutbox:
+        """The callback outbox, in the same database."""
+        return SqliteOutbox(self.db)
 
     def note(self, task_id: str, note: str) -> None:
         """Record a history event without changing the task (callback outcomes)."""

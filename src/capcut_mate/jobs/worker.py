@@ -1,7 +1,9 @@
-"""The worker loop: claim a task, render it in a child process, record progress, complete or fail it.
+"""The worker pool: take a task from the queue, render it in a child process, record progress, store the
+video, complete or fail the task.
 
-Runs as threads inside the server (Settings.in_process_workers) or in `capcut-mate worker`, any number of
-processes against one data directory. Each thread owns a lease identity `host:pid:token-n`; a heartbeat
+Runs inside the server (Settings.in_process_workers) or in `capcut-mate worker`, any number of processes
+(one data directory in embedded mode; any machines in cluster mode). The queue (jobs/queue.py) decides
+which task runs where; each render owns a lease identity `host:pid:token-n`; a heartbeat
 thread renews the lease while a render runs and kills the render if the lease was lost. A maintenance
 thread makes the leases of dead owners on this host claimable at once (so a restarted server resumes its
 tasks without waiting for the lease to run out), prunes tasks past the retention, and removes stale
@@ -23,22 +25,27 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from capcut_mate.config import Settings
 from capcut_mate.db import is_disk_full
-from capcut_mate.drafts.ids import public_base_of
+from capcut_mate.drafts.store import DraftStore
 from capcut_mate.errors import ApiError
 from capcut_mate.jobs import progress
 from capcut_mate.jobs.callbacks import CallbackSender
 from capcut_mate.jobs.messages import failure_messages
+from capcut_mate.jobs.queue import Queue
 from capcut_mate.jobs.store import Task, TaskStore
-from capcut_mate.services import Services
+from capcut_mate.storage import Storage
+
+if TYPE_CHECKING:
+    from capcut_mate.jobs.pg_store import PgTaskStore
 
 log = logging.getLogger(__name__)
 
-LEASE_S = 30.0
 MAINTENANCE_S = 5.0
 PRUNE_EVERY_S = 3600.0
 
@@ -67,53 +74,63 @@ class _Outcome:
 
 
 class WorkerPool:
-    """`count` render threads plus one maintenance thread, sharing the task store with every other process."""
+    """`count` renders at once, fed by the queue, plus one maintenance thread. Shares the task store with
+    every other process; knows nothing of which database, queue or storage is behind it."""
 
-    def __init__(self, svc: Services, callbacks: CallbackSender, count: int, poll_s: float = 1.0) -> None:
-        self.svc = svc
-        self.store: TaskStore = svc.tasks
+    def __init__(
+        self,
+        settings: Settings,
+        tasks: TaskStore | PgTaskStore,
+        drafts: DraftStore,
+        storage: Storage,
+        queue: Queue,
+        callbacks: CallbackSender,
+        video_url: Callable[[Task], str],
+        count: int,
+    ) -> None:
+        self.settings = settings
+        self.store = tasks
+        self.drafts = drafts
+        self.storage = storage
+        self.queue = queue
         self.callbacks = callbacks
+        self.video_url = video_url
         self.count = max(1, count)
-        self.poll_s = poll_s
-        self.lease_s = LEASE_S
+        self.lease_s = settings.worker_lease_s
         self.host = socket.gethostname()
         self.token = uuid.uuid4().hex[:8]
         self._stop = threading.Event()
-        self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
         self._children: dict[str, subprocess.Popen[bytes]] = {}
         self._children_lock = threading.Lock()
         self._last_prune = float("-inf")
 
     @property
+    def identity(self) -> str:
+        """`host:pid:token`: lease owners are this plus `-<n>`, so maintenance can tell dead owners."""
+        return f"{self.host}:{os.getpid()}:{self.token}"
+
+    @property
     def render_root(self) -> Path:
-        return self.svc.settings.tmp_dir / "render"
+        return self.settings.tmp_dir / "render"
 
     def start(self) -> WorkerPool:
         self.render_root.mkdir(parents=True, exist_ok=True)
         self._maintain()
-        for index in range(self.count):
-            owner = f"{self.host}:{os.getpid()}:{self.token}-{index}"
-            thread = threading.Thread(target=self._loop, args=(owner,), daemon=True, name=f"render-{index}")
-            thread.start()
-            self._threads.append(thread)
+        self.queue.start(self)
         thread = threading.Thread(target=self._maintenance_loop, daemon=True, name="render-maintenance")
         thread.start()
         self._threads.append(thread)
         return self
 
-    def wake(self) -> None:
-        """A task was just submitted: look now instead of at the next poll."""
-        self._wake.set()
-
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop claiming, kill running renders and hand their tasks back for the next worker."""
+        """Stop taking tasks, kill running renders and hand their tasks back for the next worker."""
         self._stop.set()
-        self._wake.set()
         with self._children_lock:
             children = list(self._children.values())
         for child in children:
             _kill_group(child)
+        self.queue.stop(timeout)
         for thread in self._threads:
             thread.join(timeout)
         self.callbacks.close()
@@ -130,37 +147,28 @@ class WorkerPool:
         finally:
             self.stop()
 
-    # --- the loop ---
+    # --- one task ---
 
-    def _loop(self, owner: str) -> None:
-        while not self._stop.is_set():
+    def process(self, task: Task, owner: str) -> None:
+        """Render a claimed task to the end: completed, failed, or handed back when stopping."""
+        try:
+            self._process(task, owner)
+        except Exception as exc:
+            log.exception("render task %s failed unexpectedly", task.task_id)
             try:
-                task = self.store.claim(owner, self.lease_s)
-            except Exception:
-                log.exception("claiming a render task failed")
-                task = None
-            if task is None:
-                self._wake.wait(self.poll_s)
-                self._wake.clear()
-                continue
-            try:
-                self._process(task, owner)
-            except Exception as exc:
-                log.exception("render task %s failed unexpectedly", task.task_id)
-                try:
-                    code = "DISK_FULL" if is_disk_full(exc) else "INTERNAL"
-                    self._fail(task, owner, code, f"{type(exc).__name__}: {exc}")
-                except Exception:  # the store is down too: the lease runs out and the task is retried
-                    log.exception("recording the failure of task %s failed", task.task_id)
+                code = "DISK_FULL" if is_disk_full(exc) else "INTERNAL"
+                self._fail(task, owner, code, f"{type(exc).__name__}: {exc}")
+            except Exception:  # the store is down too: the lease runs out and the task is retried
+                log.exception("recording the failure of task %s failed", task.task_id)
 
     def _process(self, task: Task, owner: str) -> None:
-        settings = self.svc.settings
+        settings = self.settings
         work = self.render_root / task.task_id
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         try:
             try:
-                draft_dir = self.svc.drafts.folder(task.draft_id)
+                draft_dir = self.drafts.checkout(task.draft_id, work / "draft")
             except ApiError:
                 self._fail(task, owner, "DRAFT_NOT_FOUND", f"draft {task.draft_id} no longer exists on this server")
                 return
@@ -181,6 +189,7 @@ class WorkerPool:
             if outcome.lost:
                 if self._stop.is_set():
                     self.store.release(task.task_id, owner, "worker stopped; requeued")
+                    self.queue.enqueue(task)
                 return
             if outcome.report is None:
                 code = outcome.code or "RENDER_CRASHED"
@@ -194,22 +203,21 @@ class WorkerPool:
             shutil.rmtree(work, ignore_errors=True)
 
     def _publish(self, task: Task, owner: str, output: Path, report: dict[str, Any]) -> None:
-        """Move the file into outputs (same file system: a rename), then mark the task completed."""
+        """Put the file into storage (on local disk: a rename), then mark the task completed."""
         relative = f"{task.draft_id}/{task.task_id}{output.suffix}"
-        final = self.svc.settings.outputs_dir / relative
+        key = f"outputs/{relative}"
         try:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(output, final)
+            self.storage.put_file(key, output, move=True)
         except OSError as exc:
             code = "DISK_FULL" if exc.errno == errno.ENOSPC else "INTERNAL"
-            self._fail(task, owner, code, f"could not move the video into {final.parent}: {exc}")
+            self._fail(task, owner, code, f"could not store the video as {key}: {exc}")
             return
-        report = {**report, "output": str(final)}
+        report = {**report, "output": key}
         self.store.advance(task.task_id, owner, progress.FILE_WRITTEN, progress.MILESTONES[progress.FILE_WRITTEN])
         if self.store.complete(task.task_id, owner, relative, report):
             self._notify(task.task_id)
         else:
-            final.unlink(missing_ok=True)
+            self.storage.delete(key)
 
     def _fail(self, task: Task, owner: str, code: str, details: str, debug: dict[str, Any] | None = None) -> None:
         shutil.rmtree(self.render_root / task.task_id, ignore_errors=True)  # first: on a full disk it frees room
@@ -221,11 +229,7 @@ class WorkerPool:
     def _notify(self, task_id: str) -> None:
         task = self.store.get(task_id)
         if task is not None and task.callback_url:
-            self.callbacks.send(
-                task.task_id,
-                task.callback_url,
-                task.status_fields(self.svc.settings.public_url or public_base_of(task.draft_url)),
-            )
+            self.callbacks.send(task.task_id, task.callback_url, task.status_fields(self.video_url(task)))
 
     # --- the child process ---
 
@@ -327,7 +331,7 @@ class WorkerPool:
     def _maintain(self) -> None:
         for owner in self.store.processing_owners():
             if self._owner_is_dead(owner) and self.store.expire_owner(owner):
-                self._wake.set()
+                log.info("the render tasks of %s, which is gone, are claimable again", owner)
         stale = [path for path in self.render_root.iterdir() if path.is_dir()]
         if stale:
             running = self.store.processing_ids()
@@ -336,8 +340,8 @@ class WorkerPool:
                     shutil.rmtree(path, ignore_errors=True)
         if time.monotonic() - self._last_prune > PRUNE_EVERY_S:
             self._last_prune = time.monotonic()
-            for relative in self.store.prune(self.svc.settings.task_retention_days):
-                (self.svc.settings.outputs_dir / relative).unlink(missing_ok=True)
+            for relative in self.store.prune(self.settings.task_retention_days):
+                self.storage.delete(f"outputs/{relative}")
 
 
 def _kill_group(child: subprocess.Popen[bytes]) -> None:
@@ -352,11 +356,3 @@ def _tail(path: Path, limit: int = 600) -> str:
     except OSError:
         return ""
     return text[-limit:]
-
-
-def start_in_process_workers(svc: Services) -> WorkerPool:
-    """The server's own render threads (Settings.render_workers); submissions wake them at once."""
-    svc.workers = WorkerPool(
-        svc, CallbackSender.for_settings(svc.tasks, svc.settings), svc.settings.render_workers
-    ).start()
-    return svc.workers

@@ -53,6 +53,7 @@ class FetchedMedia:
     path: Path
     suffix: str  # from the content: ".mp4", ".png", ...
     info: MediaInfo
+    sha256: str  # of the content: drafts name their copy by it, so a changed source never overwrites one
 
 
 class _Transient(Exception):
@@ -92,19 +93,21 @@ class MediaFetcher:
         """The entry's sidecar, or None when there is no complete entry (then it is simply fetched)."""
         try:
             meta: dict[str, Any] = json.loads(self._meta_path(key).read_text("utf-8"))
-            if (self.cache_dir / meta["file"]).is_file():
+            if meta["sha256"] and (self.cache_dir / meta["file"]).is_file():  # no digest: an older version's
                 return meta
         except (OSError, ValueError, KeyError, TypeError):
             pass
         return None
 
     def _use(self, key: str, meta: dict[str, Any]) -> FetchedMedia:
+        path = self.cache_dir / meta["file"]
         with contextlib.suppress(OSError):
             os.utime(self._meta_path(key))  # the sidecar's mtime is the entry's last use, for LRU eviction
-        path = self.cache_dir / meta["file"]
-        return FetchedMedia(meta["url"], path, path.suffix, MediaInfo(**meta["info"]))
+        return FetchedMedia(meta["url"], path, path.suffix, MediaInfo(**meta["info"]), meta["sha256"])
 
-    def _commit(self, url: str, key: str, part: Path, info: MediaInfo, response: httpx.Response) -> FetchedMedia:
+    def _commit(
+        self, url: str, key: str, part: Path, info: MediaInfo, sha256: str, response: httpx.Response
+    ) -> FetchedMedia:
         previous = self._read_meta(key)
         final = self.cache_dir / f"{key}{info.suffix}"
         os.replace(part, final)
@@ -115,11 +118,12 @@ class MediaFetcher:
             "last_modified": response.headers.get("last-modified"),
             "checked_at": time.time(),
             "info": asdict(info),
+            "sha256": sha256,
         }
         self._write_meta(key, meta)
         if previous is not None and previous["file"] != final.name:
             (self.cache_dir / previous["file"]).unlink(missing_ok=True)
-        return FetchedMedia(url, final, final.suffix, info)
+        return FetchedMedia(url, final, final.suffix, info, sha256)
 
     def _write_meta(self, key: str, meta: dict[str, Any]) -> None:
         tmp = self.cache_dir / f"{key}.{uuid.uuid4().hex}.meta.part"
@@ -206,9 +210,9 @@ class MediaFetcher:
                     raise ApiError(
                         "MEDIA_DOWNLOAD_FAILED", f"{clip(url)}: the server answered HTTP {response.status_code}"
                     )
-                self._save_body(url, response, part, deadline)
+                sha256 = self._save_body(url, response, part, deadline)
                 info = probe(part, source=clip(url), max_pixels=self.policy.max_pixels)
-                return self._commit(url, key, part, info, response)
+                return self._commit(url, key, part, info, sha256, response)
         except UnresolvableHost as exc:
             raise ApiError("MEDIA_DOWNLOAD_FAILED", f"{clip(url)}: {exc}") from None
         except UrlForbidden as exc:
@@ -220,11 +224,13 @@ class MediaFetcher:
         finally:
             part.unlink(missing_ok=True)
 
-    def _save_body(self, url: str, response: httpx.Response, part: Path, deadline: float) -> None:
+    def _save_body(self, url: str, response: httpx.Response, part: Path, deadline: float) -> str:
+        """Stream the body into `part`; returns its SHA-256 (computed on the way, no second read)."""
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.policy.max_bytes:
             raise self._too_large(url, int(declared))
         size = 0
+        digest = hashlib.sha256()
         with open(part, "wb") as handle:
             for chunk in response.iter_bytes(_CHUNK):
                 size += len(chunk)
@@ -233,8 +239,10 @@ class MediaFetcher:
                 if time.monotonic() > deadline:
                     raise _Transient(f"download slower than the {self.policy.timeout_s:.0f} s budget")
                 handle.write(chunk)
+                digest.update(chunk)
         if size == 0:
             raise ApiError("UNSUPPORTED_MEDIA", f"{clip(url)}: the server sent an empty file")
+        return digest.hexdigest()
 
     def _too_large(self, url: str, size: int) -> ApiError:
         return ApiError(

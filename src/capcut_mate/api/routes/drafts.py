@@ -81,13 +81,13 @@ def _added(request: Request, svc: Services, draft_id: str, result: editing.AddRe
 @router.post("/add_videos", summary="Add video clips on a new video track")
 def add_videos(request: Request, body: AddVideosRequest, svc: Services = Depends(services)) -> dict:
     draft_id = draft_id_from_url(body.draft_url)
-    folder = svc.drafts.folder(draft_id)
+    svc.drafts.require(draft_id)
     items = parse_items("video_infos", body.video_infos, VideoInfo)
     speeds = _scene_speeds(body, items)
     if speeds is None:
         editing.check_no_overlap("video_infos", items)
     fetched = fetch_media(svc.fetcher, [item.video_url for item in items])
-    with placing(folder) as placement, svc.drafts.edit(draft_id) as doc:
+    with placing(svc.drafts, draft_id) as (doc, placement):
         media = placement.place(fetched, "videos")
         result = editing.add_videos(doc, items, media, clip=_clip(doc, body), speeds=speeds)
     return _added(request, svc, draft_id, result, "video_ids")
@@ -115,11 +115,11 @@ def _scene_speeds(body: AddVideosRequest, items: list[VideoInfo]) -> list[float]
 @router.post("/add_images", summary="Add photos on a new video track")
 def add_images(request: Request, body: AddImagesRequest, svc: Services = Depends(services)) -> dict:
     draft_id = draft_id_from_url(body.draft_url)
-    folder = svc.drafts.folder(draft_id)
+    svc.drafts.require(draft_id)
     items = parse_items("image_infos", body.image_infos, ImageInfo)
     editing.check_no_overlap("image_infos", items)
     fetched = fetch_media(svc.fetcher, [item.image_url for item in items])
-    with placing(folder) as placement, svc.drafts.edit(draft_id) as doc:
+    with placing(svc.drafts, draft_id) as (doc, placement):
         media = placement.place(fetched, "images")
         result = editing.add_images(doc, items, media, clip=_clip(doc, body))
     return _added(request, svc, draft_id, result, "image_ids")
@@ -128,11 +128,11 @@ def add_images(request: Request, body: AddImagesRequest, svc: Services = Depends
 @router.post("/add_audios", summary="Add audio clips on a new audio track")
 def add_audios(request: Request, body: AddAudiosRequest, svc: Services = Depends(services)) -> dict:
     draft_id = draft_id_from_url(body.draft_url)
-    folder = svc.drafts.folder(draft_id)
+    svc.drafts.require(draft_id)
     items = parse_items("audio_infos", body.audio_infos, AudioInfo)
     editing.check_no_overlap("audio_infos", items)
     fetched = fetch_media(svc.fetcher, [item.audio_url for item in items])
-    with placing(folder) as placement, svc.drafts.edit(draft_id) as doc:
+    with placing(svc.drafts, draft_id) as (doc, placement):
         media = placement.place(fetched, "audios")
         result = editing.add_audios(doc, items, media)
     return _added(request, svc, draft_id, result, "audio_ids")
@@ -151,7 +151,7 @@ def _caption_items(svc: Services, body: AddCaptionsRequest) -> tuple[str, list[C
 @router.post("/add_captions", summary="Add captions on a new text track (from a JSON array or an SRT file)")
 def add_captions(request: Request, body: AddCaptionsRequest, svc: Services = Depends(services)) -> dict:
     draft_id = draft_id_from_url(body.draft_url)
-    svc.drafts.folder(draft_id)
+    svc.drafts.require(draft_id)
     field, items = _caption_items(svc, body)
     editing.check_no_overlap(field, items)
     with svc.drafts.edit(draft_id) as doc:

@@ -173,7 +173,7 @@ def _given(url: str | None) -> str | None:
 )
 def easy_create_material(request: Request, body: EasyCreateMaterialRequest, svc: Services = Depends(services)) -> dict:
     draft_id = draft_id_from_url(body.draft_url)
-    folder = svc.drafts.folder(draft_id)
+    svc.drafts.require(draft_id)
     audio = [AudioInfo(audio_url=body.audio_url.strip(), start=0, end=EASY_AUDIO_US)]
     video_url, img_url = _given(body.video_url), _given(body.img_url)
     videos = [VideoInfo(video_url=video_url, start=0, end=EASY_VIDEO_US)] if video_url else []
@@ -183,7 +183,7 @@ def easy_create_material(request: Request, body: EasyCreateMaterialRequest, svc:
     video_fetched = fetch_media(svc.fetcher, [v.video_url for v in videos])
     image_fetched = fetch_media(svc.fetcher, [i.image_url for i in images])
     style = CaptionStyle(text_color=body.text_color, font_size=body.font_size, transform_y=body.text_transform_y)
-    with placing(folder) as placement, svc.drafts.edit(draft_id) as doc:
+    with placing(svc.drafts, draft_id) as (doc, placement):
         audio_media = placement.place(audio_fetched, "audios")
         video_media = placement.place(video_fetched, "videos")
         image_media = placement.place(image_fetched, "images")

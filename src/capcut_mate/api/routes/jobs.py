@@ -1,6 +1,6 @@
 """gen_video, gen_video_status, gen_video_active_count and gen_video_report: render jobs over HTTP.
 
-Handlers are sync (FastAPI runs them in its thread pool) and only touch SQLite: renders run in workers,
+Handlers are sync (FastAPI runs them in its thread pool) and only touch the task store: renders run in workers,
 so a status query is one indexed SELECT and never waits on ffmpeg. Each request makes exactly one hop to
 the thread pool (the handler): the Services dependency is async and responses skip model validation, since
 under CPU contention (renders on every core) every extra hop waits for the OS to schedule a thread.
@@ -92,17 +92,12 @@ def _task_for(svc: Services, draft_url: str, *, seed_codes: bool = False) -> Tas
 @router.post("/gen_video", summary="Submit a render of the draft (one active render per draft)", response_model=None)
 def gen_video(request: Request, body: GenVideoRequest, svc: Services = Depends(services)) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
-    svc.drafts.folder(draft_id)
+    svc.drafts.require(draft_id)
     callback = _callback_url(svc, body.callback_url)
-    options = body.output_choice()
-    task, created = svc.tasks.submit(
-        draft_id, body.draft_url.strip(), callback, svc.settings.max_active_tasks, options or None
-    )
-    if created and svc.workers is not None:
-        svc.workers.wake()
+    task, created = svc.submit_render(draft_id, body.draft_url.strip(), callback, body.output_choice() or None)
     lang = request_lang(request)
     message = (_SUBMITTED if created else _ALREADY)[lang]
-    return ok(request, message=message, **task.status_fields(public_url(request), lang))
+    return ok(request, message=message, **task.status_fields(svc.video_url(task, public_url(request)), lang))
 
 
 @router.post(
@@ -112,7 +107,8 @@ def gen_video(request: Request, body: GenVideoRequest, svc: Services = Depends(s
     responses={200: {"model": VideoStatus, "description": "Exactly the seed's fields"}},
 )
 def gen_video_status(request: Request, body: GenVideoStatusRequest, svc: Services = Depends(services)) -> dict:
-    return _task_for(svc, body.draft_url, seed_codes=True).status_fields(public_url(request), request_lang(request))
+    task = _task_for(svc, body.draft_url, seed_codes=True)
+    return task.status_fields(svc.video_url(task, public_url(request)), request_lang(request))
 
 
 @router.get("/gen_video_active_count", summary="How many render tasks are pending or processing", response_model=None)

@@ -12,6 +12,7 @@ from pyJianYingDraft.metadata import AudioSceneEffectType, FontType, SpeechToSon
 from capcut_mate.api.responses import ok
 from capcut_mate.api.schemas import examples
 from capcut_mate.drafts import catalogue, names
+from capcut_mate.jsontypes import Int
 
 router = APIRouter(tags=["catalogues"])
 
@@ -51,7 +52,7 @@ class SearchNamesRequest(BaseModel):
 
     query: str = Field(..., min_length=1, max_length=100, description="A name, part of one, a synonym or English")
     kind: NameKind | None = Field(None, description="Only this catalogue; null = every catalogue")
-    limit: int = Field(10, ge=1, le=50, description="Most results per catalogue")
+    limit: Int = Field(10, ge=1, le=50, description="Most results per catalogue")
 
 
 @router.post(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -10,6 +14,7 @@ from capcut_mate.api.deps import services
 from capcut_mate.api.schemas import DRAFT_URL
 from capcut_mate.drafts.ids import draft_id_from_url
 from capcut_mate.errors import ApiError
+from capcut_mate.jsontypes import Int
 from capcut_mate.render import DraftMediaResolver, RenderError, RenderOptions, load_draft
 from capcut_mate.render.preview import MAX_STORYBOARD_FRAMES, preview_png
 from capcut_mate.services import Services
@@ -24,14 +29,14 @@ class GenPreviewRequest(BaseModel):
     )  # fmt: skip
 
     draft_url: str = Field(..., description="The draft_url returned by create_draft")
-    time: int | None = Field(None, ge=0, description="Timeline time of the frame in µs (past the end: last frame)")
-    times: list[int] | None = Field(
+    time: Int | None = Field(None, ge=0, description="Timeline time of the frame in µs (past the end: last frame)")
+    times: list[Int] | None = Field(
         None,
         min_length=1,
         max_length=MAX_STORYBOARD_FRAMES,
         description=f"Storyboard: up to {MAX_STORYBOARD_FRAMES} times in µs, drawn in a grid with their timestamps",
     )
-    width: int | None = Field(
+    width: Int | None = Field(
         None, ge=16, le=4096, description="Frame width in px (aspect kept; default the canvas, 360 per storyboard tile)"
     )
 
@@ -53,7 +58,7 @@ class GenPreviewRequest(BaseModel):
     responses={200: {"content": {"image/png": {}}, "description": "The frame or storyboard as PNG"}},
 )
 def gen_preview(body: GenPreviewRequest, svc: Services = Depends(services)) -> Response:
-    folder = svc.drafts.folder(draft_id_from_url(body.draft_url))
+    draft_id = svc.drafts.require(draft_id_from_url(body.draft_url))
     settings = svc.settings
     options = RenderOptions(
         ffmpeg=settings.ffmpeg,
@@ -61,7 +66,10 @@ def gen_preview(body: GenPreviewRequest, svc: Services = Depends(services)) -> R
         system_fonts=settings.system_fonts,
         work_dir=settings.tmp_dir,
     )
+    scratch = Path(tempfile.mkdtemp(prefix="preview-", dir=settings.tmp_dir))
     try:
+        # The draft folder itself on local disk; from a bucket, fetched (through the worker cache) into scratch.
+        folder = svc.drafts.checkout(draft_id, scratch / "draft")
         draft, draft_dir = load_draft(folder)
         times = body.times if body.times is not None else [body.time or 0]
         png, frames = preview_png(
@@ -69,5 +77,7 @@ def gen_preview(body: GenPreviewRequest, svc: Services = Depends(services)) -> R
         )
     except RenderError as exc:
         raise ApiError("PREVIEW_FAILED", f"{exc.code}: {exc.message}") from exc
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     headers = {"X-Preview-Frames": ",".join(str(frame.frame) for frame in frames)}
     return Response(png, media_type="image/png", headers=headers)

