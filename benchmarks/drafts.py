@@ -1,8 +1,9 @@
-"""The two reference compositions: plans (what happens when) and the draft_content.json built from them.
+"""The reference compositions: plans (what happens when) and the draft_content.json built from them.
 
-Both our renderer (via the draft) and MoviePy (moviepy_comp.py) are fed from the same plan, so the two
-get exactly the same work. Drafts are plain dicts in the shape pyJianYingDraft 0.3.1 writes
-(see shared/spec/DRAFT_FORMAT.md); ids are deterministic so two runs produce identical files.
+Our renderer (via the draft) and MoviePy (moviepy_comp.py) are fed from the same plan, so the two get exactly
+the same work; the faceless short (issue 13's long, busy timeline) has no MoviePy twin. Drafts are plain
+dicts in the shape pyJianYingDraft 0.3.1 writes (see shared/spec/DRAFT_FORMAT.md); ids are deterministic so
+two runs produce identical files.
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.media import FPS, PHOTO_SIZES, SEC, Photo, SlideshowMedia, Sound, TalkingHeadMedia, Video
+from benchmarks.media import (
+    FPS,
+    PHOTO_SIZES,
+    SEC,
+    FacelessMedia,
+    Photo,
+    SlideshowMedia,
+    Sound,
+    TalkingHeadMedia,
+    Video,
+)
 from capcut_mate.drafts import document
 
 CAPTIONS = (
@@ -196,6 +207,74 @@ def talking_head_plan(duration_s: float) -> TalkingHeadPlan:
         for i, (start, dur) in enumerate(_split(total, len(SUBTITLES)))
     )
     return TalkingHeadPlan(1920, 1080, tuple(cuts), overlay, subtitles, _music_bed(total, 0.25, 1.0, 2.0))
+
+
+@dataclass(frozen=True)
+class Still:
+    """A photo segment: `photo` indexes the media's photos; `scale`/`x`/`y`/`rotation` go from -> to."""
+
+    start_us: int
+    duration_us: int
+    photo: int
+    scale: tuple[float, float]
+    x: tuple[float, float]
+    y: tuple[float, float]
+    rotation: tuple[float, float] = (0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class FacelessPlan:
+    """The mass-produced "faceless short": Ken Burns photos, a PiP track, a spinning badge, subtitles, 2 sounds."""
+
+    width: int
+    height: int
+    duration_us: int
+    photos: tuple[Still, ...]
+    pip: tuple[Still, ...]
+    badges: tuple[Still, ...]
+    subtitles: tuple[Caption, ...]
+    music: MusicBed
+
+    @property
+    def narration(self) -> tuple[tuple[int, int], ...]:
+        """(start, duration) of the voice-over clips: one per subtitle, as TTS tools deliver them."""
+        return tuple((c.start_us, c.duration_us) for c in self.subtitles)
+
+
+# Portrait photos for the full-screen track (PHOTO_SIZES indices) and square-ish ones for the small tracks.
+FULL_SCREEN_PHOTOS = (1, 3, 5, 8, 11)
+SMALL_PHOTOS = (0, 4, 9, 10)
+PHOTO_EVERY_US = 1_500_000
+PIP_EVERY_US = 3_000_000
+SUBTITLE_EVERY_US = 2_100_000
+
+
+def _every(total_us: int, step_us: int) -> list[tuple[int, int]]:
+    """(start, duration) pieces of `step_us` covering `total_us`, the last one shorter if need be."""
+    return [(start, min(step_us, total_us - start)) for start in range(0, total_us, step_us)]
+
+
+def faceless_plan(duration_s: float) -> FacelessPlan:
+    """Issue 13's draft: 1080×1920, a photo every 1.5 s zooming in or out, a PiP photo every 3 s in the upper
+    right, a small badge spinning once per 3 s in the upper left, a subtitle every 2.1 s, narration and music."""
+    total = round(duration_s * SEC)
+    photos, pip, badges = [], [], []
+    for i, (start, dur) in enumerate(_every(total, PHOTO_EVERY_US)):
+        sign = 1 if i % 2 == 0 else -1
+        scale = (1.0, 1.12) if sign > 0 else (1.12, 1.0)
+        photo = FULL_SCREEN_PHOTOS[i % len(FULL_SCREEN_PHOTOS)]
+        photos.append(Still(start, dur, photo, scale, (-0.03 * sign, 0.03 * sign), (0.02 * sign, -0.02 * sign)))
+    for i, (start, dur) in enumerate(_every(total, PIP_EVERY_US)):
+        photo = SMALL_PHOTOS[i % len(SMALL_PHOTOS)]
+        pip.append(Still(start, dur, photo, (0.33, 0.33), (0.55, 0.55), (0.55, 0.55)))
+        badges.append(Still(start, dur, SMALL_PHOTOS[-1 - i % 2], (0.2, 0.2), (-0.65, -0.65), (0.7, 0.7), (0, 360)))
+    subtitles = tuple(
+        Caption(start, dur - dur // 10, SUBTITLES[i % len(SUBTITLES)], 7.0, -0.6)
+        for i, (start, dur) in enumerate(_every(total, SUBTITLE_EVERY_US))
+    )
+    return FacelessPlan(
+        1080, 1920, total, tuple(photos), tuple(pip), tuple(badges), subtitles, _music_bed(total, 0.3, 1.0, 2.0)
+    )
 
 
 class _DraftBuilder:
@@ -448,6 +527,46 @@ def talking_head_draft(plan: TalkingHeadPlan, media: TalkingHeadMedia) -> dict[s
     )
     b.track("video", "pip", [pip])
     b.captions(plan.subtitles)
+    b.music(media.music, plan.music)
+    return b.document()
+
+
+def faceless_draft(plan: FacelessPlan, media: FacelessMedia) -> dict[str, Any]:
+    """Each photo its own material and keyframed segment (as pyJianYingDraft writes them), tracks bottom up."""
+    b = _DraftBuilder("bench_faceless_short", plan.width, plan.height)
+    props = (
+        ("KFTypeScaleX", "scale"),
+        ("KFTypePositionX", "x"),
+        ("KFTypePositionY", "y"),
+        ("KFTypeRotation", "rotation"),
+    )
+    for name, stills in (("photos", plan.photos), ("pip", plan.pip), ("badge", plan.badges)):
+        segments = []
+        for still in stills:
+            kfs = tuple(
+                b.keyframes(prop, still.duration_us, getattr(still, field))
+                for prop, field in props
+                if getattr(still, field)[0] != getattr(still, field)[1]
+            )
+            segments.append(
+                b.segment(
+                    b.video_material(media.photos[still.photo]),
+                    still.start_us,
+                    still.duration_us,
+                    source=(0, still.duration_us),
+                    visual=(still.scale[0], still.x[0], still.y[0]),
+                    extra_refs=(b.speed(1.0),),
+                    keyframes=kfs,
+                )
+            )
+        b.track("video", name, segments)
+    b.captions(plan.subtitles)
+    voice = b.audio_material(media.narration)
+    clips = [
+        b.segment(voice, start, dur, source=(start, dur), visual=None, extra_refs=(b.speed(1.0),))
+        for start, dur in plan.narration
+    ]
+    b.track("audio", "narration", clips)
     b.music(media.music, plan.music)
     return b.document()
 

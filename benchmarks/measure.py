@@ -2,19 +2,23 @@
 
     python -m benchmarks.measure {ours|moviepy} {a|b} --work DIR --duration S --output OUT.mp4 --result R.json
 
-Run by render_bench.py; writes {"wall_s", "cpu_s", "peak_rss_mib", "output_s", "warnings", "timings"} to the
-result file (warnings and stage timings come from our render report; MoviePy has none).
+Run by render_bench.py and long_timeline.py; writes {"wall_s", "cpu_s", "peak_rss_mib", "tree_peak_mib",
+"output_s", "warnings", "timings"} to the result file (warnings and stage timings come from our render report;
+MoviePy has none).
 Imports and media lookup happen before the clock starts; loading the draft / building the clips is timed.
 cpu_s = user + system time of this process and its ffmpeg children: unlike wall time it barely moves when
 colleagues load the shared machine. Peak RSS = this process's peak + the largest waited-for child's peak
-(getrusage): Python + ffmpeg.
+(getrusage): Python + ffmpeg. tree_peak_mib = the largest sum of RSS over this process and all its descendants
+at once, sampled every 50 ms: what parallel ffmpeg runs (render chunks) hold together.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,20 +29,23 @@ from benchmarks import scenarios
 Job = Callable[[], dict[str, Any]]
 
 
-def _ours(key: str, work: Path, duration_s: float, output: Path) -> Job:
+def _ours(key: str, work: Path, duration_s: float, output: Path, chunk_workers: int | None) -> Job:
     from capcut_mate.render import DraftMediaResolver, RenderOptions, render_draft
 
     folder = scenarios.draft_dir(work, key, duration_s)
+    options = RenderOptions(preset="veryfast", crf=23)
+    if chunk_workers:
+        options.chunk_workers = chunk_workers
 
     def job() -> dict[str, Any]:
         draft = json.loads((folder / "draft_content.json").read_text(encoding="utf-8"))
-        report = render_draft(draft, DraftMediaResolver(folder), output, RenderOptions(preset="veryfast", crf=23))
-        return {"warnings": list(report.warnings), "timings": dict(report.timings)}
+        report = render_draft(draft, DraftMediaResolver(folder), output, options)
+        return {"warnings": list(report.warnings), "timings": dict(report.timings), "notes": list(report.notes)}
 
     return job
 
 
-def _moviepy(key: str, work: Path, duration_s: float, output: Path) -> Job:
+def _moviepy(key: str, work: Path, duration_s: float, output: Path, chunk_workers: int | None) -> Job:
     from benchmarks import moviepy_comp
 
     plan, found = scenarios.prepare(key, work, duration_s)
@@ -62,6 +69,51 @@ def _usage() -> tuple[float, float]:
     return cpu, (own.ru_maxrss + kids.ru_maxrss) / 1024
 
 
+class TreeSampler:
+    """Samples the summed RSS of this process and its descendants (from /proc) until stopped; keeps the peak."""
+
+    def __init__(self, interval_s: float = 0.05) -> None:
+        self.interval_s = interval_s
+        self.peak_mib = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self.peak_mib = max(self.peak_mib, tree_rss_mib(os.getpid()))
+
+
+def tree_rss_mib(root: int) -> float:
+    """RSS of `root` and every process below it; processes that vanish while being read are skipped."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)  # fields[1] = ppid
+        rss[pid] = int(fields[21]) * resource.getpagesize()  # fields[21] = rss in pages
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, ()))
+    return total / 2**20
+
+
 def _duration_s(path: Path) -> float:
     """Imported here so PyAV does not count towards the measured process's footprint before the job."""
     import av
@@ -78,18 +130,21 @@ def main() -> None:
     parser.add_argument("--duration", type=float, required=True)
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--result", type=Path, required=True)
+    parser.add_argument("--chunk-workers", type=int, help="our renderer's parallel chunks (default: its own)")
     args = parser.parse_args()
 
-    job = ENGINES[args.engine](args.scenario, args.work, args.duration, args.output)
+    job = ENGINES[args.engine](args.scenario, args.work, args.duration, args.output, args.chunk_workers)
     cpu_start, _ = _usage()
     start = time.perf_counter()
-    extras = job()
+    with TreeSampler() as sampler:
+        extras = job()
     wall = time.perf_counter() - start
     cpu_end, peak_rss = _usage()
     result = {
         "wall_s": wall,
         "cpu_s": cpu_end - cpu_start,
         "peak_rss_mib": peak_rss,
+        "tree_peak_mib": sampler.peak_mib,
         "output_s": _duration_s(args.output),
         **extras,
     }

@@ -135,6 +135,28 @@ class TalkingHeadMedia:
     music: Sound
 
 
+@dataclass(frozen=True)
+class FacelessMedia:
+    photos: tuple[Photo, ...]
+    narration: Sound
+    music: Sound
+
+
+def narration(path: Path, seconds: float) -> Sound:
+    """A mono voice-over: the talking head's modulated tone, as a TTS track would be cut per subtitle."""
+    if not path.exists():
+        voice = "0.3*sin(2*PI*180*t)*(0.6+0.4*sin(2*PI*3*t))+0.03*(2*random(0)-1)"
+        _ffmpeg("-f", "lavfi", "-i", f"aevalsrc='{voice}':s=44100:d={seconds}", "-c:a", "libmp3lame", "-b:a", "96k",
+                str(path))  # fmt: skip
+    return Sound(path, round(seconds * SEC))
+
+
+def faceless_media(folder: Path, seconds: float) -> FacelessMedia:
+    """The slideshow's twelve photos (reused across segments), a narration and a song, a second longer than asked."""
+    shared = slideshow_media(folder, seconds)
+    return FacelessMedia(shared.photos, narration(folder / "narration.mp3", seconds + 1), shared.music)
+
+
 def slideshow_media(folder: Path, seconds: float) -> SlideshowMedia:
     """Twelve photos and a song at least `seconds` long."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,13 @@
-"""Render benchmark: our renderer vs. the bare encode (the floor) and vs. MoviePy, on two reference drafts.
+"""Render benchmark: our renderer vs. the bare encode (the floor) and vs. MoviePy, on three reference drafts.
 
-    python -m benchmarks.render_bench [--duration 60] [--only a|b] [--skip-moviepy] [--repeat N]
+    python -m benchmarks.render_bench [--duration 60] [--only a|b|c] [--skip-moviepy] [--repeat N]
                                       [--keep DIR] [--json PATH]
 
 (a) 1080×1920 slideshow: 12 photos with Ken Burns keyframes, 12 two-line Chinese captions with stroke, music
 with fades. (b) 1920×1080 talking head: one camera file in 6 cuts (two at 1.5×), a PiP, 30 subtitles, music
-under the voice. All media is generated from scratch into the work folder.
+under the voice. (c) 1080×1920 faceless short (issue 13): Ken Burns photos every 1.5 s, PiP and spinning badge
+tracks, subtitles every 2.1 s, narration and music; it has no MoviePy twin. All media is generated from
+scratch into the work folder.
 
 Per draft it prints wall time, × realtime, peak RSS (Python + ffmpeg) and two ratios from the same run:
 ours ÷ bare encode (testsrc2 + sine of the same size, fps, duration and x264 settings: the floor) and
@@ -63,8 +65,8 @@ def bare_encode(width: int, height: int, duration_s: float, output: Path) -> dic
     return {"wall_s": time.perf_counter() - start, "cpu_s": _children_cpu_s() - cpu}
 
 
-def measure(engine: str, key: str, work: Path, duration_s: float) -> dict[str, Any]:
-    """Run one render in a child process; its result dict, or {"error": ...} if it failed."""
+def measure(engine: str, key: str, work: Path, duration_s: float, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Run one render in a child process (`extra`: more measure.py arguments); its result, or {"error": ...}."""
     out = work / "out"
     out.mkdir(exist_ok=True)
     result_path = out / f"{engine}_{key}.json"
@@ -72,7 +74,7 @@ def measure(engine: str, key: str, work: Path, duration_s: float) -> dict[str, A
     cmd = [
         sys.executable, "-m", "benchmarks.measure", engine, key,
         "--work", str(work), "--duration", str(duration_s),
-        "--output", str(out / f"{engine}_{key}.mp4"), "--result", str(result_path),
+        "--output", str(out / f"{engine}_{key}.mp4"), "--result", str(result_path), *extra,
     ]  # fmt: skip
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -81,11 +83,11 @@ def measure(engine: str, key: str, work: Path, duration_s: float) -> dict[str, A
     return json.loads(result_path.read_text(encoding="utf-8"))
 
 
-def _ratio(num: float | None, den: float | None) -> float | None:
+def ratio(num: float | None, den: float | None) -> float | None:
     return None if num is None or den is None else num / den
 
 
-def _target(value: float | None, limit: float, at_most: bool) -> dict[str, Any]:
+def target(value: float | None, limit: float, at_most: bool) -> dict[str, Any]:
     ok = None if value is None else (value <= limit if at_most else value >= limit)
     return {"value": value, "target": limit, "at_most": at_most, "pass": ok}
 
@@ -119,7 +121,7 @@ def run_scenario(key: str, work: Path, duration_s: float, repeat: int, with_movi
             break
     ours, bare = _fastest(ours_runs), _fastest(bare_runs)
     moviepy = None
-    if with_moviepy:
+    if with_moviepy and scenario.moviepy:
         console.log(f"({key}) MoviePy")
         moviepy = measure("moviepy", key, work, duration_s)
     ours_s = ours.get("wall_s")
@@ -132,11 +134,11 @@ def run_scenario(key: str, work: Path, duration_s: float, repeat: int, with_movi
         "bare": bare,
         "ours": ours,
         "moviepy": moviepy,
-        "cpu_ours_over_bare": _ratio(ours.get("cpu_s"), bare["cpu_s"]),
+        "cpu_ours_over_bare": ratio(ours.get("cpu_s"), bare["cpu_s"]),
         "targets": {
-            "ours_over_bare": _target(_ratio(ours_s, bare["wall_s"]), scenario.bare_target, at_most=True),
-            "moviepy_over_ours": _target(_ratio(moviepy_s, ours_s), MOVIEPY_TARGET, at_most=False),
-            "peak_rss_mib": _target(ours.get("peak_rss_mib"), RSS_TARGET_MIB, at_most=True),
+            "ours_over_bare": target(ratio(ours_s, bare["wall_s"]), scenario.bare_target, at_most=True),
+            "moviepy_over_ours": target(ratio(moviepy_s, ours_s), MOVIEPY_TARGET, at_most=False),
+            "peak_rss_mib": target(ours.get("peak_rss_mib"), RSS_TARGET_MIB, at_most=True),
         },
     }
 
@@ -147,7 +149,7 @@ def _seconds(run: dict[str, Any] | None) -> str:
     return "[red]error[/]" if "error" in run else f"{run['wall_s']:.1f}"
 
 
-def _verdict(t: dict[str, Any], fmt: str) -> str:
+def verdict(t: dict[str, Any], fmt: str) -> str:
     if t["value"] is None:
         return "—"
     sign = "≤" if t["at_most"] else "≥"
@@ -167,12 +169,12 @@ def print_table(results: list[dict[str, Any]]) -> None:
             f"({r['scenario']}) {r['title']}",
             _seconds(ours),
             f"{r['duration_s'] / ours['wall_s']:.2f}×" if ok else "—",
-            _verdict(t["peak_rss_mib"], ".0f"),
+            verdict(t["peak_rss_mib"], ".0f"),
             f"{r['bare']['wall_s']:.1f}",
-            _verdict(t["ours_over_bare"], ".2f"),
+            verdict(t["ours_over_bare"], ".2f"),
             f"{r['cpu_ours_over_bare']:.2f}" if ok else "—",
             _seconds(r["moviepy"]),
-            _verdict(t["moviepy_over_ours"], ".1f"),
+            verdict(t["moviepy_over_ours"], ".1f"),
             str(len(ours["warnings"])) if ok else "—",
         )
     console.print(table)

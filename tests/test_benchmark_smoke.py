@@ -14,7 +14,7 @@ from typing import Any
 import av
 import pytest
 from benchmarks import drafts, scenarios
-from benchmarks.media import PHOTO_SIZES, SEC, Photo, SlideshowMedia, Sound, TalkingHeadMedia, Video
+from benchmarks.media import PHOTO_SIZES, SEC, FacelessMedia, Photo, SlideshowMedia, Sound, TalkingHeadMedia, Video
 from pyJianYingDraft import DraftFolder
 
 from capcut_mate.render import DraftMediaResolver, RenderOptions, render_draft
@@ -88,6 +88,25 @@ def test_talking_head_draft_parses_in_pyjianyingdraft(tmp_path: Path) -> None:
     assert pip[0]["clip"]["scale"]["x"] < 1 and pip[0]["render_index"] > main[0]["render_index"]
 
 
+def test_faceless_short_draft_parses_in_pyjianyingdraft(tmp_path: Path) -> None:
+    slideshow_media, _ = _fake_media(tmp_path)
+    faceless = FacelessMedia(slideshow_media.photos, Sound(tmp_path / "voice.mp3", 241 * SEC), slideshow_media.music)
+    script = _load(tmp_path, "c", drafts.faceless_draft(drafts.faceless_plan(240), faceless))
+
+    assert (script.width, script.height, script.duration) == (1080, 1920, 240 * SEC)
+    photos, pip, badges = _segments(script, "video")
+    [subtitles] = _segments(script, "text")
+    voice, music = _segments(script, "audio")
+    assert (len(photos), len(pip), len(badges), len(subtitles), len(voice), len(music)) == (160, 80, 80, 115, 115, 1)
+    assert {kf["property_type"] for kf in photos[0]["common_keyframes"]} == {
+        "KFTypeScaleX", "KFTypePositionX", "KFTypePositionY"
+    }  # fmt: skip
+    assert not pip[0]["common_keyframes"]
+    assert [kf["property_type"] for kf in badges[0]["common_keyframes"]] == ["KFTypeRotation"]
+    ids = _material_ids(script.content)
+    assert all(seg["material_id"] in ids for seg in photos + pip + badges + subtitles + voice)
+
+
 @pytest.fixture(scope="module")
 def bench_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Both scenarios' media and drafts at SMOKE_S seconds (full-size photos and camera clip)."""
@@ -138,3 +157,18 @@ def test_benchmark_command_prints_the_table(bench_work: Path, tmp_path: Path) ->
     assert ours["cpu_s"] > 0 and result["bare"]["cpu_s"] > 0 and result["cpu_ours_over_bare"] > 0
     assert ours["peak_rss_mib"] > 10
     assert result["moviepy"] is None
+
+
+def test_long_timeline_command_reports_the_targets(bench_work: Path, tmp_path: Path) -> None:
+    results_path = tmp_path / "long.json"
+    cmd = [sys.executable, "-m", "benchmarks.long_timeline", "--lengths", "1", str(SMOKE_S),
+           "--keep", str(bench_work), "--json", str(results_path)]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True)
+
+    assert "tree peak" in proc.stdout
+    found = json.loads(results_path.read_text(encoding="utf-8"))
+    assert [r["duration_s"] for r in found["results"]] == [1.0, SMOKE_S]
+    for r in found["results"]:
+        assert r["ours"]["output_s"] == pytest.approx(r["duration_s"], abs=0.05)
+        assert r["ours"]["tree_peak_mib"] > 10 and r["cpu_over_bare"] > 0
+    assert len(found["targets"]) == 3 and all(t["value"] is not None for t in found["targets"].values())

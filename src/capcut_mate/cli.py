@@ -126,6 +126,10 @@ def render(
     remap: list[str] = typer.Option([], help="OLD=NEW path prefix rewrite; repeatable"),
     report: Path | None = typer.Option(None, help="Report JSON path (default: OUTPUT.report.json)"),
     font_dir: Path | None = typer.Option(None, help="Extra font folder (CJK fallback)"),
+    chunk_seconds: float = typer.Option(
+        10.0, help="Render timelines over 1.5x this long in chunks of about this many seconds (0 = never)"
+    ),
+    chunk_workers: int | None = typer.Option(None, help="Chunks encoded at once (default: cores ÷ 4, at least 1)"),
     system_fonts: bool = typer.Option(True, help="Also use the machine's installed fonts"),
 ) -> None:
     """Render a JianYing/CapCut draft to MP4 with ffmpeg, headless; prints what was approximated."""
@@ -141,8 +145,10 @@ def render(
         raise typer.Exit(code=2)
     options = RenderOptions(
         width=width, height=height, fps=fps, preset=preset, crf=crf, font_dir=font_dir, system_fonts=system_fonts,
-        format=format,
+        format=format, chunk_seconds=chunk_seconds,
     )  # fmt: skip
+    if chunk_workers:
+        options.chunk_workers = chunk_workers
     try:
         render_command(draft, output, options, media_root, remap, report, console)
     except RenderError as exc:

@@ -16,6 +16,11 @@ def _default_render_workers() -> int:
     return max(1, (os.cpu_count() or 2) // 2)
 
 
+def _default_chunk_workers() -> int:
+    """As RenderOptions: parallel chunks pay off only where one x264 run leaves cores idle (it fills ~4)."""
+    return max(1, (os.cpu_count() or 1) // 4)
+
+
 class Settings(BaseSettings):
     """Everything an operator can set. Every field maps to `CAPCUT_MATE_<FIELD>`."""
 
@@ -53,6 +58,12 @@ class Settings(BaseSettings):
     )
     render_workers: int = Field(
         default_factory=_default_render_workers, description="Renders run at once by in-process workers"
+    )
+    render_chunk_seconds: float = Field(
+        10.0, description="Timelines over 1.5x this many seconds render in chunks of about this length (0 = never)"
+    )
+    render_chunk_workers: int = Field(
+        default_factory=_default_chunk_workers, description="Chunks of one render encoded at once"
     )
     in_process_workers: bool = Field(True, description="Run render workers inside the server process")
     max_active_tasks: int = Field(100, description="Pending+processing tasks accepted before 503")

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from capcut_mate.config import Settings
+from tests import servers
 from tests.jobs.helpers import ISO_MS_Z, SEED_FIELDS, V1, assert_monotonic, build_draft, poll, post, probe
 
 pytestmark = pytest.mark.slow  # renders end to end: `pytest -m 'not slow'` is the fast set
@@ -111,6 +112,25 @@ def test_status_language_and_empty_draft_failure(api: httpx.Client) -> None:
         f"{V1}/gen_video_status", json={"draft_url": draft_url}, headers={"Accept-Language": "en-US"}
     ).json()
     assert english["error_message"].startswith("video generation failed (DRAFT_EMPTY)")
+
+
+def test_chunk_settings_reach_the_renderer(media_url: str, tmp_path: Path) -> None:
+    """CAPCUT_MATE_RENDER_CHUNK_* settings: the 3 s draft renders as 2 chunks (cut at 1.5 s), progress monotonic."""
+    settings = Settings(
+        data_dir=tmp_path / "data", allow_private_urls=True, render_chunk_seconds=1.0, render_chunk_workers=2
+    )
+    with servers.api_server(settings) as base_url, httpx.Client(base_url=base_url, timeout=60) as api:
+        draft_url = build_draft(api, media_url)
+        post(api, "gen_video", {"draft_url": draft_url})
+        seen = poll(api, draft_url)
+        assert_monotonic(seen)
+        assert seen[-1]["status"] == "completed", seen[-1]
+        report = api.get(f"{V1}/gen_video_report", params={"draft_url": draft_url}).json()["report"]
+        assert any(note.startswith("rendered in 2 chunks, 2 at a time") for note in report["notes"]), report
+        path = tmp_path / "out.mp4"
+        path.write_bytes(api.get(seen[-1]["video_url"]).content)
+        info = probe(path)
+        assert abs(info["duration"] - 3.0) < 0.05 and info["video"] == [(320, 240)] and info["audio"] == 1
 
 
 def test_an_ffmpeg_refusal_blames_the_renderer_and_keeps_the_graph(

@@ -131,6 +131,9 @@ def render(spec: dict[str, Any]) -> None:
         options.ffmpeg, options.work_dir = ffmpeg, work_dir
         options.font_dir = Path(spec["font_dir"]) if spec.get("font_dir") else None
         options.system_fonts = spec.get("system_fonts", True)
+        for key in ("chunk_seconds", "chunk_workers"):
+            if spec.get(key) is not None:
+                setattr(options, key, spec[key])
         resolver = _ApiMediaResolver(DraftMediaResolver(draft_dir), _material_names(draft))
         report = render_draft(
             draft, resolver, output, options, on_progress=lambda stage, fraction: _emit(stage=stage, fraction=fraction)

@@ -181,6 +181,8 @@ class WorkerPool:
                 "work_dir": str(work / "work"),
                 "ffmpeg": settings.ffmpeg,
                 "font_dir": str(settings.font_dir) if settings.font_dir else None,
+                "chunk_seconds": settings.render_chunk_seconds,
+                "chunk_workers": settings.render_chunk_workers,
                 "system_fonts": settings.system_fonts,
             }
             outcome = self._run_child(task, owner, spec, work / "render.log")

@@ -13,12 +13,15 @@ from pathlib import Path
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.render import formats
 from capcut_mate.render.errors import RenderError
+from capcut_mate.render.farm import render_chunks
 from capcut_mate.render.graph import build_graph
+from capcut_mate.render.model import RenderWarning
 from capcut_mate.render.options import RenderOptions
 from capcut_mate.render.plan import build_plan
 from capcut_mate.render.prepare import Preparer
 from capcut_mate.render.report import RenderReport
 from capcut_mate.render.run import run_ffmpeg
+from capcut_mate.render.timebase import Timebase
 from capcut_mate.render.visibility import hidden_layers
 
 ProgressCallback = Callable[[str, float], None]
@@ -47,18 +50,29 @@ def render_draft(
     output.parent.mkdir(parents=True, exist_ok=True)
     if options.work_dir is not None:
         Path(options.work_dir).mkdir(parents=True, exist_ok=True)
+    found: list[RenderWarning] = []
     with tempfile.TemporaryDirectory(prefix="capcut-render-", dir=options.work_dir) as tmp:
         work_dir = Path(tmp)
         mark = time.perf_counter()
-        prepared = Preparer(plan, resolve_media, work_dir, options.font_dir, options.system_fonts).run()
-        prepared.warnings.extend(hidden_layers(plan, prepared.sources))
-        graph = build_graph(plan, prepared)
-        timings["prepare"] = time.perf_counter() - mark
+        graph = None
+        if len(plan.chunks) == 1:
+            prepared = Preparer(plan, resolve_media, work_dir, options.font_dir, options.system_fonts).run()
+            prepared.warnings.extend(hidden_layers(plan, prepared.sources))
+            graph = build_graph(plan, prepared)
+            found = prepared.warnings + graph.warnings
+        timings["prepare"] = time.perf_counter() - mark  # chunks prepare their own inputs as they go
         report_progress("prepare", 1.0)
         mark = time.perf_counter()
         partial = _temp_output(output)
+
+        def on_encode(fraction: float) -> None:
+            report_progress("encode", fraction)
+
         try:
-            run_ffmpeg(ffmpeg, graph, partial, work_dir, options, lambda f: report_progress("encode", f))
+            if graph is not None:
+                run_ffmpeg(ffmpeg, graph, partial, work_dir, options, on_encode)
+            else:
+                found = render_chunks(plan, resolve_media, work_dir, partial, options, on_encode)
             os.replace(partial, output)
         except OSError as exc:
             code = "DISK_FULL" if exc.errno == errno.ENOSPC else "FFMPEG_FAILED"
@@ -69,17 +83,25 @@ def render_draft(
         timings["encode"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     report_progress("done", 1.0)
-    warnings = [w.to_dict() for w in plan.warnings + prepared.warnings + graph.warnings]
+    warnings = [w.to_dict() for w in dict.fromkeys(plan.warnings + found)]  # a chunk may repeat another's
+    timebase = Timebase.of(plan.fps)
+    notes = list(plan.notes)
+    if len(plan.chunks) > 1:
+        mean = plan.duration_us / len(plan.chunks) / 1e6
+        notes.append(
+            f"rendered in {len(plan.chunks)} chunks, {max(1, options.chunk_workers)} at a time (about {mean:.1f} s "
+            "each, cut where nothing moving spans the cut), joined without re-encoding; audio rendered once"
+        )
     return RenderReport(
         output=str(output),
-        duration_us=round(graph.total_frames / graph.fps * 1_000_000),
+        duration_us=round(max(1, timebase.frame(plan.duration_us)) / timebase.rate * 1_000_000),
         width=plan.width,
         height=plan.height,
-        fps=float(graph.fps),
+        fps=float(timebase.rate),
         size_bytes=output.stat().st_size,
         timings={k: round(v, 3) for k, v in timings.items()},
         warnings=warnings,
-        notes=list(plan.notes),
+        notes=notes,
         encoding=formats.encoding_used(options),
     )
 

@@ -19,9 +19,10 @@ from fractions import Fraction
 from pathlib import Path
 
 from capcut_mate.render import motions
+from capcut_mate.render.chunks import chunk_frames
 from capcut_mate.render.expr import num, piecewise
 from capcut_mate.render.geometry import scale_curve, scale_is_dynamic
-from capcut_mate.render.model import Adjustment, Keyframes, Layer, Plan, RenderWarning
+from capcut_mate.render.model import Adjustment, Chunk, Keyframes, Layer, Plan, RenderWarning
 from capcut_mate.render.prepare import AudioSource, Prepared, Source
 from capcut_mate.render.strips import Strip
 from capcut_mate.render.timebase import Timebase
@@ -40,7 +41,10 @@ SeekPoint = Callable[[Path, float, float], tuple[float, int] | None]
 
 @dataclass
 class Graph:
-    """Everything run.py needs: `-i` argument groups, the filter script, side files, frame count."""
+    """Everything run.py needs: `-i` argument groups, the filter script, side files, frame count.
+
+    The script ends in [vout] when `video`, in [aout] when `audio`; `total_frames` is what it spans.
+    """
 
     inputs: list[list[str]]
     script: str
@@ -48,18 +52,24 @@ class Graph:
     total_frames: int
     fps: Fraction
     warnings: list[RenderWarning] = field(default_factory=list)
+    video: bool = True
+    audio: bool = True
 
 
-def lookup(values: list[int], var: str) -> str:
-    """values[var] for var = 0..len-1 as a balanced if-tree (shallow even for hundreds of entries)."""
+def ffconcat(entries: list[tuple[Path, int, int]], rate: str) -> str:
+    """An ffconcat list of still images, each (path, start µs, end µs), read at `rate` (the stream time base).
 
-    def tree(lo: int, hi: int) -> str:
-        if hi - lo == 1:
-            return str(values[lo])
-        mid = (lo + hi) // 2
-        return f"if(lt({var},{mid}),{tree(lo, mid)},{tree(mid, hi)})"
+    Durations are differences of the integer µs starts, so starts never drift from their frames.
+    """
+    lines = ["ffconcat version 1.0"]
+    for path, start, end in entries:
+        lines += [f"file {concat_path(path)}", f"option framerate {rate}", f"duration {(end - start) / 1e6:.6f}"]
+    return "\n".join(lines) + "\n"
 
-    return tree(0, len(values))
+
+def concat_path(path: Path) -> str:
+    """An absolute path quoted for an ffconcat `file` line."""
+    return "'" + str(path.resolve()).replace("'", "'\\''") + "'"
 
 
 def _atempo(speed: float) -> list[str]:
@@ -81,7 +91,12 @@ def _ffmpeg_color(color: str) -> str:
 
 class _Builder:
     def __init__(
-        self, plan: Plan, prepared: Prepared, frame: int | None = None, seek_point: SeekPoint | None = None
+        self,
+        plan: Plan,
+        prepared: Prepared,
+        chunk: Chunk | None = None,
+        frame: int | None = None,
+        seek_point: SeekPoint | None = None,
     ) -> None:
         self.plan = plan
         self.frame = frame  # a preview: only this output frame, no audio (render/preview.py)
@@ -89,6 +104,10 @@ class _Builder:
         self.prepared = prepared
         self.timebase = Timebase.of(plan.fps)
         self.fps = self.timebase.rate
+        # Output frames [origin, origin + total) of the timeline; filter time 0 is frame `origin`.
+        self.chunk = chunk
+        self.origin, end = chunk_frames(chunk, self.timebase) if chunk else (0, max(1, self.frames(plan.duration_us)))
+        self.total = end - self.origin
         self.rate = f"{self.fps.numerator}/{self.fps.denominator}"
         self.tb = f"{self.fps.denominator}/{self.fps.numerator}"
         self.inputs: list[list[str]] = []
@@ -100,35 +119,51 @@ class _Builder:
     def frames(self, us: int) -> int:
         return self.timebase.frame(us)
 
+    def window(self, first_f: int, stop_f: int) -> str:
+        """`enable` expression for timeline frames [first_f, stop_f) in this run's time."""
+        start, stop = first_f - self.origin, stop_f - self.origin
+        return f"between(t,{num((start - 0.5) / self.fps)},{num((stop - 0.5) / self.fps)})"
+
+    def place(self, first_f: int, count: int) -> list[str]:
+        """Shift `count` local frames to timeline frame `first_f`; in a chunk, keep only the chunk's part."""
+        low, high = max(0, self.origin - first_f), min(count, self.origin + self.total - first_f)
+        if self.chunk is None or (low, high) == (0, count):
+            return [f"setpts=PTS+{first_f - self.origin}"]
+        return [f"trim=start_frame={low}:end_frame={high}", f"setpts=PTS-STARTPTS+{first_f + low - self.origin}"]
+
     def add_input(self, args: list[str]) -> int:
         self.inputs.append(args)
         return len(self.inputs) - 1
 
-    def build(self) -> Graph:
+    def build(self, video: bool, audio: bool) -> Graph:
+        if video:
+            self.video()
+        if audio:
+            self.audio(self.total)
+        script = ";\n".join(self.lines) + "\n"
+        return Graph(self.inputs, script, self.side_files, self.total, self.fps, self.warnings, video, audio)
+
+    def video(self) -> None:
         plan = self.plan
-        total = max(1, self.frames(plan.duration_us))
         run = self.base_run() if self.frame is None else []
         if run:
-            self.base(run, total)
+            self.base(run, self.total)
         elif self.frame is not None:
             self.lines.append(f"{self.black(1)},setpts=PTS+{self.frame}[v0]")
         else:
-            self.lines.append(f"{self.black(total)}[v0]")
+            self.lines.append(f"{self.black(self.total)}[v0]")
         current = "v0"
         strips = {strip.indices[0]: strip for strip in self.prepared.strips}
-        in_strips = {index for strip in self.prepared.strips for index in strip.indices}
+        skip = set(run) | {index for strip in self.prepared.strips for index in strip.indices}
         pending = list(plan.adjustments)
         for index, (layer, source) in enumerate(zip(plan.layers, self.prepared.sources, strict=True)):
             current = self.adjust(pending, index, current)
             if index in strips:
                 current = self.strip(strips[index], current)
-            elif index >= len(run) and index not in in_strips:
+            elif index not in skip and source is not None:
                 current = self.layer(index, layer, source, current)
         current = self.adjust(pending, len(plan.layers), current)
         self.lines.append(f"[{current}]null[vout]")
-        if self.frame is None:
-            self.audio(total)
-        return Graph(self.inputs, ";\n".join(self.lines) + "\n", self.side_files, total, self.fps, self.warnings)
 
     # ---- video -------------------------------------------------------------------------------------
 
@@ -143,7 +178,9 @@ class _Builder:
         while pending and pending[0].below <= index:
             item = pending.pop(0)
             start, end = self.frames(item.start_us), self.frames(item.start_us + item.duration_us)
-            window = f"between(t,{num((start - 0.5) / self.fps)},{num((end - 0.5) / self.fps)})"
+            if end <= self.origin or start >= self.origin + self.total:
+                continue  # outside this chunk
+            window = self.window(start, end)
             text = item.filter
             if item.lut_path:
                 text = f"lut3d=file='{self.prepared.luts[item.lut_path].resolve().as_posix()}'"
@@ -174,9 +211,14 @@ class _Builder:
         run: list[int] = []
         end_f, source_end = 0, 0.0
         for index, (layer, source) in enumerate(zip(self.plan.layers, self.prepared.sources, strict=True)):
-            start_f, stop_f = self.frames(layer.start_us), self.frames(layer.start_us + layer.duration_us)
-            same_file = not run or source.path == self.prepared.sources[run[0]].path
-            if not (self.plain_cut(layer, source) and same_file and end_f <= start_f < stop_f):
+            if source is None:
+                continue  # not in this chunk
+            start_f = self.frames(layer.start_us) - self.origin
+            stop_f = self.frames(layer.start_us + layer.duration_us) - self.origin
+            first = self.prepared.sources[run[0]] if run else None
+            same_file = first is None or source.path == first.path
+            inside = end_f <= start_f < stop_f <= self.total
+            if not (self.plain_cut(layer, source) and same_file and inside):
                 break
             if layer.source_start_us < source_end or layer.source_start_us - source_end > MAX_SHARED_GAP_US:
                 break
@@ -191,13 +233,16 @@ class _Builder:
         first = layers[0].source_start_us / 1e6
         last = layers[-1]
         span = (last.source_start_us + last.duration_us * last.speed) / 1e6 - first
-        path = self.prepared.sources[run[0]].path
+        source = self.prepared.sources[run[0]]
+        assert source is not None  # a run holds prepared layers only
+        path = source.path
         k = self.add_input(["-threads", "1", "-ss", num(first), "-t", num(span + 0.2), "-i", str(path.resolve())])
         self.lines.append(f"[{k}:v:0]split={len(run)}" + "".join(f"[cut{i}]" for i in run))
         parts: list[str] = []
         at_f = 0
         for index, layer in zip(run, layers, strict=True):
-            start_f, end_f = self.frames(layer.start_us), self.frames(layer.start_us + layer.duration_us)
+            start_f = self.frames(layer.start_us) - self.origin
+            end_f = self.frames(layer.start_us + layer.duration_us) - self.origin
             if start_f > at_f:
                 self.lines.append(f"{self.black(start_f - at_f)}[gap{index}]")
                 parts.append(f"[gap{index}]")
@@ -265,7 +310,7 @@ class _Builder:
             keep, end = self.shown(count, first_f)
             chain.append(f"format={fmt},loop=loop={end - keep - 1}:size=1:start=0,settb=expr={self.tb},setpts=N+{keep}")
             if source.background_path is not None:
-                background = self.still_background(index, source.background_path, count)
+                background = self.still_background(index, source.background_path, first_f, count)
         else:
             chain, background = self.video_head(index, layer, source, count, lead_f, fmt, self.shown(count, first_f))
         steps: list[str] = motions.wipes(index, layer.motions, float(offset), fmt)
@@ -278,10 +323,10 @@ class _Builder:
         steps += effects
         self.side_files.update(side_files)
         steps += self.alpha(index, layer, source, count, first_f, local)
-        steps.append(f"setpts=PTS+{first_f}")
+        steps += self.place(first_f, count)
         self.lines.append("".join(chain) + "," + ",".join(steps) + f"[{label}]")
 
-        window = f"between(t,{num((first_f - 0.5) / self.fps)},{num((end_f + tail_f - 0.5) / self.fps)})"
+        window = self.window(first_f, end_f + tail_f)
         if layer.background is not None and layer.background.kind == "color":
             color = _ffmpeg_color(layer.background.color)
             self.lines.append(
@@ -304,22 +349,42 @@ class _Builder:
         return f"v{index + 1}"
 
     def strip(self, strip: Strip, below: str) -> str:
-        """A run of static captions: one image2 input, frame N at caption N's start, one overlay."""
-        k = self.add_input(
-            ["-threads", "1", "-f", "image2", "-framerate", self.rate, "-i", str(strip.pattern.resolve())]
-        )
-        starts, windows = [], []
-        for index in strip.indices:
+        """A run of static captions: one ffconcat input (each caption for its frames, blank in the gaps), one overlay.
+
+        The schedule is a side file, so every filter argument here has the same size for 2 or 2000 captions.
+        """
+        entries: list[tuple[Path, int]] = []  # (image, first frame shown); each lasts until the next
+        first_f = at = 0
+        for index, image in zip(strip.indices, strip.images, strict=True):
             layer = self.plan.layers[index]
             start_f, end_f = self.frames(layer.start_us), self.frames(layer.start_us + layer.duration_us)
-            starts.append(start_f)
-            windows.append(f"between(t,{num((start_f - 0.5) / self.fps)},{num((end_f - 0.5) / self.fps)})")
+            start_f = max(start_f, self.origin) - self.origin  # this run's part of it
+            end_f = min(end_f, self.origin + self.total) - self.origin
+            if end_f <= start_f:
+                continue
+            if not entries:
+                first_f = start_f
+            if start_f > at:
+                entries.append((strip.blank, at))
+            entries.append((image, start_f))
+            at = end_f
+        if not entries:
+            return below
+        if at < self.total:
+            entries.append((strip.blank, at))  # not at the very end: a frame there would make overlay emit one more
+        # Entry starts in µs as the demuxer reads them: rounded up to whole µs, back to their frame exactly.
+        bounds = [self.timebase.us(f) for _, f in entries] + [self.timebase.us(max(at, entries[-1][1] + 1))]
+        name = f"strip{strip.indices[0]}.ffconcat"
+        timed = [(path, bounds[n], bounds[n + 1]) for n, (path, _) in enumerate(entries)]
+        self.side_files[name] = ffconcat(timed, self.rate)
+        k = self.add_input(["-threads", "1", "-f", "concat", "-safe", "0", "-i", name])
         first = strip.indices[0]
-        self.lines.append(f"[{k}:v:0]format=yuva420p,settb=expr={self.tb},setpts='{lookup(starts, 'N')}'[S{first}]")
+        self.lines.append(f"[{k}:v:0]format=yuva420p,settb=expr={self.tb}[S{first}]")
         x, y = strip.origin
+        window = self.window(first_f + self.origin, at + self.origin)
         self.lines.append(
             f"[{below}][S{first}]overlay=x={x}:y={y}:eval=init:eof_action=repeat:repeatlast=1:"
-            f"enable='{'+'.join(windows)}'[v{first + 1}]"
+            f"enable='{window}'[v{first + 1}]"
         )
         return f"v{first + 1}"
 
@@ -361,7 +426,7 @@ class _Builder:
             self.lines.append(
                 f"[hb{index}]scale={canvas[0]}:{canvas[1]}:force_original_aspect_ratio=increase,"
                 f"crop={canvas[0]}:{canvas[1]},gblur=sigma={num(blur_radius(layer.background.blur, canvas) / 2)},"
-                f"setpts=PTS+{self.frames(layer.start_us) - lead_f}[bgv{index}]"
+                f"{','.join(self.place(self.frames(layer.start_us) - lead_f, count))}[bgv{index}]"
             )
             chain = [f"[h{index}]scale={source.width}:{source.height}"]
             background = f"bgv{index}"
@@ -397,12 +462,11 @@ class _Builder:
             return None
         return self.seek_point(path, float(num(origin)), target)
 
-    def still_background(self, index: int, path: Path, count: int) -> str:
+    def still_background(self, index: int, path: Path, first_f: int, count: int) -> str:
         k = self.add_input(["-i", str(path.resolve())])
         self.lines.append(
             f"[{k}:v:0]format=yuv420p,loop=loop={count - 1}:size=1:start=0,settb=expr={self.tb},setpts=N,"
-            f"setpts=PTS+{self.frames(self.plan.layers[index].start_us) - self.frames(self.plan.layers[index].lead_us)}"
-            f"[bgs{index}]"
+            f"{','.join(self.place(first_f, count))}[bgs{index}]"
         )
         return f"bgs{index}"
 
@@ -485,7 +549,7 @@ class _Builder:
         """Overlay x/y: centre at W/2 + x·W/2, H/2 − y·H/2 (half-canvas units, +y up), plus slides."""
         t = layer.transform
         cw, ch = self.plan.canvas_width, self.plan.canvas_height
-        var = f"(t-{num(start_f / self.fps)})"
+        var = f"(t-{num((start_f - self.origin) / self.fps)})"
         coords = []
         dynamic = False
         for prop, static, axis in (("x", t.x, 0), ("y", t.y, 1)):
@@ -577,10 +641,20 @@ class _Builder:
         return f"a{j}"
 
 
-def build_graph(plan: Plan, prepared: Prepared, frame: int | None = None, seek_point: SeekPoint | None = None) -> Graph:
-    """One filter graph for the whole draft: black base, layers bottom to top, one audio mix.
+def build_graph(
+    plan: Plan,
+    prepared: Prepared,
+    chunk: Chunk | None = None,
+    *,
+    video: bool = True,
+    audio: bool = True,
+    frame: int | None = None,
+    seek_point: SeekPoint | None = None,
+) -> Graph:
+    """One filter graph: black base, layers bottom to top ([vout]), one audio mix ([aout]).
 
-    With `frame`, only that output frame (at its own timestamp, silent): every layer starts at it, and with
+    With `chunk`, the video of that span only, in its own time (frame 0 = the chunk's first frame). With
+    `frame`, only that output frame (at its own timestamp, silent): every layer starts at it, and with
     `seek_point` videos are sought to it.
     """
-    return _Builder(plan, prepared, frame, seek_point).build()
+    return _Builder(plan, prepared, chunk, frame, seek_point).build(video, audio and frame is None)

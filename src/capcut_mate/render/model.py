@@ -168,6 +168,17 @@ class AudioClip:
     reverse_path: str = ""
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """A span [start_us, end_us) of the output that one ffmpeg run renders; boundaries are cut frames.
+
+    The whole video is the chunks back to back; one chunk is a single-pass render.
+    """
+
+    start_us: int
+    end_us: int
+
+
 @dataclass
 class Plan:
     """Everything the graph needs, in draft units; `width`/`height` are the (even) output frame size."""
@@ -183,3 +194,4 @@ class Plan:
     warnings: list[RenderWarning] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     adjustments: list[Adjustment] = field(default_factory=list)  # bottom to top
+    chunks: list[Chunk] = field(default_factory=list)  # back to back from 0 to duration_us (chunks.py)

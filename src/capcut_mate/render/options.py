@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
+
+# Chunk length: each ffmpeg run holds one decoded frame per input it shows plus x264's ~300 MB at 1080p, so
+# 10 s of a busy timeline (a photo every 1.5 s, two overlay tracks) stays near 500 MB.
+CHUNK_SECONDS = 10.0
+
+
+def default_chunk_workers() -> int:
+    """Parallel chunks pay off only where one x264 run leaves cores idle (its threads fill ~4 cores)."""
+    return max(1, (os.cpu_count() or 1) // 4)
 
 
 @dataclass
 class RenderOptions:
-    """Output overrides and encoder settings. `ffmpeg` None = capcut_mate.ffmpeg.ffmpeg_exe()."""
+    """Output overrides and encoder settings. `ffmpeg` None = capcut_mate.ffmpeg.ffmpeg_exe().
+
+    MP4 timelines longer than 1.5 × `chunk_seconds` render as chunks of about that length (0 = never split),
+    `chunk_workers` of them at once.
+    """
 
     width: int | None = None
     height: int | None = None
@@ -21,4 +35,6 @@ class RenderOptions:
     font_dir: Path | None = None
     system_fonts: bool = True  # False: only font_dir and the draft's own fonts (same output on every machine)
     work_dir: Path | None = None
+    chunk_seconds: float = CHUNK_SECONDS
+    chunk_workers: int = field(default_factory=default_chunk_workers)
     stall_seconds: float = 300.0  # ffmpeg is stopped when its output time has not advanced for this long

@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from typing import Any, cast
 
 from capcut_mate.render.animations import Family, Role, animation_motions, classify, transition_motions
+from capcut_mate.render.chunks import split
 from capcut_mate.render.colour import colour_family, colour_filter
 from capcut_mate.render.curves import Bezier, preset
 from capcut_mate.render.errors import RenderError
@@ -561,6 +562,8 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
         warnings=builder.warnings,
         notes=notes,
         adjustments=adjustments,
+        # Chunks join by stream copy into MP4; a webm or a GIF (one palette for the whole clip) is one pass.
+        chunks=split(layers, timebase.us(total_f), fps, options.chunk_seconds if options.format == "mp4" else 0),
     )
 
 

@@ -18,15 +18,17 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
+from capcut_mate.render.chunks import visible
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.fonts import FontNotFoundError, FontResolver
 from capcut_mate.render.geometry import max_scale, reference_size
 from capcut_mate.render.masks import mask_image
-from capcut_mate.render.model import AudioClip, Layer, Plan, RenderWarning
+from capcut_mate.render.model import AudioClip, Chunk, Layer, Plan, RenderWarning
 from capcut_mate.render.probe import MediaInfo, probe
 from capcut_mate.render.reverse import reverse_range
 from capcut_mate.render.strips import Strip, groups, is_static_text, write_strip
 from capcut_mate.render.text import render_text_layer
+from capcut_mate.render.timebase import Timebase
 
 # Photo preparation threads: one per core (the machine is otherwise idle until ffmpeg starts), at most 4.
 PHOTO_WORKERS = min(4, os.cpu_count() or 1)
@@ -65,7 +67,7 @@ class AudioSource:
 
 @dataclass
 class Prepared:
-    sources: list[Source]  # aligned with plan.layers
+    sources: list[Source | None]  # aligned with plan.layers; None = not in the prepared chunk
     audio: list[AudioSource]
     warnings: list[RenderWarning] = field(default_factory=list)
     strips: list[Strip] = field(default_factory=list)  # text runs drawn through one input each
@@ -114,12 +116,14 @@ class Preparer:
         work_dir: Path,
         font_dir: Path | None,
         system_fonts: bool = True,
+        photo_workers: int = PHOTO_WORKERS,
     ) -> None:
         self.plan = plan
         self.resolve = resolve_media
         self.work_dir = work_dir
         self.font_dir = font_dir
         self.system_fonts = system_fonts
+        self.photo_workers = photo_workers
         self.draft_dir: Path | None = getattr(resolve_media, "draft_dir", None)
         self.warnings: list[RenderWarning] = []
         self._probes: dict[Path, MediaInfo] = {}
@@ -135,30 +139,38 @@ class Preparer:
             self._probes[path] = probe(path)
         return self._probes[path]
 
-    def run(self) -> Prepared:
-        """Photos decode and resize on worker threads (Pillow releases the GIL) while the rest runs here."""
-        pool = ThreadPoolExecutor(max_workers=PHOTO_WORKERS)
+    def run(self, chunk: Chunk | None = None, *, video: bool = True, audio: bool = True) -> Prepared:
+        """Inputs of the layers shown in `chunk` (all when None) and, if `audio`, of the sounds.
+
+        Photos decode and resize on worker threads (Pillow releases the GIL) while the rest runs here.
+        """
+        layers = self.plan.layers
+        timebase = Timebase.of(self.plan.fps)
+        wanted = [video and (chunk is None or visible(layer, chunk, timebase)) for layer in layers]
+        pool = ThreadPoolExecutor(max_workers=self.photo_workers)
         try:
             photos = {
                 i: pool.submit(self._layer, i, layer)
-                for i, layer in enumerate(self.plan.layers)
-                if layer.kind == "photo"
+                for i, layer in enumerate(layers)
+                if layer.kind == "photo" and wanted[i]
             }
             sources = [
-                photos[i].result() if i in photos else self._layer(i, layer) for i, layer in enumerate(self.plan.layers)
+                (photos[i].result() if i in photos else self._layer(i, layer)) if wanted[i] else None
+                for i, layer in enumerate(layers)
             ]
         finally:
             pool.shutdown(cancel_futures=True)
-        layers = self.plan.layers
-        static = [is_static_text(layer, src.baked_rotation) for layer, src in zip(layers, sources, strict=True)]
-        images = [src.path for src in sources]
+        # Runs are found on the whole timeline, so a chunk draws its captions the way a single pass does.
+        static = [is_static_text(layer) for layer in layers]
+        images = [src.path if src is not None else Path() for src in sources]
         strips = [
             strip
             for number, run in enumerate(groups(layers, static))
-            if (strip := write_strip(number, run, layers, images, self.canvas, self.work_dir)) is not None
+            if (shown := [i for i in run if sources[i] is not None])
+            and (strip := write_strip(number, shown, layers, images, self.canvas, self.work_dir)) is not None
         ]
-        audio = []
-        for clip in self.plan.audio:
+        sounds = []
+        for clip in self.plan.audio if audio else ():
             path = self.resolve(clip.material_path)
             if clip.reverse:
                 end = clip.source_start_us + round(clip.duration_us * clip.speed)
@@ -167,13 +179,13 @@ class Preparer:
                 clip = dataclasses.replace(clip, source_start_us=max(0, mirror - end), reverse=False)
             info = self.probe(path)
             if info.has_audio:
-                audio.append(AudioSource(clip, path, info))
+                sounds.append(AudioSource(clip, path, info))
             elif not clip.from_video:
                 self.warnings.append(
                     RenderWarning(clip.segment_id, clip.track, "audio", f"{path.name} has no audio stream")
                 )
-        luts = {a.lut_path: self.resolve(a.lut_path) for a in self.plan.adjustments if a.lut_path}
-        return Prepared(sources, audio, self.warnings, strips, luts)
+        luts = {a.lut_path: self.resolve(a.lut_path) for a in self.plan.adjustments if a.lut_path and video}
+        return Prepared(sources, sounds, self.warnings, strips, luts)
 
     def _layer(self, index: int, layer: Layer) -> Source:
         if layer.kind == "text":

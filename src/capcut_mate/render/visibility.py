@@ -24,10 +24,16 @@ from capcut_mate.render.prepare import Source
 _SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)  # degree <= 4 on an interval: zero at five points = zero throughout
 
 
-def hidden_layers(plan: Plan, sources: Sequence[Source]) -> list[RenderWarning]:
-    """One warning per layer that is invisible for its whole duration, naming why."""
+def hidden_layers(plan: Plan, sources: Sequence[Source | None]) -> list[RenderWarning]:
+    """One warning per layer that is invisible for its whole duration, naming why.
+
+    Layers without a source (not in the chunk being prepared) are left to the chunks that show them; a cover
+    lasts the covered layer's whole window, so it is prepared wherever that layer is.
+    """
     warnings = []
     for index, (layer, source) in enumerate(zip(plan.layers, sources, strict=True)):
+        if source is None:
+            continue
         reason = None
         if _transparent(layer):
             reason = "its opacity is zero for its whole duration"
@@ -123,14 +129,14 @@ def _off_canvas(layer: Layer, source: Source, canvas: tuple[int, int]) -> bool:
     return True
 
 
-def _covered_by(plan: Plan, sources: Sequence[Source], index: int) -> Layer | None:
+def _covered_by(plan: Plan, sources: Sequence[Source | None], index: int) -> Layer | None:
     """A still, opaque, unmasked video/photo above the layer that fills the canvas over its whole window."""
     layer = plan.layers[index]
     begin, end = layer.start_us - layer.lead_us, layer.start_us + layer.duration_us + layer.tail_us
     canvas_w, canvas_h = plan.canvas_width, plan.canvas_height
     for above, source in zip(plan.layers[index + 1 :], sources[index + 1 :], strict=True):
         t = above.transform
-        if above.start_us > begin or above.start_us + above.duration_us < end:
+        if source is None or above.start_us > begin or above.start_us + above.duration_us < end:
             continue
         opaque = (
             above.kind in ("video", "photo")

@@ -1,0 +1,195 @@
+"""Chunked renders: each chunk of the plan is its own ffmpeg run, the audio one more, joined by stream copy.
+
+`render_chunk` is the unit of work: a plan and a chunk index in, a video-only MP4 of that span out. It
+prepares only the inputs the chunk shows and needs nothing from the other chunks, so a queue job on another
+machine can run it given the plan and the media. The audio is rendered once over the whole timeline
+(`render_audio`), so no fade or clip is cut at a join. Locally `render_chunks` prepares the next chunk while
+`chunk_workers` ffmpeg runs encode, retries a failed run alone once, and folds their progress into one
+monotonic fraction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import shutil
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import TypeVar
+
+from capcut_mate.ffmpeg import ffmpeg_exe
+from capcut_mate.render.chunks import chunk_frames
+from capcut_mate.render.errors import RenderError
+from capcut_mate.render.graph import Graph, build_graph
+from capcut_mate.render.model import Plan, RenderWarning
+from capcut_mate.render.options import RenderOptions
+from capcut_mate.render.prepare import Preparer
+from capcut_mate.render.run import join, run_ffmpeg
+from capcut_mate.render.timebase import Timebase
+from capcut_mate.render.visibility import hidden_layers
+
+OnFraction = Callable[[float], None]
+T = TypeVar("T")
+# The audio run's share of the work, in video frames per output frame: it decodes and mixes, no pixels.
+AUDIO_WEIGHT = 0.05
+
+
+def render_chunk(
+    plan: Plan,
+    index: int,
+    resolve_media: Callable[[str], Path],
+    work_dir: Path,
+    output: Path,
+    options: RenderOptions,
+    on_fraction: OnFraction | None = None,
+) -> list[RenderWarning]:
+    """Render chunk `index` of `plan` (video only) to `output`; the warnings found on the way.
+
+    `work_dir` holds the chunk's prepared stills and graph; it is removed afterwards.
+    """
+    try:
+        graph, warnings = prepare_chunk(plan, index, resolve_media, work_dir, options)
+        run_ffmpeg(ffmpeg_exe(options.ffmpeg), graph, output, work_dir, options, on_fraction)
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    return warnings
+
+
+def prepare_chunk(
+    plan: Plan, index: int, resolve_media: Callable[[str], Path], work_dir: Path, options: RenderOptions
+) -> tuple[Graph, list[RenderWarning]]:
+    """The inputs chunk `index` shows, prepared into `work_dir`, and its graph (with the warnings so far)."""
+    chunk = plan.chunks[index]
+    work_dir.mkdir(parents=True, exist_ok=True)
+    # One photo thread: a chunk is prepared while others encode, so its peak memory counts beside theirs
+    # (a 12 MP JPEG decodes to ~36 MB) and the cores are busy with x264 anyway.
+    preparer = Preparer(plan, resolve_media, work_dir, options.font_dir, options.system_fonts, photo_workers=1)
+    prepared = preparer.run(chunk, audio=False)
+    prepared.warnings.extend(hidden_layers(plan, prepared.sources))
+    graph = build_graph(plan, prepared, chunk, audio=False)
+    _give_back_memory()
+    return graph, prepared.warnings + graph.warnings
+
+
+def _give_back_memory() -> None:
+    """Return freed heap to the OS: photo threads leave glibc arenas full of freed decode buffers, which would
+    otherwise count in this process's footprint for the rest of a long render (no-op without glibc)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def render_audio(
+    plan: Plan,
+    resolve_media: Callable[[str], Path],
+    work_dir: Path,
+    output: Path,
+    options: RenderOptions,
+    on_fraction: OnFraction | None = None,
+) -> list[RenderWarning]:
+    """The whole timeline's sound, mixed and AAC-encoded once, to `output` (an MP4 with one audio track)."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    prepared = Preparer(plan, resolve_media, work_dir, options.font_dir, options.system_fonts).run(video=False)
+    graph = build_graph(plan, prepared, video=False)
+    run_ffmpeg(ffmpeg_exe(options.ffmpeg), graph, output, work_dir, options, on_fraction)
+    return prepared.warnings + graph.warnings
+
+
+class _Progress:
+    """Per-job fractions (never lowered, so a retried chunk does not move the bar back) -> one weighted total."""
+
+    def __init__(self, weights: list[float], report: OnFraction) -> None:
+        self.weights = weights
+        self.done = [0.0] * len(weights)
+        self.best = 0.0
+        self.report = report
+        self.lock = threading.Lock()
+
+    def job(self, n: int) -> OnFraction:
+        def update(fraction: float) -> None:
+            with self.lock:
+                self.done[n] = max(self.done[n], fraction)
+                total = sum(w * d for w, d in zip(self.weights, self.done, strict=True)) / sum(self.weights)
+                if total > self.best:
+                    self.best = total
+                    self.report(total)
+
+        return update
+
+
+def render_chunks(
+    plan: Plan,
+    resolve_media: Callable[[str], Path],
+    work_dir: Path,
+    output: Path,
+    options: RenderOptions,
+    on_fraction: OnFraction | None = None,
+) -> list[RenderWarning]:
+    """All chunks and the audio, then joined into `output`.
+
+    One thread prepares chunks in order, at most one ahead of the `chunk_workers` ffmpeg runs, so ffmpeg never
+    waits for Pillow; an ffmpeg run that fails is run once more on its own (a crashed or killed run is often
+    transient) before the render fails.
+    """
+    timebase = Timebase.of(plan.fps)
+    frames = [end - start for start, end in (chunk_frames(c, timebase) for c in plan.chunks)]
+    progress = _Progress([AUDIO_WEIGHT * sum(frames), *frames], on_fraction or (lambda fraction: None))
+    ffmpeg = ffmpeg_exe(options.ffmpeg)
+    workers = max(1, options.chunk_workers)
+    slots = threading.Semaphore(workers + 1)  # chunks prepared or encoding at once
+    failed = threading.Event()
+    audio = work_dir / "audio.m4a"
+    parts = [work_dir / f"chunk{n:03d}.mp4" for n in range(len(plan.chunks))]
+    folders = [work_dir / f"chunk{n:03d}" for n in range(len(plan.chunks))]
+
+    def prepare(n: int) -> tuple[Graph, list[RenderWarning]]:
+        slots.acquire()
+        if failed.is_set():
+            raise RenderError("CANCELLED", "another chunk failed")
+        return prepare_chunk(plan, n, resolve_media, folders[n], options)
+
+    def encode(n: int, prepared: Future[tuple[Graph, list[RenderWarning]]]) -> list[RenderWarning]:
+        try:
+            graph, warnings = prepared.result()
+            _retried(lambda: run_ffmpeg(ffmpeg, graph, parts[n], folders[n], options, progress.job(n + 1)))
+            return warnings
+        except BaseException:
+            failed.set()
+            raise
+        finally:
+            shutil.rmtree(folders[n], ignore_errors=True)
+            slots.release()
+
+    preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-prepare")
+    encoders = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render-chunk")
+    try:
+        sound = encoders.submit(
+            _retried, lambda: render_audio(plan, resolve_media, work_dir / "audio", audio, options, progress.job(0))
+        )
+        jobs = [encoders.submit(encode, n, preparer.submit(prepare, n)) for n in range(len(plan.chunks))]
+        done, _ = wait([sound, *jobs], return_when=FIRST_EXCEPTION)
+        errors = [future.exception() for future in (sound, *jobs) if future in done and future.exception()]
+        errors.sort(key=lambda error: isinstance(error, RenderError) and error.code == "CANCELLED")
+        if errors:
+            failed.set()
+            raise errors[0]  # type: ignore[misc]
+        warnings = sound.result() + [w for job in jobs for w in job.result()]
+    finally:
+        failed.set()
+        for _ in range(len(plan.chunks)):
+            slots.release()  # wake a preparer waiting for a slot, so shutting down cannot hang
+        encoders.shutdown(wait=True, cancel_futures=True)
+        preparer.shutdown(wait=True, cancel_futures=True)
+    join(ffmpeg, parts, audio, output, work_dir, options.stall_seconds)
+    return warnings
+
+
+def _retried(job: Callable[[], T]) -> T:
+    """Run a job; if ffmpeg failed, run it once more on its own."""
+    try:
+        return job()
+    except RenderError as exc:
+        if exc.code != "FFMPEG_FAILED":
+            raise
+        return job()
