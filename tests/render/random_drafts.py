@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hypothesis import reject
 from hypothesis import strategies as st
 
 from capcut_mate.drafts import catalogue, document, editing, effects
@@ -25,6 +26,7 @@ from capcut_mate.drafts.items import (
     KeyframeInfo,
     VideoInfo,
 )
+from capcut_mate.errors import ApiError
 from capcut_mate.media.probe import MediaInfo, probe
 
 Json = dict[str, Any]
@@ -217,10 +219,6 @@ def _value(draw: st.DrawFn, prop: str) -> float:
 
 def _or_reject(call: Any) -> Any:
     """An edit the API would refuse with a 400 (e.g. no room for a loop animation) is not a draft to render."""
-    from hypothesis import reject
-
-    from capcut_mate.errors import ApiError
-
     try:
         return call()
     except ApiError:

@@ -46,6 +46,13 @@ def test_a_time_lands_on_its_nearest_frame_boundary(fps: float, us: int) -> None
     assert -0.5 <= offset < 0.5
 
 
+@given(st.sampled_from(FPS_VALUES), st.integers(min_value=0, max_value=10**10))
+def test_the_frame_showing_an_instant_covers_it(fps: float, us: int) -> None:
+    timebase = Timebase.of(fps)
+    frame = timebase.frame_showing(us)
+    assert frame / timebase.rate <= us / 1_000_000 < (frame + 1) / timebase.rate
+
+
 def test_halves_round_up_everywhere() -> None:
     timebase = Timebase.of(30)
     assert timebase.frame(150_000) == 5  # 4.5 frames: half of a 300 000 µs transition

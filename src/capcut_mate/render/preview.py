@@ -51,7 +51,7 @@ def frame_at(plan: Plan, time_us: int) -> int:
     """The output frame on screen at `time_us` (frame k covers [k/fps, (k+1)/fps)), inside the video."""
     timebase = Timebase.of(plan.fps)
     total = max(1, timebase.frame(plan.duration_us))
-    return min(total - 1, max(0, math.floor(time_us * timebase.rate / 1_000_000)))
+    return min(total - 1, max(0, timebase.frame_showing(time_us)))
 
 
 def visible_plan(plan: Plan, frame: int) -> Plan:

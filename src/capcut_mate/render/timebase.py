@@ -30,6 +30,12 @@ class Timebase:
         """The frame boundary nearest to `us` (halves up)."""
         return math.floor(Fraction(us) * self.rate / MICROS + Fraction(1, 2))
 
+    def frame_showing(self, us: int) -> int:
+        """The frame on screen at instant `us` (frame k covers [k/fps, (k+1)/fps)): what a preview shows.
+
+        Not `frame`: that places an edit (a cut, a window edge) on its nearest boundary."""
+        return math.floor(Fraction(us) * self.rate / MICROS)
+
     def us(self, frame: int) -> int:
         """Frame `frame`'s presentation time rounded up to a whole µs; frame(us(f)) == f for every f."""
         return math.ceil(Fraction(frame * MICROS) / self.rate)
