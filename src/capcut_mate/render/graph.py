@@ -318,8 +318,8 @@ class _Builder:
         steps += self.rotation(layer, source, local)
         steps += self.scaling(layer, source, local)
         canvas = (self.plan.canvas_width, self.plan.canvas_height)
-        end = float(count / self.fps)
-        effects, side_files = motions.filters(index, layer.motions, float(offset), fmt, canvas, end)
+        end_s = float(count / self.fps)
+        effects, side_files = motions.filters(index, layer.motions, float(offset), fmt, canvas, end_s)
         steps += effects
         self.side_files.update(side_files)
         steps += self.alpha(index, layer, source, count, first_f, local)
