@@ -113,8 +113,9 @@ def test_names_resolve_against_the_drafts_app(
     """The same request writes each app's own resource ids; a name only one app has is unknown to the other."""
     cat = catalogue.of(app)
     url = post_ok(api, "create_draft", {"width": 320, "height": 240, "app": app})["draft_url"]
-    infos = [{"image_url": f"{media_url}/red.png", "start": 0, "end": 1_000_000, "transition": "叠化",
-              "in_animation": "渐显"}, {"image_url": f"{media_url}/red.png", "start": 1_000_000, "end": 2_000_000}]  # fmt: skip
+    image = f"{media_url}/red.png"
+    infos = [{"image_url": image, "start": 0, "end": 1_000_000, "transition": "叠化", "in_animation": "渐显"},
+             {"image_url": image, "start": 1_000_000, "end": 2_000_000}]  # fmt: skip
     post_ok(api, "add_images", {"draft_url": url, "image_infos": json.dumps(infos)})
     doc = content_of(settings.data_dir, url)
     (transition,) = doc["materials"]["transitions"]
