@@ -94,39 +94,28 @@ _GLITCH_WORDS = ("故障", "震", "抖", "摇晃", "晃镜", "glitch")
 _CC_DARK = ("熄屏", "关机", "关闭", "电源", "tv off", "黑洞", "黑色", "黑白")
 _CC_FLIP = ("折", "fold", "卡片", "抽卡", "洗牌", "tesseract", "turn table", "转盘")
 _CC_TURN = ("旋", "swirl", "whirl", "扭转", "钟摆", "摆动")
-_CC_LIGHT = ("闪", "light", "neon", "霓虹", "耀斑", "炫彩", "dazzle", "shimmer", "火", "焰", "燃烧", "burn", "爆",
-             "金粉", "金沙", "流金", "彩虹", "rgb")  # fmt: skip
-_CC_DROP = ("落", "坠", "drop", "飞走", "抬起", "抛", "投掷", "whip", "鞭", "拽", "扯", "爬", "下拉", "上划",
-            "挥", "掉", "滚")  # fmt: skip
-_CC_REVEAL = ("刷", "brush", "划", "刮", "拉链", "切", "cut", "cross", "reveal", "揭示", "显现", "显示", "open",
-              "close", "拼", "puzzle", "grid", "网格", "分屏", "三屏", "分区", "面板", "窗", "tear", "裁", "剪", "门", "portal",
-              "涂鸦", "贴", "纸", "oblique", "斜线")  # fmt: skip
-_CC_POP_IN = ("缩放", "冲击", "碰撞", "撞", "砸", "impact", "bump", "pass through", "放射", "虫洞", "传送", "隧道",
-              "tunnel")  # fmt: skip
+_CC_LIGHT = ("闪", "light", "neon", "霓虹", "耀斑", "炫彩", "dazzle", "shimmer", "火",
+             "焰", "燃烧", "burn", "爆", "金粉", "金沙", "流金", "彩虹", "rgb")  # fmt: skip
+_CC_DROP = ("落", "坠", "drop", "飞走", "抬起", "抛", "投掷", "whip", "鞭",
+            "拽", "扯", "爬", "下拉", "上划", "挥", "掉", "滚")  # fmt: skip
+_CC_REVEAL = ("刷", "brush", "划", "刮", "拉链", "切", "cut", "cross", "reveal",
+              "揭示", "显现", "显示", "open", "close", "拼", "puzzle", "grid", "网格",
+              "分屏", "三屏", "分区", "面板", "窗", "tear", "裁", "剪", "门",
+              "portal", "涂鸦", "贴", "纸", "oblique", "斜线")  # fmt: skip
+_CC_POP_IN = ("缩放", "冲击", "碰撞", "撞", "砸", "impact", "bump", "pass through", "放射",
+              "虫洞", "传送", "隧道", "tunnel")  # fmt: skip
 _CC_POP_OUT = ("缩远", "远离", "shrink", "皱缩", "吸收", "吃掉")
-_CC_SOFT = ("焦", "focus", "影", "烟", "雾", "涂抹", "波纹", "涟漪", "荡漾", "水波", "水滴", "水纹", "ripple", "wave",
-            "waterdrop", "slosh", "液", "玻璃", "glass", "镜头", "lens", "折射", "梦", "dream", "幻", "热成像",
-            "thermal", "像素", "pixel")  # fmt: skip
-_CC_DISSOLVE = (
-    "消失",
-    "褪色",
-    "融",
-    "meld",
-    "粒子",
-    "particle",
-    "花瓣",
-    "雪",
-    "散",
-    "飘",
-    "云",
-    "cloud",
-    "泡",
-    "bubble",
-)
-_CC_GLITCH = ("错误", "error", "乱码", "信号", "失真", "噪", "杂", "扭曲", "twist", "tv", "电视", "显示器", "crt",
-              "flicker", "干扰", "短路", "负片", "色差", "赛博", "cyber", "jerky", "shaky", "shudder", "晃", "摇",
-              "颠覆", "混乱", "破", "碎", "裂", "shatter", "胶片", "胶卷", "film", "放映", "复古", "旧", "老", "vhs",
-              "录像", "电流", "电子")  # fmt: skip
+_CC_SOFT = ("焦", "focus", "影", "烟", "雾", "涂抹", "波纹", "涟漪", "荡漾",
+            "水波", "水滴", "水纹", "ripple", "wave", "waterdrop", "slosh", "液", "玻璃",
+            "glass", "镜头", "lens", "折射", "梦", "dream", "幻", "热成像", "thermal",
+            "像素", "pixel")  # fmt: skip
+_CC_DISSOLVE = ("消失", "褪色", "融", "meld", "粒子", "particle", "花瓣", "雪", "散",
+                "飘", "云", "cloud", "泡", "bubble")  # fmt: skip
+_CC_GLITCH = ("错误", "error", "乱码", "信号", "失真", "噪", "杂", "扭曲", "twist",
+              "tv", "电视", "显示器", "crt", "flicker", "干扰", "短路", "负片", "色差",
+              "赛博", "cyber", "jerky", "shaky", "shudder", "晃", "摇", "颠覆", "混乱",
+              "破", "碎", "裂", "shatter", "胶片", "胶卷", "film", "放映", "复古",
+              "旧", "老", "vhs", "录像", "电流", "电子")  # fmt: skip
 _CAPCUT_GROUPS: tuple[tuple[tuple[str, ...], str], ...] = (
     (_CC_DARK, "flash_black"),
     (_CC_FLIP, "flip"),
