@@ -11,7 +11,7 @@ import numpy as np
 from capcut_mate.config import Settings
 from tests import servers
 from tests.api.helpers import draft_id
-from tests.jobs.helpers import V1, poll, post
+from tests.jobs.helpers import V1, caption_ink, ink_fill, poll, post
 from tests.render.helpers import rgb_frames
 
 DRAFT_FONT = "NotoSansCJK-Regular.ttc"
@@ -43,15 +43,6 @@ def test_gen_video_finds_the_font_in_the_draft_folder(settings: Settings, tmp_pa
     assert np.abs(frame[:40].astype(int)).max() < 40  # and nothing else on the black canvas top
 
 
-def _caption_ink(client: httpx.Client, url: str, tmp_path: Path, name: str) -> np.ndarray:
-    """The white-ink mask of the rendered caption's first frames, after gen_video."""
-    post(client, "gen_video", {"draft_url": url})
-    final = poll(client, url)[-1]
-    assert final["status"] == "completed", final
-    (tmp_path / name).write_bytes(client.get(final["video_url"]).content)
-    return rgb_frames(tmp_path / name)[3].min(axis=2) > 200
-
-
 def test_gen_video_draws_captions_in_a_font_added_with_add_font(
     settings: Settings, media_url: str, tmp_path: Path
 ) -> None:
@@ -62,13 +53,8 @@ def test_gen_video_draws_captions_in_a_font_added_with_add_font(
             url = post(client, "create_draft", {"width": 320, "height": 240})["draft_url"]
             captions = json.dumps([{"text": "HXH", "start": 0, "end": 400_000}])
             post(client, "add_captions", {"draft_url": url, "captions": captions, "font_size": 15, **font})
-            inks.append(_caption_ink(client, url, tmp_path, f"{len(inks)}.mp4"))
+            inks.append(caption_ink(client, url, tmp_path / f"{len(inks)}.mp4"))
             report = client.get(f"{V1}/gen_video_report", params={"draft_url": url}).json()["report"]
             assert not [w for w in report["warnings"] if w["feature"] == "text"], report["warnings"]
-    fills = []
-    for ink in inks:
-        rows, cols = np.nonzero(ink)
-        box = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-        fills.append(box.mean())
-    default_fill, block_fill = fills
+    default_fill, block_fill = (ink_fill(ink) for ink in inks)
     assert block_fill > 0.6 > 0.45 > default_fill  # three solid boxes fill their bounding box; "HXH" does not
