@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from capcut_mate.config import Settings
 from capcut_mate.drafts.store import DRAFT_PLACEHOLDER
+from capcut_mate.errors import ApiError
+from capcut_mate.media.font_file import inspect_font
 from tests import mediagen, servers
 from tests.api.helpers import captions, content_of, create_draft, draft_id, post_error, post_ok
 
@@ -42,6 +44,7 @@ def test_add_font_stores_the_file_and_captions_use_it_by_family(
     again = post_ok(api, "add_font", {"draft_url": url, "font_url": f"{media_url}/block.ttf"})
     assert again["font_id"] == added["font_id"]
     assert len(list(stored.parent.glob("*.ttf"))) == 1
+    assert json.loads(stored.with_suffix(".json").read_text("utf-8"))["family"] == mediagen.BLOCK_FONT_FAMILY
 
     post_ok(api, "add_captions", {"draft_url": url, "captions": captions("ABC"), "font": "mate block test"})
     assert caption_fonts(settings.data_dir, url) == [{"id": "", "path": added["font_path"]}]
@@ -91,9 +94,6 @@ def test_a_file_that_is_no_usable_font_is_a_422_and_nothing_changes(
 @given(cut=st.floats(min_value=0.0, max_value=0.999))
 def test_a_font_cut_short_anywhere_is_refused(cut: float, tmp_path: Path) -> None:
     """A download cut short at any byte is UNSUPPORTED_FONT, never a font stored to fail in a render."""
-    from capcut_mate.errors import ApiError
-    from capcut_mate.media.font_file import inspect_font
-
     data = mediagen.block_font(tmp_path / "whole.ttf").read_bytes()
     with pytest.raises(ApiError) as raised:
         inspect_font(data[: int(len(data) * cut)], "cut.ttf")
