@@ -1,7 +1,8 @@
-"""Download a small text file (a subtitle file for add_captions' `srt`) under the same URL policy as media.
+"""Download a small file that is not media (a subtitle file for add_captions' `srt`, a font for add_font) under
+the same URL policy as media.
 
-Media go through MediaFetcher, which caches and probes them; a subtitle file is no media (the probe would
-refuse it) and is read once, so it is fetched here: the guarded client (allowed hosts on every hop), the
+Media go through MediaFetcher, which caches and probes them; a subtitle file or a font is no media (the probe
+would refuse it) and is read once, so it is fetched here: the guarded client (allowed hosts on every hop), the
 operator's time budget, and a size cap of its own.
 """
 
@@ -20,11 +21,16 @@ MAX_TEXT_BYTES = 10 * 1024 * 1024  # a feature film's subtitles are well under 1
 
 def fetch_text(url: str, policy: FetchPolicy) -> bytes:
     """The body of `url` (HTTP 200 only), at most MAX_TEXT_BYTES, within the policy's time budget."""
+    return fetch_bytes(url, policy, MAX_TEXT_BYTES, "a subtitle file")
+
+
+def fetch_bytes(url: str, policy: FetchPolicy, max_bytes: int, what: str) -> bytes:
+    """The body of `url` (HTTP 200 only), at most `max_bytes` (and the policy's cap), within its time budget."""
     try:
         split_url(url)
     except UrlForbidden as exc:
         raise ApiError("MEDIA_URL_FORBIDDEN", f"{clip(url)}: {exc}") from None
-    limit = min(MAX_TEXT_BYTES, policy.max_bytes)
+    limit = min(max_bytes, policy.max_bytes)
     deadline = time.monotonic() + policy.timeout_s
     try:
         with (
@@ -37,7 +43,7 @@ def fetch_text(url: str, policy: FetchPolicy) -> bytes:
             for chunk in response.iter_bytes(64 * 1024):
                 body += chunk
                 if len(body) > limit:
-                    raise ApiError("MEDIA_TOO_LARGE", f"{clip(url)}: more than {limit} bytes for a subtitle file")
+                    raise ApiError("MEDIA_TOO_LARGE", f"{clip(url)}: more than {limit} bytes for {what}")
                 if time.monotonic() > deadline:
                     raise ApiError("MEDIA_DOWNLOAD_FAILED", f"{clip(url)}: slower than {policy.timeout_s:.0f} s")
             return bytes(body)
