@@ -34,8 +34,9 @@ import json
 import math
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, features
 
@@ -72,6 +73,7 @@ UNSUPPORTED_FIELDS = {
 }
 
 RGBA = tuple[int, int, int, int]
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass
@@ -671,7 +673,7 @@ def _draw(material: dict, lines: list[tuple[_Line, float]], warnings: list[str])
         if background.style not in (0, 1):
             warnings.append(f"text background style {background.style} drawn as one box around the text")
     _draw_shadows(canvas, placed, material)
-    for color, group in _group(placed, lambda p: p.run.style.stroke and p.run.style.stroke.color).items():
+    for color, group in _group(placed, lambda p: p.run.style.stroke.color if p.run.style.stroke else None).items():
         _paint(canvas, _mask(size, group, lambda p: _stroke_px(p.run), material), color)
     for color, group in _group(placed, lambda p: p.run.style.color).items():
         _paint(canvas, _mask(size, group, lambda p: p.run.embolden, material, images=False), color)
@@ -721,8 +723,9 @@ def _shadow_reach(run: _Run) -> float:
     return shadow.distance / 100 * run.em + 3 * shadow.diffuse * run.em
 
 
-def _group(placed: list[_Placed], key: Callable[[_Placed], object]) -> dict[object, list[_Placed]]:
-    groups: dict[object, list[_Placed]] = defaultdict(list)
+def _group(placed: list[_Placed], key: Callable[[_Placed], K | None]) -> dict[K, list[_Placed]]:
+    """The runs by `key` (one mask per distinct colour, shadow...); runs whose key is empty are left out."""
+    groups: dict[K, list[_Placed]] = defaultdict(list)
     for item in placed:
         value = key(item)
         if value:
@@ -781,9 +784,9 @@ def _draw_images(canvas: Image.Image, placed: list[_Placed]) -> None:
             canvas.alpha_composite(layer)
 
 
-def _paint(canvas: Image.Image, mask: Image.Image, color: object) -> None:
-    """Composite ``color`` (RGBA) through ``mask`` over the canvas."""
-    red, green, blue, alpha = color  # type: ignore[misc]
+def _paint(canvas: Image.Image, mask: Image.Image, color: RGBA) -> None:
+    """Composite ``color`` through ``mask`` over the canvas."""
+    red, green, blue, alpha = color
     layer = Image.new("RGBA", canvas.size, (red, green, blue, 0))
     layer.putalpha(mask if alpha == 255 else mask.point(lambda v: v * alpha // 255))
     canvas.alpha_composite(layer)
