@@ -144,7 +144,7 @@ class _UnitRenderer:
             self.farm.chunks.fail(unit, self.owner, exc.code, exc.message)
             return
         except BaseException:
-            self.farm.chunks.release_owner(self.owner)  # let another worker have it at once
+            self.farm.chunks.release(unit, self.owner)  # let another worker have it at once
             raise
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -211,11 +211,12 @@ class ClusterChunks:
             self.farm, self.task_id, fingerprint, self.owner, plan, resolve_media, work_dir / "units", options
         )
         finished = threading.Event()
+        fetched: dict[int, Path] = {}  # unit -> its output here, fetched as soon as it is done
         try:
-            with renderer.leases(), self._watch(fingerprint, progress, finished):
+            with renderer.leases(), self._watch(fingerprint, progress, finished, fetched, work_dir):
                 _side_by_side(max(1, options.chunk_workers), lambda: self._work(renderer, fingerprint, finished))
             units = self.farm.chunks.units(self.task_id, fingerprint)
-            audio, *chunks = (_fetch(self.farm.storage, unit, work_dir) for unit in units)
+            audio, *chunks = (fetched.get(u.unit) or _fetch(self.farm.storage, u, work_dir) for u in units)
             join(ffmpeg_exe(options.ffmpeg), chunks, audio, output, work_dir, options.stall_seconds)
             progress.set(len(units), 1.0)
         finally:
@@ -259,16 +260,26 @@ class ClusterChunks:
                 finished.wait(POLL_S)
 
     @contextlib.contextmanager
-    def _watch(self, fingerprint: str, progress: Progress, finished: threading.Event) -> Iterator[None]:
-        """Fold every unit's progress, wherever it renders, into `progress` while the block runs."""
+    def _watch(
+        self,
+        fingerprint: str,
+        progress: Progress,
+        finished: threading.Event,
+        fetched: dict[int, Path],
+        work_dir: Path,
+    ) -> Iterator[None]:
+        """While the block runs: fold every unit's progress, wherever it renders, into `progress`, and fetch
+        each finished unit's output into `fetched` (so the join does not wait for the downloads)."""
 
         def poll() -> None:
             while not finished.wait(POLL_S):
                 try:
                     for unit in self.farm.chunks.units(self.task_id, fingerprint):
                         progress.set(unit.unit, unit.progress)
+                        if unit.state == "done" and unit.unit not in fetched:
+                            fetched[unit.unit] = _fetch(self.farm.storage, unit, work_dir)
                 except Exception:
-                    log.exception("reading the chunk progress of task %s failed", self.task_id)
+                    log.exception("following the chunks of task %s failed", self.task_id)
 
         thread = threading.Thread(target=poll, daemon=True, name="chunk-progress")
         thread.start()

@@ -201,6 +201,15 @@ class PgChunkStore:
                 (code, message, code, FFMPEG_TRIES, unit.task_id, unit.unit, unit.fingerprint, owner),
             )
 
+    def release(self, unit: Unit, owner: str) -> None:
+        """Give the unit back untouched (its render stopped for a reason of this process's): claimable at once."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE render_chunks SET lease_expires = 0"
+                " WHERE task_id = %s AND unit = %s AND fingerprint = %s AND lease_owner = %s AND state = 'running'",
+                (unit.task_id, unit.unit, unit.fingerprint, owner),
+            )
+
     def release_owner(self, owner: str) -> int:
         """Make the units `owner` holds claimable at once (its render process is gone)."""
         with self.db.transaction() as conn:
