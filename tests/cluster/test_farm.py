@@ -232,6 +232,27 @@ def test_a_parent_killed_mid_chunk_leaves_its_finished_units_to_the_next(
     assert sorted(chunks, key=len) == [[heir.pid]] * (SECONDS - 1) + [[victim.pid, heir.pid]], chunks
 
 
+def test_a_chunk_that_cannot_render_fails_the_render_and_leaves_nothing(
+    farm: Farm, media_url: str, s3_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The blue clip's file is gone from the bucket: the units that show it fail with MEDIA_MISSING (not
+    retried: only a failed ffmpeg run is), so the task fails with that code and the split and scratch go."""
+    farm.start_worker("a")
+    farm.start_worker("b")
+    draft_url = six_seconds(farm.client, media_url)
+    storage = bucket(s3_env, tmp_path)
+    prefix = f"drafts/{draft_url.split('=')[1]}/assets/videos/"
+    videos = storage.list(prefix)
+    assert len(videos) == 2  # red and blue, each stored once
+    doc = json.loads(storage.get_bytes(f"drafts/{draft_url.split('=')[1]}/draft_content.json"))
+    blue = next(m["path"] for m in doc["materials"]["videos"] if m["material_name"].startswith("blue"))
+    storage.delete(prefix + blue.rsplit("/", 1)[1])
+    seen, report = render(farm, draft_url)
+    assert seen[-1]["status"] == "failed" and report["error_code"] == "MEDIA_MISSING", report
+    assert "blue.mp4" in report["report"]["error"]["message"]
+    wait_for(lambda: farm.units() == [] and storage.list("renders/") == [], timeout=30)
+
+
 def test_a_one_chunk_draft_renders_in_one_pass(farm: Farm, media_url: str, tmp_path: Path) -> None:
     farm.start_worker("a")
     draft_url = six_seconds(farm.client, media_url, seconds=1)

@@ -97,25 +97,13 @@ class _UnitRenderer:
         self.plan, self.resolve_media, self.work_dir, self.options = plan, resolve_media, work_dir, options
         self.work_dir.mkdir(parents=True, exist_ok=True)
 
-    @contextlib.contextmanager
-    def leases(self) -> Iterator[None]:
+    def leases(self) -> contextlib.AbstractContextManager[None]:
         """Renew the leases of the units being rendered while the block runs."""
-        done = threading.Event()
-
-        def beat() -> None:
-            while not done.wait(self.farm.lease_s / 3):
-                try:
-                    self.farm.chunks.renew(self.task_id, self.owner, self.farm.lease_s)
-                except Exception:
-                    log.exception("renewing the chunk leases of task %s failed", self.task_id)
-
-        thread = threading.Thread(target=beat, daemon=True, name="chunk-leases")
-        thread.start()
-        try:
-            yield
-        finally:
-            done.set()
-            thread.join()
+        return _every(
+            self.farm.lease_s / 3,
+            lambda: self.farm.chunks.renew(self.task_id, self.owner, self.farm.lease_s),
+            f"renewing the chunk leases of task {self.task_id}",
+        )
 
     def take(self) -> bool:
         """Claim the next waiting unit and render it; False when none waits."""
@@ -170,6 +158,27 @@ class _UnitRenderer:
         return report
 
 
+@contextlib.contextmanager
+def _every(seconds: float, step: Callable[[], object], what: str) -> Iterator[None]:
+    """Run `step` every `seconds` in a thread while the block runs; a step that fails is logged, not fatal."""
+    done = threading.Event()
+
+    def loop() -> None:
+        while not done.wait(seconds):
+            try:
+                step()
+            except Exception:
+                log.exception("%s failed", what)
+
+    thread = threading.Thread(target=loop, daemon=True, name=what[:15])
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
 def _side_by_side(count: int, loop: Callable[[], None]) -> None:
     """`loop` in `count` threads (the local chunk_workers); the first error is raised."""
     if count <= 1:
@@ -213,14 +222,13 @@ class ClusterChunks:
         finished = threading.Event()
         fetched: dict[int, Path] = {}  # unit -> its output here, fetched as soon as it is done
         try:
-            with renderer.leases(), self._watch(fingerprint, progress, finished, fetched, work_dir):
+            with renderer.leases(), self._watch(fingerprint, progress, fetched, work_dir):
                 _side_by_side(max(1, options.chunk_workers), lambda: self._work(renderer, fingerprint, finished))
             units = self.farm.chunks.units(self.task_id, fingerprint)
             audio, *chunks = (fetched.get(u.unit) or _fetch(self.farm.storage, u, work_dir) for u in units)
             join(ffmpeg_exe(options.ffmpeg), chunks, audio, output, work_dir, options.stall_seconds)
             progress.set(len(units), 1.0)
         finally:
-            finished.set()
             try:
                 self.farm.clean(self.task_id)
             except Exception:  # the workers' maintenance removes it later
@@ -259,35 +267,19 @@ class ClusterChunks:
             if not renderer.take():
                 finished.wait(POLL_S)
 
-    @contextlib.contextmanager
     def _watch(
-        self,
-        fingerprint: str,
-        progress: Progress,
-        finished: threading.Event,
-        fetched: dict[int, Path],
-        work_dir: Path,
-    ) -> Iterator[None]:
+        self, fingerprint: str, progress: Progress, fetched: dict[int, Path], work_dir: Path
+    ) -> contextlib.AbstractContextManager[None]:
         """While the block runs: fold every unit's progress, wherever it renders, into `progress`, and fetch
         each finished unit's output into `fetched` (so the join does not wait for the downloads)."""
 
         def poll() -> None:
-            while not finished.wait(POLL_S):
-                try:
-                    for unit in self.farm.chunks.units(self.task_id, fingerprint):
-                        progress.set(unit.unit, unit.progress)
-                        if unit.state == "done" and unit.unit not in fetched:
-                            fetched[unit.unit] = _fetch(self.farm.storage, unit, work_dir)
-                except Exception:
-                    log.exception("following the chunks of task %s failed", self.task_id)
+            for unit in self.farm.chunks.units(self.task_id, fingerprint):
+                progress.set(unit.unit, unit.progress)
+                if unit.state == "done" and unit.unit not in fetched:
+                    fetched[unit.unit] = _fetch(self.farm.storage, unit, work_dir)
 
-        thread = threading.Thread(target=poll, daemon=True, name="chunk-progress")
-        thread.start()
-        try:
-            yield
-        finally:
-            finished.set()
-            thread.join()
+        return _every(POLL_S, poll, f"following the chunks of task {self.task_id}")
 
 
 def _fetch(storage: Storage, unit: Unit, work_dir: Path) -> Path:
