@@ -169,7 +169,7 @@ def render_process_farm() -> RenderFarm | None:
         return None
     from capcut_mate.db import PgDatabase
 
-    return render_farm(settings, _storage(settings), PgDatabase(settings.database_url, max_size=4))
+    return render_farm(settings, _storage(settings), PgDatabase(settings.database_url, max_size=8))
 
 
 def _storage(settings: Settings) -> Storage:
