@@ -70,13 +70,19 @@ def _usage() -> tuple[float, float]:
 
 
 class TreeSampler:
-    """Samples the summed RSS of this process and its descendants (from /proc) until stopped; keeps the peak."""
+    """Samples the summed RSS of each root process and its descendants (from /proc) until stopped; keeps each
+    root's peak. Roots default to this process."""
 
-    def __init__(self, interval_s: float = 0.05) -> None:
+    def __init__(self, interval_s: float = 0.05, roots: list[int] | None = None) -> None:
         self.interval_s = interval_s
-        self.peak_mib = 0.0
+        self.peaks_mib = dict.fromkeys(roots or [os.getpid()], 0.0)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def peak_mib(self) -> float:
+        """The first root's peak."""
+        return next(iter(self.peaks_mib.values()))
 
     def __enter__(self) -> TreeSampler:
         self._thread.start()
@@ -88,7 +94,8 @@ class TreeSampler:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
-            self.peak_mib = max(self.peak_mib, tree_rss_mib(os.getpid()))
+            for root, peak in self.peaks_mib.items():
+                self.peaks_mib[root] = max(peak, tree_rss_mib(root))
 
 
 def tree_rss_mib(root: int) -> float:

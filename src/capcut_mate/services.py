@@ -2,12 +2,14 @@
 
 Embedded default: SQLite in the data directory, local folders, the SQLite task table as the queue.
 `CAPCUT_MATE_DATABASE_URL=postgresql://...`: PostgreSQL task records, drafts index and edit locks, and
-procrastinate as the queue. `CAPCUT_MATE_STORAGE_URL=s3://...`: draft folders and videos in a bucket.
-This is the only module that knows which is in use; the cluster's libraries are imported only here.
+procrastinate as the queue; the chunks of one long render are then units any worker takes (jobs/farm.py)
+rather than threads of one render process. `CAPCUT_MATE_STORAGE_URL=s3://...`: draft folders and videos in
+a bucket. This is the only module that knows which is in use; the cluster's libraries are imported only here.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +22,24 @@ from capcut_mate.media.fetch import FetchPolicy, MediaFetcher
 from capcut_mate.storage import Storage
 
 if TYPE_CHECKING:
+    from capcut_mate.db import PgDatabase
+    from capcut_mate.jobs.farm import RenderFarm
     from capcut_mate.jobs.pg_store import PgTaskStore
     from capcut_mate.jobs.worker import WorkerPool
+
+# What a render process needs to reach the cluster's database and bucket; it reads them back with Settings().
+_RENDER_PROCESS_SETTINGS = (
+    "data_dir",
+    "database_url",
+    "storage_url",
+    "s3_endpoint_url",
+    "s3_region",
+    "s3_public_endpoint_url",
+    "s3_public_url",
+    "s3_url_expires",
+    "object_cache_max_bytes",
+    "worker_lease_s",
+)
 
 
 @dataclass
@@ -32,6 +50,7 @@ class Services:
     fetcher: MediaFetcher
     tasks: TaskStore | PgTaskStore
     queue: Queue
+    farm: RenderFarm | None = None  # cluster mode: chunks of a render on any worker; None: in-process chunks
     closers: list[Any] = field(default_factory=list)
     workers: WorkerPool | None = None  # in-process render workers, started by the app's lifespan
 
@@ -49,6 +68,7 @@ class Services:
         )
         storage = _storage(settings)
         closers: list[Any] = []
+        farm = None
         if settings.database_url:
             from capcut_mate.db import PgDatabase
             from capcut_mate.drafts.pg_index import PgDraftIndex
@@ -61,6 +81,7 @@ class Services:
             tasks: Any = PgTaskStore(pg)
             index: Any = PgDraftIndex(pg)
             queue: Queue = ProcrastinateQueue(settings.database_url, tasks, settings.worker_lease_s)
+            farm = render_farm(settings, storage, pg)
             closers += [queue, pg]
         else:
             from capcut_mate.db import Database
@@ -77,6 +98,7 @@ class Services:
             fetcher=MediaFetcher(settings.cache_dir, policy),
             tasks=tasks,
             queue=queue,
+            farm=farm,
             closers=closers,
         )
 
@@ -111,6 +133,7 @@ class Services:
             CallbackSender.for_settings(self.tasks, self.settings),
             self.video_url,
             count,
+            self.farm,
         )
 
     def start_in_process_workers(self) -> WorkerPool:
@@ -121,6 +144,32 @@ class Services:
     def close(self) -> None:
         for closer in self.closers:
             closer.close()
+
+
+def render_farm(settings: Settings, storage: Storage, pg: PgDatabase) -> RenderFarm:
+    """Cluster mode's chunk units: in the task database, their outputs in the service's storage."""
+    from capcut_mate.jobs.farm import RenderFarm
+    from capcut_mate.jobs.pg_chunks import PgChunkStore
+
+    return RenderFarm(PgChunkStore(pg), storage, settings.worker_lease_s)
+
+
+def render_process_environment(settings: Settings) -> dict[str, str]:
+    """The environment of a render process: this one's, plus the settings it reconnects to the cluster
+    with (settings given in code rather than the environment included)."""
+    values = {name: getattr(settings, name) for name in _RENDER_PROCESS_SETTINGS}
+    return {**os.environ, **{f"CAPCUT_MATE_{k.upper()}": str(v) for k, v in values.items() if v is not None}}
+
+
+def render_process_farm() -> RenderFarm | None:
+    """In a render process started by a worker: the farm, reconnected from the environment (None when
+    embedded). The caller closes `farm.chunks.db` when done."""
+    settings = Settings()
+    if not settings.database_url:
+        return None
+    from capcut_mate.db import PgDatabase
+
+    return render_farm(settings, _storage(settings), PgDatabase(settings.database_url, max_size=8))
 
 
 def _storage(settings: Settings) -> Storage:

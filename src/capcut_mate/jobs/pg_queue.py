@@ -6,6 +6,9 @@ once, and beat a heartbeat; every worker also looks for jobs whose worker stoppe
 machine gone) and retries them, so another worker finishes the task. The task record (jobs/pg_store.py)
 stays ours: a retried job takes it over only once the dead owner's lease has run out, so two workers
 never render one task at once, and progress never moves back.
+
+A chunked render asks for helpers (`wake_helpers`): one job per waiting unit, ahead of new renders (a
+render under way finishes first), each of which a worker runs as a helper of that render (jobs/farm.py).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 
 QUEUE_NAME = "render"
 TASK_NAME = "capcut_mate.render"
+HELP_TASK_NAME = "capcut_mate.render_chunks"
+HELP_PRIORITY = 1  # above new renders' 0
 
 
 def _app(url: str) -> Any:
@@ -42,6 +47,7 @@ class ProcrastinateQueue:
         self.lease_s = lease_s
         self._deferrer = _app(url)
         self._defer_task = self._deferrer.task(name=TASK_NAME, queue=QUEUE_NAME)(_never_run_here)
+        self._defer_help = self._deferrer.task(name=HELP_TASK_NAME, queue=QUEUE_NAME)(_never_run_here)
         self._opened = False
         self._open_lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -55,12 +61,19 @@ class ProcrastinateQueue:
         from procrastinate.exceptions import AlreadyEnqueued
 
         if connection is None:
-            with self._open_lock:
-                if not self._opened:
-                    self._deferrer.open()
-                    self._opened = True
+            self._open()
         with contextlib.suppress(AlreadyEnqueued):  # a job for this task is already waiting: one is enough
             self._defer_task.configure(queueing_lock=task.task_id, connection=connection).defer(task_id=task.task_id)
+
+    def wake_helpers(self, task_id: str, count: int) -> None:
+        self._open()
+        self._defer_help.configure(priority=HELP_PRIORITY).batch_defer(*({"task_id": task_id} for _ in range(count)))
+
+    def _open(self) -> None:
+        with self._open_lock:
+            if not self._opened:
+                self._deferrer.open()
+                self._opened = True
 
     def close(self) -> None:
         with self._open_lock:
@@ -92,6 +105,11 @@ class ProcrastinateQueue:
         @app.task(name=TASK_NAME, queue=QUEUE_NAME, pass_context=True)
         def render(context: Any, task_id: str) -> None:
             self._handle(pool, f"{pool.identity}-j{context.job.id}", task_id)
+
+        @app.task(name=HELP_TASK_NAME, queue=QUEUE_NAME, pass_context=True)
+        def render_chunks(context: Any, task_id: str) -> None:
+            if not self._stopping.is_set():
+                pool.help(task_id, f"{pool.identity}-c{context.job.id}")
 
         async def main() -> None:
             self._loop = asyncio.get_running_loop()

@@ -25,6 +25,10 @@ class Queue(Protocol):
         """Hand a task to the workers: a new one (inside its submitting transaction when `connection` is
         given), or one handed back by a stopping worker."""
 
+    def wake_helpers(self, task_id: str, count: int) -> None:
+        """Ask for `count` jobs that run `pool.help(task_id, owner)`: the chunks of a render waiting for
+        workers (cluster mode; jobs/farm.py)."""
+
     def start(self, pool: WorkerPool) -> None:
         """Start feeding tasks to `pool.process(task, owner)` with `pool.count` renders at once."""
 
@@ -41,6 +45,9 @@ class EmbeddedQueue:
 
     def enqueue(self, task: Task, connection: Any = None) -> None:
         self._wake.set()
+
+    def wake_helpers(self, task_id: str, count: int) -> None:
+        """Never asked: an embedded render runs its chunks in its own process (render/farm.py)."""
 
     def start(self, pool: WorkerPool) -> None:
         self._stop.clear()

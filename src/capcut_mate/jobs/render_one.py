@@ -2,9 +2,13 @@
 
 Isolation is the point: ffmpeg or a decoder crashing, or the OS killing the render for memory, never takes
 the server or the worker down. The child speaks JSON lines on stdout ({"stage", "fraction"}, then one
-{"result": report} or {"error": {"code", "message"}}). The parent hands over the read end of a pipe whose
-write end only it holds: when the parent dies (even by SIGKILL) the pipe hits EOF and the child kills its
-whole process group, ffmpeg included, so no orphan keeps rendering a task someone else will redo.
+{"result": report} or {"error": {"code", "message"}}). In cluster mode (spec "farm") a render of several
+chunks spreads them over the cluster's workers (jobs/farm.py) and asks for helpers with {"helpers": n};
+spec "mode": "help" is such a helper: it renders waiting units of another worker's render.
+
+The parent hands over the read end of a pipe whose write end only it holds: when the parent dies (even by
+SIGKILL) the pipe hits EOF and the child kills its whole process group, ffmpeg included, so no orphan keeps
+rendering a task someone else will redo.
 """
 
 from __future__ import annotations
@@ -112,51 +116,108 @@ def output_options(draft: dict[str, Any], requested: dict[str, Any] | None) -> A
     )
 
 
-def render(spec: dict[str, Any]) -> None:
-    from capcut_mate.render import DraftMediaResolver, RenderError, load_draft, render_draft
+def _local_options(spec: dict[str, Any], options: Any) -> None:
+    """This machine's own settings from the spec onto `options`: ffmpeg, fonts, scratch, chunking."""
+    options.ffmpeg, options.work_dir = spec["ffmpeg"], Path(spec["work_dir"])
+    options.font_dir = Path(spec["font_dir"]) if spec.get("font_dir") else None
+    options.system_fonts = spec.get("system_fonts", True)
+    for key in ("chunk_seconds", "chunk_workers"):
+        if spec.get(key) is not None:
+            setattr(options, key, spec[key])
+
+
+def _resolver(draft: dict[str, Any], draft_dir: Path) -> _ApiMediaResolver:
+    from capcut_mate.render import DraftMediaResolver
+
+    return _ApiMediaResolver(DraftMediaResolver(draft_dir), _material_names(draft))
+
+
+def _ffmpeg(spec: dict[str, Any]) -> str:
+    from capcut_mate.render import RenderError
+
+    try:
+        return ffmpeg_exe(spec.get("ffmpeg"))
+    except FileNotFoundError as exc:
+        raise RenderError("FFMPEG_MISSING", str(exc)) from exc
+
+
+def render(spec: dict[str, Any], farm: Any = None) -> None:
+    """The whole render of a task; `farm` (cluster mode) renders its chunks on any worker."""
+    from capcut_mate.render import load_draft, render_draft
+    from capcut_mate.render.farm import render_chunks
 
     try:
         draft, draft_dir = load_draft(Path(spec["draft_dir"]))
         _emit(stage="parsed", fraction=1.0)
-        try:
-            ffmpeg = ffmpeg_exe(spec.get("ffmpeg"))
-        except FileNotFoundError as exc:
-            raise RenderError("FFMPEG_MISSING", str(exc)) from exc
-        work_dir = Path(spec["work_dir"])
+        spec = {**spec, "ffmpeg": _ffmpeg(spec)}
         output = Path(spec["output"])
-        work_dir.mkdir(parents=True, exist_ok=True)
+        Path(spec["work_dir"]).mkdir(parents=True, exist_ok=True)
         output.parent.mkdir(parents=True, exist_ok=True)
         _emit(stage="ready", fraction=1.0)
         options = output_options(draft, spec.get("options"))
-        options.ffmpeg, options.work_dir = ffmpeg, work_dir
-        options.font_dir = Path(spec["font_dir"]) if spec.get("font_dir") else None
-        options.system_fonts = spec.get("system_fonts", True)
-        for key in ("chunk_seconds", "chunk_workers"):
-            if spec.get(key) is not None:
-                setattr(options, key, spec[key])
-        resolver = _ApiMediaResolver(DraftMediaResolver(draft_dir), _material_names(draft))
+        _local_options(spec, options)
+        chunks = render_chunks
+        if farm is not None:
+            from capcut_mate.jobs.farm import ClusterChunks
+
+            chunks = ClusterChunks(farm, spec["task_id"], spec["owner"], draft, lambda n: _emit(helpers=n))
         report = render_draft(
-            draft, resolver, output, options, on_progress=lambda stage, fraction: _emit(stage=stage, fraction=fraction)
+            draft,
+            _resolver(draft, draft_dir),
+            output,
+            options,
+            on_progress=lambda stage, fraction: _emit(stage=stage, fraction=fraction),
+            chunks=chunks,
         )
         _emit(result={**report.to_dict(), "requested": spec.get("options") or {}})
-    except RenderError as exc:
-        _emit(error={"code": exc.code, "message": exc.message, "debug": exc.debug})
-    except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            _emit(error={"code": "DISK_FULL", "message": f"no space left on the device writing {exc.filename or ''}"})
-        else:
-            traceback.print_exc()
-            _emit(error={"code": "INTERNAL", "message": f"{type(exc).__name__}: {exc}"})
     except Exception as exc:
-        traceback.print_exc()
+        _emit_failure(exc)
+
+
+def help_units(spec: dict[str, Any], farm: Any) -> None:
+    """Render waiting units of the task's chunked render (another worker's) until none waits."""
+    from capcut_mate.jobs.farm import help_render
+    from capcut_mate.render import RenderOptions
+
+    try:
+        options = RenderOptions()
+        _local_options({**spec, "ffmpeg": _ffmpeg(spec)}, options)
+        draft_dir = Path(spec["draft_dir"])
+        rendered = help_render(
+            farm, spec["task_id"], spec["owner"], Path(spec["work_dir"]), options, lambda d: _resolver(d, draft_dir)
+        )
+        _emit(result={"units": rendered})
+    except Exception as exc:
+        _emit_failure(exc)
+
+
+def _emit_failure(exc: Exception) -> None:
+    from capcut_mate.render import RenderError
+
+    if isinstance(exc, RenderError):
+        _emit(error={"code": exc.code, "message": exc.message, "debug": exc.debug})
+    elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        _emit(error={"code": "DISK_FULL", "message": f"no space left on the device writing {exc.filename or ''}"})
+    else:
+        traceback.print_exception(exc)
         _emit(error={"code": "INTERNAL", "message": f"{type(exc).__name__}: {exc}"})
 
 
 def main() -> None:
+    from capcut_mate.services import render_process_farm
+
     spec = json.loads(sys.argv[1])
     _die_with_parent(int(spec["parent_fd"]))
     os.nice(RENDER_NICENESS)
-    render(spec)
+    farm = render_process_farm() if spec.get("farm") else None
+    try:
+        if spec.get("mode") == "help":
+            help_units(spec, farm)
+        else:
+            render(spec, farm)
+    finally:
+        if farm is not None:
+            farm.chunks.db.close()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,10 @@ thread renews the lease while a render runs and kills the render if the lease wa
 thread makes the leases of dead owners on this host claimable at once (so a restarted server resumes its
 tasks without waiting for the lease to run out), prunes tasks past the retention, and removes stale
 temporary folders.
+
+In cluster mode a render of several chunks spreads them over the workers (jobs/farm.py): the render
+process asks for helpers, which this pool turns into queue jobs, and `help` runs such a job on any worker,
+in a child process of its own like a render.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,10 +42,11 @@ from capcut_mate.jobs import progress
 from capcut_mate.jobs.callbacks import CallbackSender
 from capcut_mate.jobs.messages import failure_messages
 from capcut_mate.jobs.queue import Queue
-from capcut_mate.jobs.store import Task, TaskStore
+from capcut_mate.jobs.store import PROCESSING, Task, TaskStore
 from capcut_mate.storage import Storage
 
 if TYPE_CHECKING:
+    from capcut_mate.jobs.farm import RenderFarm
     from capcut_mate.jobs.pg_store import PgTaskStore
 
 log = logging.getLogger(__name__)
@@ -87,6 +92,7 @@ class WorkerPool:
         callbacks: CallbackSender,
         video_url: Callable[[Task], str],
         count: int,
+        farm: RenderFarm | None = None,
     ) -> None:
         self.settings = settings
         self.store = tasks
@@ -96,6 +102,7 @@ class WorkerPool:
         self.callbacks = callbacks
         self.video_url = video_url
         self.count = max(1, count)
+        self.farm = farm  # cluster mode: chunks of a render are spread over the workers
         self.lease_s = settings.worker_lease_s
         self.host = socket.gethostname()
         self.token = uuid.uuid4().hex[:8]
@@ -113,6 +120,11 @@ class WorkerPool:
     @property
     def render_root(self) -> Path:
         return self.settings.tmp_dir / "render"
+
+    @property
+    def help_root(self) -> Path:
+        """Helpers' folders, named `<pid>-<token>-<job>` after their owner, so dead ones can be told."""
+        return self.settings.tmp_dir / "render-help"
 
     def start(self) -> WorkerPool:
         self.render_root.mkdir(parents=True, exist_ok=True)
@@ -162,7 +174,6 @@ class WorkerPool:
                 log.exception("recording the failure of task %s failed", task.task_id)
 
     def _process(self, task: Task, owner: str) -> None:
-        settings = self.settings
         work = self.render_root / task.task_id
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
@@ -175,15 +186,9 @@ class WorkerPool:
             requested = (task.report or {}).get("options") or {}  # gen_video's choices, kept from submit
             output = work / f"out.{requested.get('format', 'mp4')}"
             spec = {
+                **self._child_spec(task.task_id, owner, draft_dir, work / "work"),
                 "options": requested,
-                "draft_dir": str(draft_dir),
                 "output": str(output),
-                "work_dir": str(work / "work"),
-                "ffmpeg": settings.ffmpeg,
-                "font_dir": str(settings.font_dir) if settings.font_dir else None,
-                "chunk_seconds": settings.render_chunk_seconds,
-                "chunk_workers": settings.render_chunk_workers,
-                "system_fonts": settings.system_fonts,
             }
             outcome = self._run_child(task, owner, spec, work / "render.log")
             if outcome.lost:
@@ -200,6 +205,49 @@ class WorkerPool:
                 return
             self._publish(task, owner, output, outcome.report)
         finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _child_spec(self, task_id: str, owner: str, draft_dir: Path, work_dir: Path) -> dict[str, Any]:
+        """What every render process gets: the task, this machine's settings, and whether it is a cluster's."""
+        settings = self.settings
+        return {
+            "task_id": task_id,
+            "owner": owner,
+            "farm": self.farm is not None,
+            "draft_dir": str(draft_dir),
+            "work_dir": str(work_dir),
+            "ffmpeg": settings.ffmpeg,
+            "font_dir": str(settings.font_dir) if settings.font_dir else None,
+            "chunk_seconds": settings.render_chunk_seconds,
+            "chunk_workers": settings.render_chunk_workers,
+            "system_fonts": settings.system_fonts,
+        }
+
+    def help(self, task_id: str, owner: str) -> None:
+        """A helper job: render waiting units of a chunked render (any worker's) in a child process, until
+        none waits. Returns at once when nothing waits (most jobs of a render find its units all taken)."""
+        farm = self.farm
+        if farm is None or self._stop.is_set() or not farm.chunks.claimable(task_id):
+            return
+        task = self.store.get(task_id)
+        if task is None or task.status != PROCESSING:
+            return
+        rest = owner.partition(":")[2]
+        work = self.help_root / rest.replace(":", "-")
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        try:
+            draft_dir = self.drafts.checkout(task.draft_id, work / "draft")
+            spec = {**self._child_spec(task_id, owner, draft_dir, work / "work"), "mode": "help"}
+            with self._child(owner, spec, work / "help.log") as child:
+                assert child.stdout is not None
+                for raw in child.stdout:
+                    if b'"error"' in raw:
+                        log.warning("helping with task %s failed: %s", task_id, raw.decode(errors="replace").strip())
+        except ApiError:
+            log.info("the draft of task %s is gone; not helping", task_id)
+        finally:
+            farm.chunks.release_owner(owner)  # whatever its process still held, anyone may take now
             shutil.rmtree(work, ignore_errors=True)
 
     def _publish(self, task: Task, owner: str, output: Path, report: dict[str, Any]) -> None:
@@ -233,26 +281,51 @@ class WorkerPool:
 
     # --- the child process ---
 
-    def _run_child(self, task: Task, owner: str, spec: dict[str, Any], log_path: Path) -> _Outcome:
+    @contextlib.contextmanager
+    def _child(self, owner: str, spec: dict[str, Any], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+        """A render process for `owner`, killed (its whole group) when the block ends or the pool stops."""
+        from capcut_mate.services import render_process_environment
+
         read_fd, write_fd = os.pipe()
         spec = {**spec, "parent_fd": read_fd}
-        with open(log_path, "wb") as log_file:
-            child = subprocess.Popen(
-                [sys.executable, "-m", "capcut_mate.jobs.render_one", json.dumps(spec)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=log_file,
-                pass_fds=(read_fd,),
-                # Its own process group (killed as one, ffmpeg included) but the server's session: with
-                # sched_autogroup each new session is scheduled as an equal peer, and the render's low
-                # priority would count only inside it, so the API would no longer win the CPU.
-                process_group=0,
-            )
-        os.close(read_fd)
+        try:
+            with open(log_path, "wb") as log_file:
+                child = subprocess.Popen(
+                    [sys.executable, "-m", "capcut_mate.jobs.render_one", json.dumps(spec)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=log_file,
+                    pass_fds=(read_fd,),
+                    env=render_process_environment(self.settings),
+                    # Its own process group (killed as one, ffmpeg included) but the server's session: with
+                    # sched_autogroup each new session is scheduled as an equal peer, and the render's low
+                    # priority would count only inside it, so the API would no longer win the CPU.
+                    process_group=0,
+                )
+        except BaseException:
+            os.close(write_fd)
+            raise
+        finally:
+            os.close(read_fd)
         with self._children_lock:
-            self._children[task.task_id] = child
+            self._children[owner] = child
         if self._stop.is_set():
             _kill_group(child)
+        try:
+            yield child
+        finally:
+            os.close(write_fd)
+            _kill_group(child)
+            child.wait()
+            with self._children_lock:
+                self._children.pop(owner, None)
+
+    def _run_child(self, task: Task, owner: str, spec: dict[str, Any], log_path: Path) -> _Outcome:
+        with self._child(owner, spec, log_path) as child:
+            return self._follow(task, owner, child, log_path)
+
+    def _follow(self, task: Task, owner: str, child: subprocess.Popen[bytes], log_path: Path) -> _Outcome:
+        """Read the render's events into the task record while a heartbeat keeps the task's lease."""
         outcome = _Outcome()
         lost = threading.Event()
         done = threading.Event()
@@ -266,7 +339,9 @@ class WorkerPool:
                     event = json.loads(raw)
                 except ValueError:
                     continue
-                if "result" in event:
+                if "helpers" in event:
+                    self._wake_helpers(task.task_id, int(event["helpers"]))
+                elif "result" in event:
                     outcome.report = event["result"]
                 elif "error" in event:
                     outcome.code = str(event["error"].get("code", ""))
@@ -285,16 +360,17 @@ class WorkerPool:
             outcome.returncode = child.wait()
         finally:
             done.set()
-            os.close(write_fd)
-            _kill_group(child)
-            child.wait()
             beat.join()
-            with self._children_lock:
-                self._children.pop(task.task_id, None)
         outcome.lost = lost.is_set() or (self._stop.is_set() and outcome.report is None and not outcome.code)
         if outcome.report is None and not outcome.code:
             outcome.log_tail = _tail(log_path)
         return outcome
+
+    def _wake_helpers(self, task_id: str, count: int) -> None:
+        try:
+            self.queue.wake_helpers(task_id, count)
+        except Exception:  # the render goes on: this worker takes every unit itself
+            log.exception("asking for helpers with task %s failed", task_id)
 
     def _heartbeat(
         self, task: Task, owner: str, child: subprocess.Popen[bytes], lost: threading.Event, done: threading.Event
@@ -310,6 +386,20 @@ class WorkerPool:
                 log.exception("renewing the lease of task %s failed", task.task_id)
 
     # --- housekeeping ---
+
+    def _maintain_farm(self, farm: RenderFarm) -> None:
+        """Chunks held by dead processes on this host are claimable at once; the scratch of renders that
+        ended without cleaning up (their parent died for good) goes; so do dead helpers' folders."""
+        for owner in farm.chunks.running_owners():
+            if self._owner_is_dead(owner) and farm.chunks.release_owner(owner):
+                log.info("the chunks %s was rendering, which is gone, are claimable again", owner)
+        for task_id in farm.chunks.orphans():
+            farm.clean(task_id)
+        if self.help_root.is_dir():
+            for path in self.help_root.iterdir():
+                pid, _, rest = path.name.partition("-")
+                if self._owner_is_dead(f"{self.host}:{pid}:{rest}"):
+                    shutil.rmtree(path, ignore_errors=True)
 
     def _maintenance_loop(self) -> None:
         while not self._stop.wait(MAINTENANCE_S):
@@ -338,6 +428,8 @@ class WorkerPool:
             for path in stale:
                 if path.name not in running:
                     shutil.rmtree(path, ignore_errors=True)
+        if self.farm is not None:
+            self._maintain_farm(self.farm)
         if time.monotonic() - self._last_prune > PRUNE_EVERY_S:
             self._last_prune = time.monotonic()
             for relative in self.store.prune(self.settings.task_retention_days):

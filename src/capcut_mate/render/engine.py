@@ -9,11 +9,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.render import formats
 from capcut_mate.render.errors import RenderError
-from capcut_mate.render.farm import render_chunks
+from capcut_mate.render.farm import ChunkRunner, render_chunks
 from capcut_mate.render.graph import build_graph
 from capcut_mate.render.model import RenderWarning
 from capcut_mate.render.options import RenderOptions
@@ -33,11 +34,14 @@ def render_draft(
     output: Path,
     options: RenderOptions | None = None,
     on_progress: ProgressCallback | None = None,
+    chunks: ChunkRunner = render_chunks,
 ) -> RenderReport:
     """Render a draft document to an H.264/AAC MP4 at `output` and report what was approximated.
 
     Stages reported through `on_progress`: "plan", "prepare", "encode" (0..1), "done"; never backwards.
-    The MP4 appears at `output` only when complete (temp file in the same folder, then rename).
+    The MP4 appears at `output` only when complete (temp file in the same folder, then rename). A plan of
+    several chunks is rendered by `chunks`: in this process by default, across a cluster's workers when the
+    caller passes jobs/farm.py's runner.
     """
     options = options or RenderOptions()
     output = Path(output)
@@ -51,6 +55,8 @@ def render_draft(
     if options.work_dir is not None:
         Path(options.work_dir).mkdir(parents=True, exist_ok=True)
     found: list[RenderWarning] = []
+    notes = list(plan.notes)
+    units: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="capcut-render-", dir=options.work_dir) as tmp:
         work_dir = Path(tmp)
         mark = time.perf_counter()
@@ -72,7 +78,9 @@ def render_draft(
             if graph is not None:
                 run_ffmpeg(ffmpeg, graph, partial, work_dir, options, on_encode)
             else:
-                found = render_chunks(plan, resolve_media, work_dir, partial, options, on_encode)
+                chunked = chunks(plan, resolve_media, work_dir, partial, options, on_encode)
+                found, units = chunked.warnings, chunked.units
+                notes.append(chunked.note)
             os.replace(partial, output)
         except OSError as exc:
             code = "DISK_FULL" if exc.errno == errno.ENOSPC else "FFMPEG_FAILED"
@@ -85,13 +93,6 @@ def render_draft(
     report_progress("done", 1.0)
     warnings = [w.to_dict() for w in dict.fromkeys(plan.warnings + found)]  # a chunk may repeat another's
     timebase = Timebase.of(plan.fps)
-    notes = list(plan.notes)
-    if len(plan.chunks) > 1:
-        mean = plan.duration_us / len(plan.chunks) / 1e6
-        notes.append(
-            f"rendered in {len(plan.chunks)} chunks, {max(1, options.chunk_workers)} at a time (about {mean:.1f} s "
-            "each, cut where nothing moving spans the cut), joined without re-encoding; audio rendered once"
-        )
     return RenderReport(
         output=str(output),
         duration_us=round(max(1, timebase.frame(plan.duration_us)) / timebase.rate * 1_000_000),
@@ -103,6 +104,7 @@ def render_draft(
         warnings=warnings,
         notes=notes,
         encoding=formats.encoding_used(options),
+        chunks=units,
     )
 
 

@@ -3,22 +3,29 @@
 `render_chunk` is the unit of work: a plan and a chunk index in, a video-only MP4 of that span out. It
 prepares only the inputs the chunk shows and needs nothing from the other chunks, so a queue job on another
 machine can run it given the plan and the media. The audio is rendered once over the whole timeline
-(`render_audio`), so no fade or clip is cut at a join. Locally `render_chunks` prepares the next chunk while
-`chunk_workers` ffmpeg runs encode, retries a failed run alone once, and folds their progress into one
-monotonic fraction.
+(`render_audio`), so no fade or clip is cut at a join.
+
+Who runs the units is a `ChunkRunner`, handed to render_draft: here `render_chunks` runs them in this
+process (it prepares the next chunk while `chunk_workers` ffmpeg runs encode, retries a failed run alone
+once); in cluster mode jobs/farm.py hands them to any worker. Both fold progress into one monotonic fraction
+(`Progress`) and end with the same stream-copy `join`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
+import hashlib
+import json
 import shutil
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
+from capcut_mate import __version__
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.render.chunks import chunk_frames
 from capcut_mate.render.errors import RenderError
@@ -34,6 +41,59 @@ OnFraction = Callable[[float], None]
 T = TypeVar("T")
 # The audio run's share of the work, in video frames per output frame: it decodes and mixes, no pixels.
 AUDIO_WEIGHT = 0.05
+# The join's share, likewise: a stream copy (plus, in a cluster, fetching the chunks from the bucket).
+JOIN_WEIGHT = 0.02
+# What a render's output depends on besides the plan; a chunk rendered elsewhere must agree on all of them.
+OUTPUT_FIELDS = ("width", "height", "fps", "preset", "crf", "format", "quality", "system_fonts", "chunk_seconds")
+
+
+@dataclasses.dataclass
+class ChunkedRender:
+    """What a ChunkRunner did: the warnings its units found, a note for the report, and per unit (audio and
+    each chunk) who rendered it when that is worth knowing (a cluster)."""
+
+    warnings: list[RenderWarning]
+    note: str
+    units: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+class ChunkRunner(Protocol):
+    """Renders every chunk of `plan` and the audio, then joins them into `output` (render_chunks, or
+    jobs/farm.py's cluster runner)."""
+
+    def __call__(
+        self,
+        plan: Plan,
+        resolve_media: Callable[[str], Path],
+        work_dir: Path,
+        output: Path,
+        options: RenderOptions,
+        on_fraction: OnFraction | None = None,
+    ) -> ChunkedRender: ...
+
+
+def output_settings(options: RenderOptions) -> dict[str, Any]:
+    """The options a chunk's pixels depend on, as JSON (machine-local ones, like the ffmpeg path, left out)."""
+    return {name: getattr(options, name) for name in OUTPUT_FIELDS}
+
+
+def plan_fingerprint(plan: Plan, options: RenderOptions) -> str:
+    """One hash of everything the chunks of a render must agree on: the plan (so the draft as planned),
+    the output settings and the code version. Chunks with different fingerprints are never joined."""
+    text = json.dumps(
+        {"plan": dataclasses.asdict(plan), "output": output_settings(options), "version": __version__},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def chunk_weights(plan: Plan) -> list[float]:
+    """Each unit's share of the work: [audio, chunk 0, chunk 1, ..., join], in frames."""
+    timebase = Timebase.of(plan.fps)
+    frames = [end - start for start, end in (chunk_frames(c, timebase) for c in plan.chunks)]
+    total = sum(frames)
+    return [AUDIO_WEIGHT * total, *map(float, frames), JOIN_WEIGHT * total]
 
 
 def render_chunk(
@@ -96,26 +156,29 @@ def render_audio(
     return prepared.warnings + graph.warnings
 
 
-class _Progress:
-    """Per-job fractions (never lowered, so a retried chunk does not move the bar back) -> one weighted total."""
+class Progress:
+    """Per-unit fractions (never lowered, so a retried chunk does not move the bar back) -> one weighted total.
 
-    def __init__(self, weights: list[float], report: OnFraction) -> None:
-        self.weights = weights
-        self.done = [0.0] * len(weights)
+    Units are numbered as in `chunk_weights`: 0 the audio, 1..n the chunks, n + 1 the join.
+    """
+
+    def __init__(self, plan: Plan, report: OnFraction | None) -> None:
+        self.weights = chunk_weights(plan)
+        self.done = [0.0] * len(self.weights)
         self.best = 0.0
-        self.report = report
+        self.report = report or (lambda fraction: None)
         self.lock = threading.Lock()
 
-    def job(self, n: int) -> OnFraction:
-        def update(fraction: float) -> None:
-            with self.lock:
-                self.done[n] = max(self.done[n], fraction)
-                total = sum(w * d for w, d in zip(self.weights, self.done, strict=True)) / sum(self.weights)
-                if total > self.best:
-                    self.best = total
-                    self.report(total)
+    def set(self, n: int, fraction: float) -> None:
+        with self.lock:
+            self.done[n] = max(self.done[n], fraction)
+            total = sum(w * d for w, d in zip(self.weights, self.done, strict=True)) / sum(self.weights)
+            if total > self.best:
+                self.best = total
+                self.report(total)
 
-        return update
+    def job(self, n: int) -> OnFraction:
+        return lambda fraction: self.set(n, fraction)
 
 
 def render_chunks(
@@ -125,16 +188,14 @@ def render_chunks(
     output: Path,
     options: RenderOptions,
     on_fraction: OnFraction | None = None,
-) -> list[RenderWarning]:
-    """All chunks and the audio, then joined into `output`.
+) -> ChunkedRender:
+    """All chunks and the audio in this process, then joined into `output` (the embedded ChunkRunner).
 
     One thread prepares chunks in order, at most one ahead of the `chunk_workers` ffmpeg runs, so ffmpeg never
     waits for Pillow; an ffmpeg run that fails is run once more on its own (a crashed or killed run is often
     transient) before the render fails.
     """
-    timebase = Timebase.of(plan.fps)
-    frames = [end - start for start, end in (chunk_frames(c, timebase) for c in plan.chunks)]
-    progress = _Progress([AUDIO_WEIGHT * sum(frames), *frames], on_fraction or (lambda fraction: None))
+    progress = Progress(plan, on_fraction)
     ffmpeg = ffmpeg_exe(options.ffmpeg)
     workers = max(1, options.chunk_workers)
     slots = threading.Semaphore(workers + 1)  # chunks prepared or encoding at once
@@ -182,7 +243,17 @@ def render_chunks(
         encoders.shutdown(wait=True, cancel_futures=True)
         preparer.shutdown(wait=True, cancel_futures=True)
     join(ffmpeg, parts, audio, output, work_dir, options.stall_seconds)
-    return warnings
+    progress.set(len(plan.chunks) + 1, 1.0)
+    return ChunkedRender(warnings, chunked_note(plan, f"{workers} at a time"))
+
+
+def chunked_note(plan: Plan, how: str) -> str:
+    """The report's note on a chunked render; `how` says what ran side by side."""
+    mean = plan.duration_us / len(plan.chunks) / 1e6
+    return (
+        f"rendered in {len(plan.chunks)} chunks, {how} (about {mean:.1f} s each, cut where nothing moving spans "
+        "the cut), joined without re-encoding; audio rendered once"
+    )
 
 
 def _retried(job: Callable[[], T]) -> T:

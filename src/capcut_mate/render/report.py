@@ -20,6 +20,7 @@ class RenderReport:
     warnings: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     encoding: dict[str, Any] = field(default_factory=dict)  # format, quality and codec settings used
+    chunks: list[dict[str, Any]] = field(default_factory=list)  # in a cluster: who rendered the audio, each chunk
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -58,3 +58,34 @@ CREATE TABLE IF NOT EXISTS callback_outbox (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS callback_outbox_due ON callback_outbox (next_at);
+
+-- Chunked renders in a cluster (jobs/farm.py): the parent worker of a task splits it into units (the audio
+-- track over the whole timeline, each video chunk) that any worker may claim. A split is one plan: units
+-- from another fingerprint (a changed draft, other output settings, other code) are never joined.
+CREATE TABLE IF NOT EXISTS render_splits (
+    task_id     TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    settings    JSONB NOT NULL,  -- the output settings helpers render with (render/farm.py OUTPUT_FIELDS)
+    created_at  TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS render_chunks (
+    task_id       TEXT NOT NULL,
+    unit          INTEGER NOT NULL,  -- 0: the audio; n >= 1: video chunk n - 1
+    fingerprint   TEXT NOT NULL,
+    start_us      BIGINT NOT NULL,
+    end_us        BIGINT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed')),
+    progress      DOUBLE PRECISION NOT NULL DEFAULT 0,  -- never lowered: a retried chunk keeps its best
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    lease_owner   TEXT,
+    lease_expires DOUBLE PRECISION,
+    owners        TEXT[] NOT NULL DEFAULT '{}',  -- every owner that took it, in order
+    output_key    TEXT,
+    warnings      JSONB,
+    seconds       DOUBLE PRECISION,  -- render time of the attempt that finished it
+    error_code    TEXT NOT NULL DEFAULT '',
+    error_message TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (task_id, unit)
+);
+CREATE INDEX IF NOT EXISTS render_chunks_running ON render_chunks (lease_owner) WHERE state = 'running';

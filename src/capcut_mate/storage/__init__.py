@@ -8,6 +8,7 @@ default, the layout of earlier versions); `S3Storage` onto an S3-compatible buck
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -49,6 +50,17 @@ class Storage(Protocol):
     def checkout(self, prefix: str, scratch: Path) -> Path:
         """A local folder with every object under `prefix`, for a render: the folder itself on local disk,
         else files fetched (through a bounded cache) into `scratch`."""
+
+
+def fetch_file(storage: Storage, key: str, target: Path) -> Path:
+    """A local file with the object's content: the stored file itself on local disk, else a download to
+    `target` (objects that are read once, so not through the object cache)."""
+    local = storage.local_path(key)
+    if local is not None and local.is_file():
+        return local
+    with storage.open(key) as source, open(target, "wb") as out:
+        shutil.copyfileobj(source, out, 1024 * 1024)
+    return target
 
 
 def iter_keys(storage: Storage, prefix: str) -> Iterator[tuple[str, str]]:
