@@ -134,7 +134,7 @@ def render(spec: dict[str, Any]) -> None:
         for key in ("chunk_seconds", "chunk_workers"):
             if spec.get(key) is not None:
                 setattr(options, key, spec[key])
-        resolver = _ApiMediaResolver(DraftMediaResolver(draft_dir), _material_names(draft))
+        resolver = _ApiMediaResolver(DraftMediaResolver(draft_dir, confined=True), _material_names(draft))
         report = render_draft(
             draft, resolver, output, options, on_progress=lambda stage, fraction: _emit(stage=stage, fraction=fraction)
         )

@@ -1,13 +1,16 @@
-"""Download a small text file (a subtitle file for add_captions' `srt`) under the same URL policy as media.
+"""Download a file that is no media (a subtitle file for add_captions' `srt`, a draft zip for import_draft)
+under the same URL policy as media.
 
-Media go through MediaFetcher, which caches and probes them; a subtitle file is no media (the probe would
-refuse it) and is read once, so it is fetched here: the guarded client (allowed hosts on every hop), the
-operator's time budget, and a size cap of its own.
+Media go through MediaFetcher, which caches and probes them; these files are read once and the probe would
+refuse them, so they are fetched here: the guarded client (allowed hosts on every hop), the operator's time
+budget, and a size cap given by the caller.
 """
 
 from __future__ import annotations
 
+import io
 import time
+from typing import BinaryIO
 
 import httpx
 
@@ -18,13 +21,12 @@ from capcut_mate.media.urlpolicy import UnresolvableHost, UrlForbidden, guarded_
 MAX_TEXT_BYTES = 10 * 1024 * 1024  # a feature film's subtitles are well under 1 MB
 
 
-def fetch_text(url: str, policy: FetchPolicy) -> bytes:
-    """The body of `url` (HTTP 200 only), at most MAX_TEXT_BYTES, within the policy's time budget."""
+def download_to(url: str, policy: FetchPolicy, sink: BinaryIO, limit: int, too_large: ApiError) -> None:
+    """Write the body of `url` (HTTP 200 only) into `sink`; `too_large` is raised past `limit` bytes."""
     try:
         split_url(url)
     except UrlForbidden as exc:
         raise ApiError("MEDIA_URL_FORBIDDEN", f"{clip(url)}: {exc}") from None
-    limit = min(MAX_TEXT_BYTES, policy.max_bytes)
     deadline = time.monotonic() + policy.timeout_s
     try:
         with (
@@ -33,17 +35,29 @@ def fetch_text(url: str, policy: FetchPolicy) -> bytes:
         ):
             if response.status_code != 200:
                 raise ApiError("MEDIA_DOWNLOAD_FAILED", f"{clip(url)}: the server answered HTTP {response.status_code}")
-            body = bytearray()
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise too_large
+            received = 0
             for chunk in response.iter_bytes(64 * 1024):
-                body += chunk
-                if len(body) > limit:
-                    raise ApiError("MEDIA_TOO_LARGE", f"{clip(url)}: more than {limit} bytes for a subtitle file")
+                received += len(chunk)
+                if received > limit:
+                    raise too_large
                 if time.monotonic() > deadline:
                     raise ApiError("MEDIA_DOWNLOAD_FAILED", f"{clip(url)}: slower than {policy.timeout_s:.0f} s")
-            return bytes(body)
+                sink.write(chunk)
     except UnresolvableHost as exc:
         raise ApiError("MEDIA_DOWNLOAD_FAILED", f"{clip(url)}: {exc}") from None
     except UrlForbidden as exc:
         raise ApiError("MEDIA_URL_FORBIDDEN", f"{clip(url)}: {exc}") from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise ApiError("MEDIA_DOWNLOAD_FAILED", f"{clip(url)}: {type(exc).__name__}") from None
+
+
+def fetch_text(url: str, policy: FetchPolicy) -> bytes:
+    """The body of `url`, at most MAX_TEXT_BYTES (or the media cap, if lower)."""
+    limit = min(MAX_TEXT_BYTES, policy.max_bytes)
+    body = io.BytesIO()
+    too_large = ApiError("MEDIA_TOO_LARGE", f"{clip(url)}: more than {limit} bytes for a subtitle file")
+    download_to(url, policy, body, limit, too_large)
+    return body.getvalue()
