@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from capcut_mate.drafts.ids import new_uuid
 from capcut_mate.drafts.listing import material_name
 from capcut_mate.drafts.store import CONTENT_FILES, material_path
 from capcut_mate.errors import ApiError, clip
@@ -294,6 +295,7 @@ def unpack_draft(archive: IO[bytes], limits: ZipLimits, scratch: Path) -> Import
     draft_zip = DraftZip(archive, limits)
     root, content_file = draft_zip.root()
     doc = parse_document(draft_zip.read(root + content_file), content_file)
+    doc["id"] = new_uuid().upper()  # a new draft: importing one zip twice must not give the app two of one id
     imported = ImportedDraft(doc, content_file)
     stored: dict[str, str] = {}  # zip entry -> draft-relative path it was stored under
     for bucket in ("videos", "audios"):
@@ -313,8 +315,9 @@ def unpack_draft(archive: IO[bytes], limits: ZipLimits, scratch: Path) -> Import
                 digest = draft_zip.extract(entry, unpacked)
                 stored[entry] = f"assets/{_asset_kind(bucket, material)}/{digest[:32]}{_suffix(entry)}"
                 imported.files[stored[entry]] = unpacked
-            if not material_name(material):  # the app leaves photos unnamed: keep the file name to find it by
-                material["material_name" if bucket == "videos" else "name"] = PureWindowsPath(path).name
+            name_key = "material_name" if bucket == "videos" else "name"
+            if not material.get(name_key):  # the app leaves photos unnamed: keep the file name to find them by
+                material[name_key] = material_name(material)
             material["path"] = material_path(stored[entry])
     for name in sorted(_font_names(doc)):
         entry = draft_zip.locate(root, name)
