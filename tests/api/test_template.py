@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 import pyJianYingDraft
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from capcut_mate.config import Settings
