@@ -234,6 +234,8 @@ def password_zip() -> bytes:
 
 
 DOC = json.dumps(Draft().doc).encode()
+BAD_SEGMENT = {"id": "s", "material_id": "m", "target_timerange": {"start": -1, "duration": 5}}
+BAD_START = json.dumps({**Draft().doc, "tracks": [{"type": "video", "segments": [BAD_SEGMENT]}]}).encode()
 
 
 @pytest.mark.parametrize(
@@ -253,31 +255,7 @@ DOC = json.dumps(Draft().doc).encode()
         (zip_bytes({"draft_info.json": b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="}), "DRAFT_ENCRYPTED", "draft_info.json"),
         (zip_bytes({"draft_content.json": b'{"tracks": ['}), "DRAFT_INVALID", "not valid JSON"),
         (zip_bytes({"draft_content.json": b'{"a": 1}'}), "DRAFT_INVALID", "canvas_config"),
-        (
-            zip_bytes(
-                {
-                    "draft_content.json": json.dumps(
-                        {
-                            **Draft().doc,
-                            "tracks": [
-                                {
-                                    "type": "video",
-                                    "segments": [
-                                        {
-                                            "id": "s",
-                                            "material_id": "m",
-                                            "target_timerange": {"start": -1, "duration": 5},
-                                        }
-                                    ],
-                                }
-                            ],
-                        }
-                    ).encode()
-                }
-            ),
-            "DRAFT_INVALID",
-            "tracks.0.segments.0.target_timerange.start",
-        ),  # fmt: skip
+        (zip_bytes({"draft_content.json": BAD_START}), "DRAFT_INVALID", "tracks.0.segments.0.target_timerange.start"),
     ],
 )
 def test_unsafe_or_unusable_zips_are_refused(
