@@ -531,3 +531,25 @@ def test_pyjianyingdraft_captions_take_any_text(
     folder = folder_of(settings, url)
     reread = jy.DraftFolder(str(folder.parent)).load_template(folder.name)
     assert [t.track_type.name for t in reread.imported_tracks] == ["video", "text"]
+
+
+def test_paths_outside_the_draft_folder_are_never_read(
+    api: httpx.Client, settings: Settings, media_dir: Path, media_url: str
+) -> None:
+    """An imported draft may name any path: a file of this server, or another draft's media behind `..`. Both
+    are missing media (listed at import, MEDIA_MISSING when drawn), never read into someone's video."""
+    other = create_draft(api)
+    post_ok(api, "add_videos", {"draft_url": other, "video_infos": json.dumps(
+        [{"video_url": f"{media_url}/red.mp4", "start": 0, "end": SEC}])})  # fmt: skip
+    (theirs,) = content_of(settings.data_dir, other)["materials"]["videos"]
+    sneaky = theirs["path"].replace("_##/", f"_##/../{draft_id(other)}/", 1)
+    draft = Draft()
+    track = draft.track("video")
+    draft.video(track, media_dir / "red.mp4", 0, SEC)
+    draft.video(track, sneaky, SEC, SEC)
+    body = imported(api, zip_bytes({"draft_content.json": json.dumps(draft.doc).encode()}))
+    assert [m["path"] for m in body["missing_materials"]] == [str(media_dir / "red.mp4"), sneaky]
+    for at in (500_000, 1_500_000):
+        response = api.post(f"{V1}/gen_preview", json={"draft_url": body["draft_url"], "time": at})
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["details"].startswith("MEDIA_MISSING"), response.text
