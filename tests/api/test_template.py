@@ -553,3 +553,19 @@ def test_paths_outside_the_draft_folder_are_never_read(
         response = api.post(f"{V1}/gen_preview", json={"draft_url": body["draft_url"], "time": at})
         assert response.status_code == 422, response.text
         assert response.json()["error"]["details"].startswith("MEDIA_MISSING"), response.text
+
+
+def test_nulls_and_odd_values_in_an_imported_draft_are_read_not_fatal(api: httpx.Client, settings: Settings) -> None:
+    """The app writes null where a number could be, and drafts come from many tools: listing and replacing
+    read what makes sense and never answer a 500."""
+    draft = Draft()
+    caption = draft.text(draft.track("text"), "odd one", 0, SEC, speed=None, volume=None, render_index="top")
+    (material,) = draft.doc["materials"]["texts"]
+    material["content"] = json.dumps({"text": "odd one", "styles": [{"range": ["a", None], "size": 6.0}]})
+    draft.doc["fps"] = None
+    body = imported(api, zip_bytes({"draft_content.json": json.dumps(draft.doc).encode()}))
+    listing = post_ok(api, "list_segments", {"draft_url": body["draft_url"]})
+    (segment,) = listing["tracks"][0]["segments"]
+    assert (segment["speed"], segment["volume"], segment["render_index"], listing["fps"]) == (1.0, 1.0, 0, 30.0)
+    post_ok(api, "replace_text", {"draft_url": body["draft_url"], "segment_id": caption["id"], "text": "even"})
+    assert caption_content(settings, body["draft_url"])["styles"] == [{"range": [0, 4], "size": 6.0}]

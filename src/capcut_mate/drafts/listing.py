@@ -46,6 +46,11 @@ def text_content(material: Json) -> tuple[str, list[Json], bool]:
     return str(content.get("text") or ""), styles, True
 
 
+def number(value: Any, default: float) -> float:
+    """A number of an imported document, or `default` where the app's JSON holds null or something else."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
+
+
 def _kind(bucket: str, material: Json) -> str:
     if bucket == "videos":
         return "photo" if material.get("type") == "photo" else "video"
@@ -67,12 +72,12 @@ def _segment(segment: Json, materials: dict[str, tuple[str, Json]]) -> Json:
         "material_name": material_name(material) if bucket and bucket != "texts" else None,
         "path": path if isinstance(path, str) and path else None,
         "text": text_content(material)[0] if bucket == "texts" else None,
-        "source_start": source.get("start") if source else None,
-        "source_duration": source.get("duration") if source else None,
-        "speed": float(segment.get("speed") or 1.0),
-        "volume": float(segment.get("volume", 1.0)),
-        "visible": bool(segment.get("visible", True)),
-        "render_index": int(segment.get("render_index") or 0),
+        "source_start": int(number(source.get("start"), 0)) if source else None,
+        "source_duration": int(number(source.get("duration"), 0)) if source else None,
+        "speed": number(segment.get("speed"), 1.0) or 1.0,
+        "volume": number(segment.get("volume"), 1.0),
+        "visible": segment.get("visible") is not False,
+        "render_index": int(number(segment.get("render_index"), 0)),
     }
 
 
@@ -82,11 +87,11 @@ def list_segments(doc: Json) -> Json:
     canvas = doc["canvas_config"]
     tracks = [
         {
-            "id": track.get("id") or "",
+            "id": str(track.get("id") or ""),
             "type": track["type"],
-            "name": track.get("name") or "",
+            "name": str(track.get("name") or ""),
             "index": index,
-            "attribute": int(track.get("attribute") or 0),
+            "attribute": int(number(track.get("attribute"), 0)),
             "segments": [
                 _segment(segment, materials)
                 for segment in sorted(track["segments"], key=lambda seg: seg["target_timerange"]["start"])
@@ -97,7 +102,7 @@ def list_segments(doc: Json) -> Json:
     return {
         "width": canvas["width"],
         "height": canvas["height"],
-        "fps": float(doc.get("fps") or 30.0),
-        "duration": doc.get("duration") or 0,
+        "fps": number(doc.get("fps"), 30.0),
+        "duration": int(number(doc.get("duration"), 0)),
         "tracks": tracks,
     }

@@ -22,7 +22,7 @@ from typing import Any
 
 from capcut_mate.drafts import document
 from capcut_mate.drafts.editing import LocalMedia
-from capcut_mate.drafts.listing import material_name
+from capcut_mate.drafts.listing import material_name, number
 from capcut_mate.errors import ApiError, clip
 from capcut_mate.media.probe import MediaInfo
 
@@ -76,7 +76,7 @@ def played_us(segment: Json) -> int:
     source = segment.get("source_timerange")
     if isinstance(source, dict) and isinstance(source.get("duration"), int):
         return int(source["duration"])
-    return round(segment["target_timerange"]["duration"] * float(segment.get("speed") or 1.0))
+    return round(segment["target_timerange"]["duration"] * (number(segment.get("speed"), 1.0) or 1.0))
 
 
 def needed_us(doc: Json, targets: list[Target]) -> int:

@@ -190,12 +190,15 @@ def _parse_content(material: dict, warnings: list[str]) -> tuple[str, list[_Styl
 
 
 def style_range(style: dict, length: int) -> tuple[int, int]:
-    """A style's [start, end) as written (a list or a {start, end} dict); no range covers the whole text."""
+    """A style's [start, end) as written (a list or a {start, end} dict); none, or not numbers, is the whole text."""
     value = style.get("range")
-    if isinstance(value, dict):
-        return int(value.get("start") or 0), int(value.get("end", length))
-    if isinstance(value, list | tuple) and len(value) == 2:
-        return int(value[0]), int(value[1])
+    try:
+        if isinstance(value, dict):
+            return int(value.get("start") or 0), int(value.get("end", length))
+        if isinstance(value, list | tuple) and len(value) == 2:
+            return int(value[0]), int(value[1])
+    except (TypeError, ValueError):
+        pass
     return 0, length
 
 
