@@ -32,7 +32,7 @@ from capcut_mate.drafts.listing import material_name
 from capcut_mate.drafts.store import CONTENT_FILES, material_path
 from capcut_mate.errors import ApiError, clip
 from capcut_mate.jsontypes import Int
-from capcut_mate.render.paths import PLACEHOLDER, path_parts
+from capcut_mate.render.paths import PLACEHOLDER, path_parts, plain_json_text
 
 Json = dict[str, Any]
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
@@ -232,11 +232,8 @@ class DraftZip:
 
 def parse_document(raw: bytes, content_file: str) -> Json:
     """The draft document, or DRAFT_ENCRYPTED / DRAFT_INVALID saying what is wrong with it."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = None
-    if text is None or not text.lstrip().startswith("{"):
+    text = plain_json_text(raw)
+    if text is None:
         raise ApiError(
             "DRAFT_ENCRYPTED",
             f"{content_file} is not plain JSON: JianYing 6 and later encrypt their drafts, and this service does "

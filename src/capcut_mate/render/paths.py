@@ -31,12 +31,8 @@ def load_draft(path: Path) -> tuple[dict, Path]:
         draft_dir = path.parent
     else:
         raise RenderError("DRAFT_NOT_FOUND", f"draft not found: {path}")
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = None
-    if text is None or not text.lstrip().startswith("{"):
+    text = plain_json_text(path.read_bytes())
+    if text is None:
         raise RenderError(
             "DRAFT_ENCRYPTED",
             f"{path.name} is not plain JSON (an encrypted draft from JianYing 6+ or CapCut?), cannot render; "
@@ -50,6 +46,15 @@ def load_draft(path: Path) -> tuple[dict, Path]:
     if not isinstance(document, dict) or not isinstance(document.get("tracks"), list):
         raise RenderError("DRAFT_INVALID", f"{path} has no 'tracks' list; not a draft_content.json")
     return document, draft_dir
+
+
+def plain_json_text(raw: bytes) -> str | None:
+    """A content file's text, or None when it is not plain JSON (JianYing 6+ writes it encrypted)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    return text if text.lstrip().startswith("{") else None
 
 
 def path_parts(material_path: str) -> list[str]:

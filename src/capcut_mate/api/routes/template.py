@@ -150,6 +150,7 @@ def replace_material(request: Request, body: ReplaceMaterialRequest, svc: Servic
     replace_media.check_kind(targets, fetched.info, body.url)
     audio_only = all(target.bucket == "audios" for target in targets)
     with tempfile.TemporaryDirectory(prefix="conform-", dir=svc.settings.tmp_dir) as scratch:
+        # Loop or hold the clip before the draft is locked (an encode); the edit checks the lengths again.
         media = fetched
         needed = replace_media.needed_us(snapshot, targets)
         if body.fit in ("loop", "freeze") and fetched.info.kind != "photo" and fetched.info.duration_us < needed:
