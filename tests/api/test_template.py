@@ -234,6 +234,15 @@ def password_zip() -> bytes:
 
 
 DOC = json.dumps(Draft().doc).encode()
+
+
+def damaged_zip() -> bytes:
+    """A zip whose content entry was damaged after it was written (its CRC no longer matches)."""
+    data = bytearray(zip_bytes({"draft_content.json": DOC}))
+    data[30 + len("draft_content.json") + 5] ^= 0xFF  # inside the compressed data, past the local header
+    return bytes(data)
+
+
 BAD_SEGMENT = {"id": "s", "material_id": "m", "target_timerange": {"start": -1, "duration": 5}}
 BAD_START = json.dumps({**Draft().doc, "tracks": [{"type": "video", "segments": [BAD_SEGMENT]}]}).encode()
 
@@ -248,6 +257,7 @@ BAD_START = json.dumps({**Draft().doc, "tracks": [{"type": "video", "segments": 
         (symlink_zip(), "ZIP_UNSAFE", "symbolic link"),
         (password_zip(), "ZIP_INVALID", "password"),
         (b"PK\x03\x04 but no zip at all", "ZIP_INVALID", "not a readable zip"),
+        (damaged_zip(), "ZIP_INVALID", "cannot be unpacked"),
         (zip_bytes({"readme.txt": b"hi"}), "DRAFT_INVALID", "no draft_content.json"),
         (zip_bytes({"deep/er/draft_content.json": DOC}), "DRAFT_INVALID", "no draft_content.json"),
         (zip_bytes({"a/draft_content.json": DOC, "b/draft_info.json": DOC}), "DRAFT_INVALID", "2 draft folders"),

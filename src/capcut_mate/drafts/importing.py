@@ -21,6 +21,7 @@ import json
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import IO, Any
@@ -187,31 +188,27 @@ class DraftZip:
         return folders[0], next(name for name in CONTENT_FILES if name in found[folders[0]])
 
     def read(self, name: str) -> bytes:
-        chunks: list[bytes] = []
-        self._unpack(name, chunks.append)
-        return b"".join(chunks)
+        return b"".join(self._chunks(name))
 
     def extract(self, name: str, dest: Path) -> str:
         """Unpack an entry into `dest`; returns the SHA-256 of its content."""
         digest = hashlib.sha256()
         with open(dest, "wb") as out:
-
-            def sink(chunk: bytes) -> None:
+            for chunk in self._chunks(name):
                 digest.update(chunk)
                 out.write(chunk)
-
-            self._unpack(name, sink)
         return digest.hexdigest()
 
-    def _unpack(self, name: str, sink: Any) -> None:
+    def _chunks(self, name: str) -> Iterator[bytes]:
+        """The entry's bytes, counted against the budget; what goes wrong reading the zip is ZIP_INVALID."""
         try:
             with self.zip.open(self.files[name]) as entry:
                 while chunk := entry.read(_CHUNK):
                     self.budget -= len(chunk)
                     if self.budget < 0:
                         raise ApiError("ZIP_TOO_LARGE", "the zip unpacks to more than it declares")
-                    sink(chunk)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+                    yield chunk
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise ApiError("ZIP_INVALID", f"entry {clip(name)!r} cannot be unpacked ({exc})") from None
         except NotImplementedError as exc:
             raise ApiError("ZIP_INVALID", f"entry {clip(name)!r}: {exc}; zip it with deflate") from None
