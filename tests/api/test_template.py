@@ -311,6 +311,18 @@ def test_the_calibration_draft_imports_with_its_fonts(api: httpx.Client, setting
     texts = [s["text"] for t in listing["tracks"] for s in t["segments"] if s["text"]]
     assert texts[1] == "Mehribon va rahmli \nAllohning nomi bilan boshlayman"
 
+    # The app's own text styles survive a rewrite: colour, size and the font file the import brought along.
+    arabic = listing["tracks"][1]["segments"][0]["id"]
+    post_ok(api, "replace_text", {"draft_url": body["draft_url"], "segment_id": arabic, "text": "الحمد لله"})
+    post_ok(api, "replace_text", {"draft_url": body["draft_url"], "match": "Allohning", "text": "Xudoning"})
+    texts = content_of(settings.data_dir, body["draft_url"])["materials"]["texts"]
+    contents = [json.loads(material["content"]) for material in texts]
+    assert [c["text"] for c in contents] == ["الحمد لله", "Mehribon va rahmli \nXudoning nomi bilan boshlayman"]
+    (gold,), (white,) = (c["styles"] for c in contents)
+    assert gold["range"] == [0, 9] and gold["size"] == 14 and gold["font"]["path"].endswith("Naskh Regular.ttf")
+    assert gold["fill"]["content"]["solid"]["color"][1] == pytest.approx(0.749, abs=1e-3)
+    assert white["range"] == [0, 50] and white["font"]["id"] == "7202912523383738881"
+
 
 # -- list_segments ---------------------------------------------------------------------------------------
 
