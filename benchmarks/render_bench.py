@@ -60,6 +60,23 @@ def bare_encode(width: int, height: int, duration_s: float, output: Path) -> dic
         "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-shortest", str(output),
     ]  # fmt: skip
+    return _timed(cmd)
+
+
+def content_encode(video: Path) -> dict[str, float]:
+    """Wall and CPU seconds for x264 (our settings) to encode `video`'s own frames again, decoding included.
+
+    The encoder's cost on this very content: full-frame motion (a Ken Burns zoom on every frame) costs x264
+    more than testsrc2's mostly still pattern, so this is the floor under any renderer of the same picture.
+    """
+    cmd = [
+        ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(video), "-an",
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-f", "null", "-",
+    ]  # fmt: skip
+    return _timed(cmd)
+
+
+def _timed(cmd: list[str]) -> dict[str, float]:
     cpu, start = _children_cpu_s(), time.perf_counter()
     subprocess.run(cmd, check=True)
     return {"wall_s": time.perf_counter() - start, "cpu_s": _children_cpu_s() - cpu}

@@ -21,13 +21,15 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Generated once per run: red.mp4 (2 s, tone), blue.mp4 (2 s, silent), counter.mp4, tone.mp3, red.png."""
+    """Generated once per run: red.mp4 (2 s, tone), blue.mp4 (2 s, silent), counter.mp4, tone.mp3, red.png,
+    block.ttf (a font of solid boxes, `mediagen.block_font`)."""
     folder = tmp_path_factory.mktemp("media")
     mediagen.color_video(folder / "red.mp4", "red")
     mediagen.color_video(folder / "blue.mp4", "blue", tone_hz=None)
     mediagen.counter_video(folder / "counter.mp4")
     mediagen.tone(folder / "tone.mp3")
     mediagen.image(folder / "red.png")
+    mediagen.block_font(folder / "block.ttf")
     return folder
 
 

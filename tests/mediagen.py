@@ -69,3 +69,41 @@ def image(path: Path, color: tuple[int, int, int] = (255, 0, 0), *, size: tuple[
     """A solid-colour still image (PNG or JPEG by suffix)."""
     Image.new("RGB", size, color).save(path)
     return path
+
+
+BLOCK_FONT_FAMILY = "Mate Block Test"
+
+
+def block_font(path: Path, family: str = BLOCK_FONT_FAMILY, *, style: str = "Regular") -> Path:
+    """A TrueType font whose every Latin letter and digit is a solid box (fontTools' FontBuilder).
+
+    No installed font looks like it, so a caption drawn in it is told apart from the default font by its ink:
+    full boxes instead of letter shapes.
+    """
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    chars = (
+        [chr(c) for c in range(0x30, 0x3A)] + [chr(c) for c in range(0x41, 0x5B)] + [chr(c) for c in range(0x61, 0x7B)]
+    )
+    glyph_names = [".notdef", "space", *(f"g{ord(c):04X}" for c in chars)]
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder(glyph_names)
+    builder.setupCharacterMap({0x20: "space", **{ord(c): f"g{ord(c):04X}" for c in chars}})
+    box = TTGlyphPen(None)
+    box.moveTo((50, 0))
+    box.lineTo((50, 700))
+    box.lineTo((550, 700))
+    box.lineTo((550, 0))
+    box.closePath()
+    solid = box.glyph()
+    glyphs = {name: solid for name in glyph_names}
+    glyphs["space"] = TTGlyphPen(None).glyph()
+    builder.setupGlyf(glyphs)
+    builder.setupHorizontalMetrics({name: (600, 50) for name in glyph_names})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": family, "styleName": style})
+    builder.setupOS2(sTypoAscender=800, sTypoDescender=-200, usWinAscent=800, usWinDescent=200)
+    builder.setupPost()
+    builder.save(str(path))
+    return path

@@ -171,4 +171,5 @@ def test_long_timeline_command_reports_the_targets(bench_work: Path, tmp_path: P
     for r in found["results"]:
         assert r["ours"]["output_s"] == pytest.approx(r["duration_s"], abs=0.05)
         assert r["ours"]["tree_peak_mib"] > 10 and r["cpu_over_bare"] > 0
+        assert r["content_encode"]["cpu_s"] > 0 and r["wall_over_content"] > 0
     assert len(found["targets"]) == 3 and all(t["value"] is not None for t in found["targets"].values())

@@ -32,6 +32,7 @@ _KINDS = [
     ErrorKind("MEDIA_URL_FORBIDDEN", 400, "素材URL不被允许", "Media URL not allowed"),
     ErrorKind("MEDIA_TOO_LARGE", 413, "素材文件超过大小限制", "Media file exceeds the size limit"),
     ErrorKind("UNSUPPORTED_MEDIA", 422, "不支持的素材格式", "Unsupported media"),
+    ErrorKind("UNSUPPORTED_FONT", 422, "不支持的字体文件", "Unsupported font file"),
     ErrorKind("REQUEST_TOO_LARGE", 413, "请求体超过大小限制", "Request body exceeds the size limit"),
     ErrorKind("VIDEO_TASK_NOT_FOUND", 404, "视频生成任务未找到", "Video generation task not found"),
     ErrorKind("VIDEO_STATUS_QUERY_FAILED", 500, "视频任务状态查询失败", "Video task status query failed"),

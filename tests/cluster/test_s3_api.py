@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from capcut_mate.config import Settings
-from tests.jobs.helpers import V1, assert_monotonic, build_draft, poll, post, probe
+from tests.jobs.helpers import V1, assert_monotonic, build_draft, caption_ink, ink_fill, poll, post, probe
 from tests.servers import api_server
 
 pytest.importorskip("boto3", reason="cluster extra not installed (pip install -e '.[cluster]')")
@@ -84,6 +84,24 @@ def test_previews_and_output_choices_work_from_the_bucket(
         assert ".gif?" in done["video_url"] and "X-Amz-Signature" in done["video_url"]
         video = httpx.get(done["video_url"])
         assert video.headers["content-type"] == "image/gif" and video.content.startswith(b"GIF8")
+
+
+def test_a_font_added_to_a_draft_in_the_bucket_draws_its_captions(
+    s3_env: dict[str, str], media_url: str, tmp_path: Path
+) -> None:
+    """add_font in S3 mode: the font and its record go to the bucket, by content; the render draws with it."""
+    settings = Settings(data_dir=tmp_path / "data", allow_private_urls=True, render_workers=1)
+    with api_server(settings) as base, httpx.Client(base_url=base, timeout=60, follow_redirects=True) as client:
+        draft_url = post(client, "create_draft", {"width": 320, "height": 240, "app": "capcut"})["draft_url"]
+        added = post(client, "add_font", {"draft_url": draft_url, "font_url": f"{media_url}/block.ttf"})
+        captions = json.dumps([{"text": "HXH", "start": 0, "end": 400_000}])
+        post(client, "add_captions", {"draft_url": draft_url, "captions": captions, "font": added["font"]})
+        draft_id = draft_url.split("draft_id=")[1]
+        assert not (settings.data_dir / "drafts" / draft_id).exists()
+        listing = client.get(f"{V1}/get_draft", params={"draft_id": draft_id}).json()
+        names = {url.split(f"/files/drafts/{draft_id}/")[1] for url in listing["files"]}
+        assert {f"assets/fonts/{added['font_id']}.ttf", f"assets/fonts/{added['font_id']}.json"} <= names
+        assert ink_fill(caption_ink(client, draft_url, tmp_path / "out.mp4")) > 0.6  # solid boxes, not letters
 
 
 def test_template_mode_works_in_the_bucket(s3_env: dict[str, str], media_url: str, tmp_path: Path) -> None:

@@ -11,6 +11,9 @@ from typing import Any
 
 import av
 import httpx
+import numpy as np
+
+from tests.render.helpers import rgb_frames
 
 V1 = "/openapi/capcut-mate/v1"
 ISO_MS_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -85,3 +88,18 @@ def probe(path: Path) -> dict[str, Any]:
             "video": [(s.codec_context.width, s.codec_context.height) for s in container.streams.video],
             "audio": len(container.streams.audio),
         }
+
+
+def caption_ink(client: httpx.Client, draft_url: str, out: Path) -> Any:
+    """gen_video the draft into `out` and return the white-ink mask (numpy bool) of an early frame."""
+    post(client, "gen_video", {"draft_url": draft_url})
+    final = poll(client, draft_url)[-1]
+    assert final["status"] == "completed", final
+    out.write_bytes(client.get(final["video_url"], follow_redirects=True).content)
+    return rgb_frames(out)[3].min(axis=2) > 200
+
+
+def ink_fill(ink: Any) -> float:
+    """How much of its bounding box the ink covers: near 1 for solid boxes, well under for letters."""
+    rows, cols = np.nonzero(ink)
+    return float(ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1].mean())

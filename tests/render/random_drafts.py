@@ -7,6 +7,7 @@ every catalogue family. Used by tests/render/test_random_drafts.py and `make fuz
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from hypothesis import reject
 from hypothesis import strategies as st
 
 from capcut_mate.drafts import catalogue, document, editing, effects
-from capcut_mate.drafts.catalogue import MASK_NAMES
+from capcut_mate.drafts.apps import DEFAULT_APP, AppName
 from capcut_mate.drafts.items import (
     KEYFRAME_PROPERTIES,
     AudioInfo,
@@ -35,10 +36,6 @@ MAX_SEGMENT_US = 2_500_000
 MAX_START_US = 3_000_000
 LONG_SEGMENT_US = 12_000_000  # now and then a long one (still cheap on a tiny canvas)
 
-TRANSITIONS = sorted(t["name"] for t in catalogue.transitions(0))
-FILTERS = sorted(f["name"] for f in catalogue.filters(0))
-EFFECTS = sorted(e["name"] for e in catalogue.effects(0))
-
 
 def _animation_names(entries: list[Json]) -> dict[str, list[str]]:
     names: dict[str, list[str]] = {"in": [], "out": [], "loop": []}
@@ -47,8 +44,28 @@ def _animation_names(entries: list[Json]) -> dict[str, list[str]]:
     return {kind: sorted(values) for kind, values in names.items()}
 
 
-IMAGE_ANIMATIONS = _animation_names(catalogue.image_animations(0, None))
-TEXT_ANIMATIONS = _animation_names(catalogue.text_animations(0, None))
+@dataclass(frozen=True)
+class Names:
+    """Every name of one app's catalogues that a workflow may send."""
+
+    transitions: list[str]
+    filters: list[str]
+    effects: list[str]
+    masks: list[str]
+    image_animations: dict[str, list[str]]
+    text_animations: dict[str, list[str]]
+
+
+@cache
+def names_of(app: AppName) -> Names:
+    return Names(
+        sorted(t["name"] for t in catalogue.transitions(0, app)),
+        sorted(f["name"] for f in catalogue.filters(0, app)),
+        sorted(e["name"] for e in catalogue.effects(0, app)),
+        list(catalogue.of(app).mask_names),
+        _animation_names(catalogue.image_animations(0, None, app)),
+        _animation_names(catalogue.text_animations(0, None, app)),
+    )
 
 
 @dataclass(frozen=True)
@@ -107,21 +124,22 @@ def animation_fields(draw: st.DrawFn, names: dict[str, list[str]], *, loop_with_
 
 
 @st.composite
-def drafts(draw: st.DrawFn, media: Media) -> Json:
-    """A draft document as the API would build it; every edit goes through the editing functions."""
+def drafts(draw: st.DrawFn, media: Media, app: AppName = DEFAULT_APP) -> Json:
+    """A draft document for `app` as the API would build it; every edit goes through the editing functions."""
+    names = names_of(app)
     width = draw(st.integers(min_value=33, max_value=96))
     height = draw(st.integers(min_value=33, max_value=96))
     fps = draw(st.sampled_from([24.0, 25.0, 30.0, 30.0, 29.97, 60.0]))
-    doc = document.new_document(width, height, fps)
+    doc = document.new_document(width, height, fps, app)
     clip = editing.placement_clip(doc, alpha=1.0, scale_x=1.0, scale_y=1.0, tx=0.0, ty=0.0)
     visual: list[str] = []
 
     photos = draw(st.integers(min_value=1, max_value=5))
     items = []
     for start, end in draw(timed_items(photos, adjacent=draw(st.booleans()))):
-        fields = draw(animation_fields(IMAGE_ANIMATIONS, loop_with_intro=False))
+        fields = draw(animation_fields(names.image_animations, loop_with_intro=False))
         if draw(st.booleans()):
-            fields["transition"] = draw(st.sampled_from(TRANSITIONS))
+            fields["transition"] = draw(st.sampled_from(names.transitions))
             fields["transition_duration"] = draw(optional_micros)
         items.append(ImageInfo(image_url="x", start=start, end=end, **fields))
     result = editing.add_images(doc, items, [media.photo] * len(items), clip=clip)
@@ -133,10 +151,10 @@ def drafts(draw: st.DrawFn, media: Media) -> Json:
         for start, end in draw(timed_items(count, adjacent=draw(st.booleans()))):
             fields = {}
             if draw(st.booleans()):
-                fields["transition"] = draw(st.sampled_from(TRANSITIONS))
+                fields["transition"] = draw(st.sampled_from(names.transitions))
                 fields["transition_duration"] = draw(optional_micros)
             if draw(st.booleans()):
-                fields["mask"] = draw(st.sampled_from(MASK_NAMES))
+                fields["mask"] = draw(st.sampled_from(names.masks))
             videos.append(VideoInfo(video_url="x", start=start, end=end, volume=draw(st.floats(0, 2)), **fields))
         speeds = draw(st.one_of(st.none(), st.lists(st.floats(0.25, 4.0), min_size=count, max_size=count)))
         pip = editing.placement_clip(
@@ -156,7 +174,7 @@ def drafts(draw: st.DrawFn, media: Media) -> Json:
         captions = []
         for start, end in spans:
             text = draw(st.sampled_from(["Hi", "限时优惠", "Hello 世界", "a\nb", "很长的一句字幕 with words"]))
-            fields = draw(animation_fields(TEXT_ANIMATIONS, loop_with_intro=True))
+            fields = draw(animation_fields(names.text_animations, loop_with_intro=True))
             keyword = draw(st.one_of(st.none(), st.sampled_from(["世界", "Hello", "长"])))
             captions.append(CaptionInfo(text=text, start=start, end=end, keyword=keyword, **fields))
         style = CaptionStyle(
@@ -190,11 +208,11 @@ def drafts(draw: st.DrawFn, media: Media) -> Json:
 
     if draw(st.booleans()):
         start, end = draw(timed_items(1, adjacent=False))[0]
-        effects.add_effects(doc, [EffectInfo(effect_title=draw(st.sampled_from(EFFECTS)), start=start, end=end)])
+        effects.add_effects(doc, [EffectInfo(effect_title=draw(st.sampled_from(names.effects)), start=start, end=end)])
     if draw(st.booleans()):
         start, end = draw(timed_items(1, adjacent=False))[0]
         item = FilterInfo(
-            filter_title=draw(st.sampled_from(FILTERS)), start=start, end=end, intensity=draw(st.floats(0, 100))
+            filter_title=draw(st.sampled_from(names.filters)), start=start, end=end, intensity=draw(st.floats(0, 100))
         )
         effects.add_filters(doc, [item])
     if draw(st.booleans()):

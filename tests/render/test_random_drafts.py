@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from capcut_mate.drafts.apps import APPS
 from capcut_mate.render import DraftMediaResolver, RenderOptions, render_draft
 from tests.render.random_drafts import Media, drafts
 
@@ -50,7 +51,7 @@ def segment_ids(doc: dict[str, Any]) -> set[str]:
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(data=st.data())
 def test_every_built_draft_renders_at_its_duration(media: Media, data: st.DataObject) -> None:
-    doc = data.draw(drafts(media))
+    doc = data.draw(drafts(media, data.draw(st.sampled_from(APPS))))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.mp4"
         options = RenderOptions(preset="ultrafast", work_dir=Path(tmp) / "work")

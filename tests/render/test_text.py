@@ -207,3 +207,97 @@ def test_glyphs_the_drafts_font_lacks_come_from_a_fallback_with_a_warning(tmp_pa
     assert (alpha[:, :half] > 128).sum() > 200 and (alpha[:, half:] > 128).sum() > 200  # both drawn
     plain = render_text_layer(material("A中"), CANVAS, FontResolver(folder))  # no font chosen: nothing to say
     assert not [w for w in plain.warnings if "drawn with" in w]
+
+
+BOX = (32, 32, 32)
+
+
+def box_and_ink(layer: TextLayer) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int]]:
+    """(left, top, right, bottom) of the background box (its colour) and of the white glyph ink, in the layer."""
+    rgba = pixels(layer)
+    box = (np.abs(rgba[:, :, :3] - BOX).max(axis=2) <= 2) & (rgba[:, :, 3] == 255)
+    ink = rgba[:, :, :3].min(axis=2) > 200
+
+    def extent(mask: np.ndarray) -> tuple[int, int, int, int]:
+        ys, xs = np.nonzero(mask)
+        return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+    return extent(box | ink), extent(ink)
+
+
+def boxed(fonts: FontResolver, **fields: object) -> TextLayer:
+    base = {"background_color": "#202020", "background_alpha": 1.0, "check_flag": 23, "background_style": 1}
+    return render_text_layer(material("HH", **{**base, **fields}), CANVAS, fonts)
+
+
+def test_background_padding_follows_width_and_height(fonts: FontResolver) -> None:
+    """The box reaches background_width x em past the text sideways and background_height x em above/below."""
+    em = em_pixels(10, CANVAS)
+    narrow, wide = boxed(fonts, background_width=0.1, background_height=0.1), boxed(fonts, background_width=0.5)
+    tall = boxed(fonts, background_width=0.1, background_height=0.6)
+    (nl, nt, nr, nb), _ = box_and_ink(narrow)
+    (wl, _, wr, _), _ = box_and_ink(wide)
+    (_, tt, _, tb), _ = box_and_ink(tall)
+    assert (wr - wl) - (nr - nl) == pytest.approx(2 * 0.4 * em, abs=2)
+    assert (tb - tt) - (nb - nt) == pytest.approx(2 * 0.5 * em, abs=2)
+    assert not any("not calibrated" in w for w in narrow.warnings)
+    assert any("padding approximated" in w for w in narrow.warnings)
+
+
+@pytest.mark.parametrize(("horizontal", "vertical"), [(0.5, 0.0), (-1.0, 0.0), (0.0, 0.6), (0.4, -0.8)])
+def test_background_offsets_move_the_box_by_half_its_size(
+    fonts: FontResolver, horizontal: float, vertical: float
+) -> None:
+    """Stored offsets (2v - 1, so 0 = centred): the box moves by offset / 2 of its own size, +x right, +y up,
+    while the text stays where it was."""
+
+    def box_centre_from_ink(layer: TextLayer) -> tuple[float, float, float, float]:
+        rgba = pixels(layer)
+        box = np.argwhere((np.abs(rgba[:, :, :3] - BOX).max(axis=2) <= 2) & (rgba[:, :, 3] == 255))
+        ink = np.argwhere(rgba[:, :, :3].min(axis=2) > 200)
+        (top, left), (bottom, right) = box.min(axis=0), box.max(axis=0) + 1
+        dy, dx = (
+            (top + bottom) / 2 - (ink[:, 0].min() + ink[:, 0].max() + 1) / 2,
+            (left + right) / 2 - (ink[:, 1].min() + ink[:, 1].max() + 1) / 2,
+        )
+        return dx, dy, right - left, bottom - top
+
+    dx0, dy0, width, height = box_centre_from_ink(boxed(fonts))
+    moved = boxed(fonts, background_horizontal_offset=horizontal, background_vertical_offset=vertical)
+    dx, dy, moved_width, moved_height = box_centre_from_ink(moved)
+    assert (moved_width, moved_height) == pytest.approx((width, height), abs=1)
+    assert dx - dx0 == pytest.approx(horizontal / 2 * width, abs=2)
+    assert dy - dy0 == pytest.approx(-vertical / 2 * height, abs=2)  # +y up: image rows grow downwards
+
+
+def test_background_radius_rounds_corners_up_to_a_pill(fonts: FontResolver) -> None:
+    square, rounded, pill = (boxed(fonts, background_round_radius=r) for r in (0.0, 0.5, 1.0))
+    for layer, corner_filled in ((square, True), (rounded, False), (pill, False)):
+        (left, top, _, _), _ = box_and_ink(layer)
+        assert (pixels(layer)[top, left, 3] == 255) == corner_filled
+    (left, top, right, bottom), _ = box_and_ink(pill)
+    half = (bottom - top) // 2
+    row = pixels(pill)[top + half // 4, left:right, 3]  # near the top, a pill is narrower by its round ends
+    filled = np.nonzero(row == 255)[0]
+    assert filled[0] > half * 0.25
+
+
+def test_background_needs_check_flag_16_as_in_the_app(fonts: FontResolver) -> None:
+    plain = render_text_layer(material("HH", background_color="#202020", check_flag=7), CANVAS, fonts)
+    assert not (np.abs(pixels(plain)[:, :, :3] - BOX).max(axis=2) <= 2).any()
+    assert not any("background" in w for w in plain.warnings)
+
+
+def test_flat_shadow_direction_comes_from_the_apps_shadow_point(fonts: FontResolver) -> None:
+    """An app-saved text: the shadow goes where shadow_point points (here up-left), whatever shadow_angle says."""
+    fields = {"check_flag": 39, "has_shadow": True, "shadow_color": "#ff0000", "shadow_alpha": 1.0,
+              "shadow_distance": 40.0, "shadow_smoothing": 0.0, "shadow_angle": -45.0,
+              "shadow_point": {"x": -0.5, "y": 0.5}}  # fmt: skip
+    layer = render_text_layer(material("影", **fields), CANVAS, fonts)
+    rgba = pixels(layer)
+    red = (rgba[:, :, 0] > 200) & (rgba[:, :, 1] < 60)
+    white = rgba[:, :, :3].min(axis=2) > 200
+    (ry, rx), (wy, wx) = (np.argwhere(red).mean(axis=0), np.argwhere(white).mean(axis=0))
+    em = em_pixels(10, CANVAS)
+    step = 40 / 100 * em / np.sqrt(2)
+    assert rx - wx == pytest.approx(-step, rel=0.25) and ry - wy == pytest.approx(-step, rel=0.25)

@@ -24,6 +24,7 @@ SEGMENT_OPERATIONS = {"add_keyframes", "add_masks", "add_effects", "add_filters"
 DOWNLOAD_CODES = ("MEDIA_URL_FORBIDDEN", "MEDIA_DOWNLOAD_FAILED", "MEDIA_TOO_LARGE")
 MEDIA_CODES = (*DOWNLOAD_CODES, "UNSUPPORTED_MEDIA")
 TEXT_DOWNLOAD_OPERATIONS = {"add_captions"}  # an SRT file given by URL
+FONT_OPERATIONS = {"add_font", "add_captions"}  # a font file given by URL
 OWN_CODES = {  # codes of one operation alone
     "replace_material": {"MATERIAL_NOT_FOUND", "MEDIA_TOO_SHORT"},
     "import_draft": {"ZIP_INVALID", "ZIP_UNSAFE", "ZIP_TOO_LARGE", "DRAFT_INVALID", "DRAFT_ENCRYPTED"}
@@ -56,8 +57,10 @@ def _codes_for(name: str, path: str, operation: dict[str, Any], body_fields: set
             codes.add("DRAFT_BUSY")
     if name in MEDIA_OPERATIONS:
         codes.update(MEDIA_CODES)
-    if name in TEXT_DOWNLOAD_OPERATIONS:
+    if name in TEXT_DOWNLOAD_OPERATIONS | FONT_OPERATIONS:
         codes.update(DOWNLOAD_CODES)
+    if name in FONT_OPERATIONS:
+        codes.add("UNSUPPORTED_FONT")
     if name == "gen_preview":
         codes.add("PREVIEW_FAILED")
     if name in SEGMENT_OPERATIONS:

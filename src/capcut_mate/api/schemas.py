@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from capcut_mate.drafts.apps import DEFAULT_APP, AppName
 from capcut_mate.drafts.items import CaptionStyle
 from capcut_mate.jsontypes import Float, Int
 
@@ -24,11 +25,25 @@ class DraftRef(BaseModel):
     draft_url: str = Field(..., description="The draft_url returned by create_draft")
 
 
+APP_FIELD = Field(
+    DEFAULT_APP,
+    description="The app the draft is for: jianying (剪映) or capcut (CapCut international); names resolve "
+    "against that app's catalogue",
+)
+
+
 class CreateDraftRequest(BaseModel):
-    model_config = examples({"width": 1080, "height": 1920})
+    model_config = examples({"width": 1080, "height": 1920}, {"width": 1920, "height": 1080, "app": "capcut"})
 
     width: Int = Field(1920, ge=1, le=8192, description="Canvas width in pixels")
     height: Int = Field(1080, ge=1, le=8192, description="Canvas height in pixels")
+    app: AppName = APP_FIELD
+
+
+class AddFontRequest(DraftRef):
+    model_config = examples({"draft_url": DRAFT_URL, "font_url": "https://example.com/fonts/MyFont-Regular.ttf"})
+
+    font_url: str = Field(..., description="http(s) URL of a TTF, OTF or TTC font file")
 
 
 class VisualPlacement(BaseModel):
@@ -96,11 +111,16 @@ class AddCaptionsRequest(DraftRef, CaptionStyle):
         None, description="Instead of captions: the text of an SRT (or WebVTT) file, or an http(s) URL to one"
     )
     time_offset: Int = Field(0, description="µs added to every srt cue (place the subtitles later on the timeline)")
+    font_url: str | None = Field(
+        None, description="Instead of font: a TTF/OTF/TTC file URL, stored with the draft (as add_font) and used"
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> AddCaptionsRequest:
         if (self.captions is None) == (self.srt is None):
             raise ValueError("give either captions (a JSON array) or srt (SRT text or a URL)")
+        if self.font_url is not None and self.font:
+            raise ValueError("give either font (a name) or font_url (a font file), not both")
         return self
 
 

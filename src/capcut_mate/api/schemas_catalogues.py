@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from capcut_mate.api.schemas import examples
+from capcut_mate.api.schemas import APP_FIELD, examples
+from capcut_mate.drafts.apps import AppName
 from capcut_mate.jsontypes import Int
 
 
@@ -14,6 +15,7 @@ class ModeRequest(BaseModel):
     model_config = examples({"mode": 0})
 
     mode: Int = Field(0, ge=0, le=2, description="0 all, 1 VIP only, 2 free only")
+    app: AppName = APP_FIELD
 
 
 class AnimationsRequest(ModeRequest):

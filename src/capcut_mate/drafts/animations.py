@@ -1,7 +1,8 @@
 """Intro/outro/loop animations and transitions on segments, written as pyJianYingDraft 0.3.1 writes them.
 
-The JSON comes from the package's own exporters (`SegmentAnimations`, `Transition`), so the shapes in
-`materials.material_animations` / `materials.transitions` are exactly the library's. Names resolve through
+The JSON comes from the exporters (`SegmentAnimations`, `Transition`) of the package of the draft's app
+(pyJianYingDraft or pyCapCut, `drafts.catalogue.for_doc`), so the shapes in `materials.material_animations` /
+`materials.transitions` are exactly that library's and the resource ids those of the draft's app. Names resolve through
 `drafts.names` (aliases, close matches; an unknown name is left out with a warning, or a 400 when strict);
 impossible combinations are 400s.
 """
@@ -10,11 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyJianYingDraft.animation import SegmentAnimations, Text_animation, VideoAnimation
-from pyJianYingDraft.video_segment import Transition
-
 from capcut_mate.drafts import document
-from capcut_mate.drafts.catalogue import TEXT_ANIMATIONS, TRANSITION_CATALOGUES, VIDEO_ANIMATIONS
+from capcut_mate.drafts.catalogue import Catalogue, for_doc
 from capcut_mate.drafts.items import AnimatedItem
 from capcut_mate.drafts.names import resolve
 from capcut_mate.errors import ApiError
@@ -27,9 +25,10 @@ def _duration(requested: int | None, default: int, segment_len: int) -> int:
     return min(requested or default, segment_len)
 
 
-def _video_animations(item: AnimatedItem, field: str, segment_len: int) -> list[VideoAnimation]:
+def _video_animations(cat: Catalogue, item: AnimatedItem, field: str, segment_len: int) -> list[Any]:
     """Photo/video: intro at the head, outro at the tail, or one group ("loop") animation over the segment."""
     endpoint = "get_image_animations"
+    animation = cat.library.animation.VideoAnimation
     if item.loop_animation and (item.in_animation or item.out_animation):
         raise ApiError(
             "VALIDATION_ERROR",
@@ -38,39 +37,40 @@ def _video_animations(item: AnimatedItem, field: str, segment_len: int) -> list[
         )
     result = []
     if item.in_animation and (
-        kind := resolve([VIDEO_ANIMATIONS["in"]], item.in_animation, f"{field}.in_animation", endpoint)
+        kind := resolve([cat.video_animations["in"]], item.in_animation, f"{field}.in_animation", endpoint)
     ):
         length = _duration(item.in_animation_duration, kind.value.duration, segment_len)
-        result.append(VideoAnimation(kind, 0, length))
+        result.append(animation(kind, 0, length))
     if item.out_animation and (
-        kind := resolve([VIDEO_ANIMATIONS["out"]], item.out_animation, f"{field}.out_animation", endpoint)
+        kind := resolve([cat.video_animations["out"]], item.out_animation, f"{field}.out_animation", endpoint)
     ):
         length = _duration(item.out_animation_duration, kind.value.duration, segment_len)
-        result.append(VideoAnimation(kind, segment_len - length, length))
+        result.append(animation(kind, segment_len - length, length))
     if item.loop_animation and (
-        kind := resolve([VIDEO_ANIMATIONS["loop"]], item.loop_animation, f"{field}.loop_animation", endpoint)
+        kind := resolve([cat.video_animations["loop"]], item.loop_animation, f"{field}.loop_animation", endpoint)
     ):
-        result.append(VideoAnimation(kind, 0, _duration(item.loop_animation_duration, segment_len, segment_len)))
+        result.append(animation(kind, 0, _duration(item.loop_animation_duration, segment_len, segment_len)))
     return result
 
 
-def _text_animations(item: AnimatedItem, field: str, segment_len: int) -> list[Text_animation]:
+def _text_animations(cat: Catalogue, item: AnimatedItem, field: str, segment_len: int) -> list[Any]:
     """Text: intro at the head, outro at the tail, and a loop filling the span between them."""
     endpoint = "get_text_animations"
+    animation = cat.library.animation.Text_animation
     result = []
     intro_end = outro_len = 0
     if item.in_animation and (
-        kind := resolve([TEXT_ANIMATIONS["in"]], item.in_animation, f"{field}.in_animation", endpoint)
+        kind := resolve([cat.text_animations["in"]], item.in_animation, f"{field}.in_animation", endpoint)
     ):
         intro_end = _duration(item.in_animation_duration, kind.value.duration, segment_len)
-        result.append(Text_animation(kind, 0, intro_end))
+        result.append(animation(kind, 0, intro_end))
     if item.out_animation and (
-        kind := resolve([TEXT_ANIMATIONS["out"]], item.out_animation, f"{field}.out_animation", endpoint)
+        kind := resolve([cat.text_animations["out"]], item.out_animation, f"{field}.out_animation", endpoint)
     ):
         outro_len = _duration(item.out_animation_duration, kind.value.duration, segment_len)
-        result.append(Text_animation(kind, segment_len - outro_len, outro_len))
+        result.append(animation(kind, segment_len - outro_len, outro_len))
     if item.loop_animation and (
-        kind := resolve([TEXT_ANIMATIONS["loop"]], item.loop_animation, f"{field}.loop_animation", endpoint)
+        kind := resolve([cat.text_animations["loop"]], item.loop_animation, f"{field}.loop_animation", endpoint)
     ):
         span = segment_len - intro_end - outro_len
         if span <= 0:
@@ -79,32 +79,33 @@ def _text_animations(item: AnimatedItem, field: str, segment_len: int) -> list[T
                 f"{field}.loop_animation: no time left for a loop; the intro ({intro_end} µs) and outro "
                 f"({outro_len} µs) already fill the caption ({segment_len} µs)",
             )
-        result.append(Text_animation(kind, intro_end, span))
+        result.append(animation(kind, intro_end, span))
     return result
 
 
-def _attach(doc: Json, seg: Json, animations: list[VideoAnimation] | list[Text_animation]) -> None:
+def _attach(doc: Json, seg: Json, animations: list[Any]) -> None:
     if not animations:
         return
-    container = SegmentAnimations()
+    container = for_doc(doc).library.animation.SegmentAnimations()
     container.animations.extend(animations)
     document.add_material(doc, "material_animations", container.export_json())
     seg["extra_material_refs"].append(container.animation_id)
 
 
 def apply_video_animations(doc: Json, seg: Json, item: AnimatedItem, field: str) -> None:
-    _attach(doc, seg, _video_animations(item, field, seg["target_timerange"]["duration"]))
+    _attach(doc, seg, _video_animations(for_doc(doc), item, field, seg["target_timerange"]["duration"]))
 
 
 def apply_text_animations(doc: Json, seg: Json, item: AnimatedItem, field: str) -> None:
-    _attach(doc, seg, _text_animations(item, field, seg["target_timerange"]["duration"]))
+    _attach(doc, seg, _text_animations(for_doc(doc), item, field, seg["target_timerange"]["duration"]))
 
 
 def apply_transition(doc: Json, seg: Json, name: str | None, duration: int | None, field: str) -> None:
     """A transition into the next clip of the track; it is stored on the earlier segment, as the app does."""
-    kind = resolve(TRANSITION_CATALOGUES, name, f"{field}.transition", "get_transitions") if name else None
+    cat = for_doc(doc)
+    kind = resolve(cat.transitions, name, f"{field}.transition", "get_transitions") if name else None
     if kind is None:
         return
-    transition = Transition(kind, duration or None)
+    transition = cat.library.video_segment.Transition(kind, duration or None)
     document.add_material(doc, "transitions", transition.export_json())
     seg["extra_material_refs"].append(transition.global_id)

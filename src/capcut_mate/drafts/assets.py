@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from capcut_mate.drafts.editing import LocalMedia
-from capcut_mate.drafts.store import DraftStore
+from capcut_mate.drafts.fonts import DraftFont
+from capcut_mate.drafts.store import FONT_RECORD, DraftStore
 from capcut_mate.errors import ApiError
 from capcut_mate.media.fetch import FetchedMedia, MediaFetcher
+from capcut_mate.media.font_file import FontFile
 
 log = logging.getLogger(__name__)
 
@@ -50,23 +52,36 @@ class Placement:
 
     def place(self, fetched: Sequence[FetchedMedia], kind: str) -> list[LocalMedia]:
         """Store each fetched file in `assets/<kind>/`; the same content is stored once."""
+        return [self._one(media, kind) for media in fetched]
+
+    def place_font(self, font: FontFile) -> DraftFont:
+        """Store a checked font in `assets/fonts/` by its content, with the record of its names beside it."""
+        font_id = font.sha256[:32]
+        path = self._store("fonts", font.data, f"{font_id}{font.suffix}")
+        placed = DraftFont(font_id, font.family, font.style, font.full_name, path)
+        self._store("fonts", placed.to_json(), f"{font_id}{FONT_RECORD}")
+        return placed
+
+    def _store(self, kind: str, source: Path | bytes, name: str) -> str:
+        """Store one file in `assets/<kind>/`, remembering what this call created; returns its material path."""
         for relative in ("assets", f"assets/{kind}"):
             folder = self.drafts.storage.local_path(self.drafts.key(self.draft_id, relative))
             if folder is not None and not folder.exists() and folder not in self.folders:
                 self.folders.append(folder)
-        return [self._one(media, kind) for media in fetched]
+        path, created = self.drafts.add_asset(self.draft_id, kind, source, name)
+        if created is not None:
+            self.created.append(created)
+        return path
 
     def _one(self, media: FetchedMedia, kind: str) -> LocalMedia:
         try:
-            path, created = self.drafts.add_asset(self.draft_id, kind, media.path, f"{media.sha256[:32]}{media.suffix}")
+            path = self._store(kind, media.path, f"{media.sha256[:32]}{media.suffix}")
         except FileNotFoundError:
             raise ApiError(
                 "MEDIA_DOWNLOAD_FAILED",
                 f"{media.url}: dropped from a full media cache while in use; retry, or raise "
                 "CAPCUT_MATE_CACHE_MAX_BYTES",
             ) from None
-        if created is not None:
-            self.created.append(created)
         name = Path(media.url.split("?")[0]).name or Path(path).name
         return LocalMedia(path=path, name=name, info=media.info)
 

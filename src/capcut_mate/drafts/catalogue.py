@@ -1,38 +1,25 @@
-"""The named catalogues (animations, transitions, filters, effects, masks), read from pyJianYingDraft's metadata.
+"""The named catalogues (animations, transitions, filters, effects, masks, fonts, audio effects) of each app.
 
-The package carries the same tables the reference serves (names → resource_id / effect_id / duration / VIP), so
-nothing is copied by hand. Lookups accept the exact title, then the title or enum member name with case, spaces
-and underscores ignored (the package's own `from_name` rule); aliases, close matches and what happens to an
-unknown name are `drafts.names`.
+pyJianYingDraft carries JianYing's tables and pyCapCut CapCut's (names → resource_id / effect_id / duration /
+VIP), so nothing is copied by hand; `of(app)` is one app's set and `for_doc(doc)` the set of the app a draft is
+for (`drafts.apps`). Lookups accept the exact title, then the title or enum member name with case, spaces and
+underscores ignored (the packages' own `from_name` rule); aliases, close matches and what happens to an unknown
+name are `drafts.names`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import Enum
 from functools import cache
+from types import ModuleType
 from typing import Any, Literal
 
-from pyJianYingDraft.metadata import (
-    FilterType,
-    GroupAnimationType,
-    IntroType,
-    MaskType,
-    OutroType,
-    TextIntro,
-    TextLoopAnim,
-    TextOutro,
-    TransitionType,
-    VideoCharacterEffectType,
-    VideoSceneEffectType,
-)
+from capcut_mate.drafts.apps import DEFAULT_APP, AppName, app_of, library
 
 AnimationKind = Literal["in", "out", "loop"]
 ANIMATION_KINDS: tuple[AnimationKind, ...] = ("in", "out", "loop")
-
-TEXT_ANIMATIONS: dict[AnimationKind, type[Enum]] = {"in": TextIntro, "out": TextOutro, "loop": TextLoopAnim}
-# For photos and videos the reference's "loop" animations are the app's group (组合) animations.
-VIDEO_ANIMATIONS: dict[AnimationKind, type[Enum]] = {"in": IntroType, "out": OutroType, "loop": GroupAnimationType}
 
 _TEXT_CATEGORIES = {"in": ("ruchang", "入场"), "out": ("chuchang", "出场"), "loop": ("xunhuan", "循环")}
 _IMAGE_CATEGORIES = {
@@ -48,11 +35,50 @@ def title_of(member: Enum) -> str:
     return getattr(meta, "title", None) or meta.name
 
 
-EFFECT_CATALOGUES: tuple[type[Enum], ...] = (VideoSceneEffectType, VideoCharacterEffectType)
-FILTER_CATALOGUES: tuple[type[Enum], ...] = (FilterType,)
-TRANSITION_CATALOGUES: tuple[type[Enum], ...] = (TransitionType,)
-MASK_CATALOGUES: tuple[type[Enum], ...] = (MaskType,)
-MASK_NAMES = tuple(title_of(m) for m in MaskType)
+@dataclass(frozen=True)
+class Catalogue:
+    """One app's catalogues, and its package (`library`), whose exporters write that app's JSON."""
+
+    app: AppName
+    library: ModuleType
+    text_animations: dict[AnimationKind, type[Enum]]
+    # For photos and videos the reference's "loop" animations are the app's group (组合) animations.
+    video_animations: dict[AnimationKind, type[Enum]]
+    effects: tuple[type[Enum], ...]  # scene effects first: the list get_effects serves
+    filters: tuple[type[Enum], ...]
+    transitions: tuple[type[Enum], ...]
+    masks: tuple[type[Enum], ...]
+    fonts: tuple[type[Enum], ...]
+    audio_effects: tuple[type[Enum], ...]
+
+    @property
+    def mask_names(self) -> tuple[str, ...]:
+        return tuple(title_of(m) for enum_cls in self.masks for m in enum_cls)
+
+
+@cache
+def of(app: AppName = DEFAULT_APP) -> Catalogue:
+    lib = library(app)
+    meta = lib.metadata
+    # pyCapCut's package lists speech-to-song but its AudioEffect cannot write it (CapCut has no such effect).
+    speech = (meta.SpeechToSongType,) if hasattr(meta, "SpeechToSongType") else ()
+    return Catalogue(
+        app=app,
+        library=lib,
+        text_animations={"in": meta.TextIntro, "out": meta.TextOutro, "loop": meta.TextLoopAnim},
+        video_animations={"in": meta.IntroType, "out": meta.OutroType, "loop": meta.GroupAnimationType},
+        effects=(meta.VideoSceneEffectType, meta.VideoCharacterEffectType),
+        filters=(meta.FilterType,),
+        transitions=(meta.TransitionType,),
+        masks=(meta.MaskType,),
+        fonts=(meta.FontType,),
+        audio_effects=(meta.AudioSceneEffectType, meta.ToneEffectType, *speech),
+    )
+
+
+def for_doc(doc: dict[str, Any]) -> Catalogue:
+    """The catalogues of the app `doc` is written for."""
+    return of(app_of(doc))
 
 
 def _normalise(name: str) -> str:
@@ -127,15 +153,15 @@ def _animation_entries(
     return entries
 
 
-def text_animations(mode: int, kind: AnimationKind | None) -> list[dict[str, Any]]:
-    return _animation_entries(TEXT_ANIMATIONS, _TEXT_CATEGORIES, mode, kind, "sticker")
+def text_animations(mode: int, kind: AnimationKind | None, app: AppName = DEFAULT_APP) -> list[dict[str, Any]]:
+    return _animation_entries(of(app).text_animations, _TEXT_CATEGORIES, mode, kind, "sticker")
 
 
-def image_animations(mode: int, kind: AnimationKind | None) -> list[dict[str, Any]]:
-    return _animation_entries(VIDEO_ANIMATIONS, _IMAGE_CATEGORIES, mode, kind, "video")
+def image_animations(mode: int, kind: AnimationKind | None, app: AppName = DEFAULT_APP) -> list[dict[str, Any]]:
+    return _animation_entries(of(app).video_animations, _IMAGE_CATEGORIES, mode, kind, "video")
 
 
-def filters(mode: int) -> list[dict[str, Any]]:
+def filters(mode: int, app: AppName = DEFAULT_APP) -> list[dict[str, Any]]:
     return [
         {
             "name": m.value.name,
@@ -144,11 +170,11 @@ def filters(mode: int) -> list[dict[str, Any]]:
             "effect_id": m.value.effect_id,
             "has_params": bool(m.value.params),
         }
-        for m in _by_mode(list(FilterType), mode)
+        for m in _by_mode([m for enum_cls in of(app).filters for m in enum_cls], mode)
     ]
 
 
-def effects(mode: int) -> list[dict[str, Any]]:
+def effects(mode: int, app: AppName = DEFAULT_APP) -> list[dict[str, Any]]:
     """Scene effects only, as the reference lists them (character effects are accepted by add_effects too)."""
     return [
         {
@@ -159,11 +185,11 @@ def effects(mode: int) -> list[dict[str, Any]]:
             "icon_url": "",
             "has_params": bool(m.value.params),
         }
-        for m in _by_mode(list(VideoSceneEffectType), mode)
+        for m in _by_mode(list(of(app).effects[0]), mode)
     ]
 
 
-def transitions(mode: int) -> list[dict[str, Any]]:
+def transitions(mode: int, app: AppName = DEFAULT_APP) -> list[dict[str, Any]]:
     return [
         {
             "name": m.value.name,
@@ -173,5 +199,5 @@ def transitions(mode: int) -> list[dict[str, Any]]:
             "duration": m.value.default_duration,
             "is_overlap": m.value.is_overlap,
         }
-        for m in _by_mode(list(TransitionType), mode)
+        for m in _by_mode([m for enum_cls in of(app).transitions for m in enum_cls], mode)
     ]

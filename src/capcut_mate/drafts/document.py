@@ -1,7 +1,8 @@
 """The draft_content.json document: builders for its tracks, segments and materials.
 
 Shapes follow what pyJianYingDraft 0.3.1 writes (see shared/spec/DRAFT_FORMAT.md), so the app and that
-library can both open what we write. The empty document itself is pyJianYingDraft's own template.
+library can both open what we write. The empty document itself is the template of the draft's app's package
+(pyJianYingDraft for JianYing, pyCapCut for CapCut: `drafts.apps`), which also marks the document's app.
 All times are integer microseconds.
 """
 
@@ -13,8 +14,7 @@ import time
 from functools import lru_cache
 from typing import Any
 
-from pyJianYingDraft import assets
-
+from capcut_mate.drafts.apps import DEFAULT_APP, AppName, library
 from capcut_mate.drafts.ids import new_uuid
 
 Json = dict[str, Any]
@@ -22,18 +22,20 @@ Json = dict[str, Any]
 PHOTO_DURATION_US = 10_800_000_000  # the app's dummy 3 h length for stills
 
 
-@lru_cache(maxsize=1)
-def _template() -> Json:
-    return json.loads(assets.get_asset_path("DRAFT_CONTENT_TEMPLATE").read_text(encoding="utf-8"))
+@lru_cache(maxsize=4)
+def _template(app: AppName) -> Json:
+    path = library(app).assets.get_asset_path("DRAFT_CONTENT_TEMPLATE")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=1)
-def meta_template() -> Json:
-    return json.loads(assets.get_asset_path("DRAFT_META_TEMPLATE").read_text(encoding="utf-8"))
+@lru_cache(maxsize=4)
+def meta_template(app: AppName = DEFAULT_APP) -> Json:
+    path = library(app).assets.get_asset_path("DRAFT_META_TEMPLATE")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-def new_document(width: int, height: int, fps: float = 30.0) -> Json:
-    doc = copy.deepcopy(_template())
+def new_document(width: int, height: int, fps: float = 30.0, app: AppName = DEFAULT_APP) -> Json:
+    doc = copy.deepcopy(_template(app))
     doc["id"] = new_uuid().upper()
     doc["canvas_config"] = {"width": width, "height": height, "ratio": "original"}
     doc["fps"] = fps

@@ -8,13 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pyJianYingDraft.audio_segment import AudioEffect
-from pyJianYingDraft.metadata import AudioSceneEffectType, SpeechToSongType, ToneEffectType
-from pyJianYingDraft.text_segment import TextEffect
-
 from capcut_mate.drafts import animations, document, names
+from capcut_mate.drafts.catalogue import Catalogue, for_doc
 from capcut_mate.drafts.effects import MaskShape, apply_mask
-from capcut_mate.drafts.fonts import resolve_font
+from capcut_mate.drafts.fonts import DraftFont, resolve_font
 from capcut_mate.drafts.items import (
     AudioInfo,
     CaptionInfo,
@@ -162,7 +159,7 @@ def add_audios(doc: Json, items: Sequence[AudioInfo], media: Sequence[LocalMedia
         document.add_material(doc, "speeds", speed_item)
         refs = [speed_item["id"]]
         if item.audio_effect:
-            effect = _audio_effect(item.audio_effect, index)
+            effect = _audio_effect(for_doc(doc), item.audio_effect, index)
             if effect is not None:
                 refs.append(document.add_material(doc, "audio_effects", effect))
         seg = document.segment(
@@ -174,19 +171,26 @@ def add_audios(doc: Json, items: Sequence[AudioInfo], media: Sequence[LocalMedia
     return result
 
 
-def _audio_effect(name: str, index: int) -> Json | None:
-    """An audio scene effect or voice tone by name, exported by pyJianYingDraft's own AudioEffect (default params)."""
+def _audio_effect(cat: Catalogue, name: str, index: int) -> Json | None:
+    """An audio scene effect or voice tone by name, exported by the app package's own AudioEffect (default
+    params)."""
     member = names.resolve(
-        (AudioSceneEffectType, ToneEffectType, SpeechToSongType),
+        cat.audio_effects,
         name,
         f"audio_infos[{index}].audio_effect",
-        "the audio effect catalogue (pyJianYingDraft AudioSceneEffectType / ToneEffectType)",
+        "the audio effect catalogue (search_names kind audio_effect)",
     )
-    return AudioEffect(member).export_json() if member is not None else None
+    return cat.library.audio_segment.AudioEffect(member).export_json() if member is not None else None
 
 
-def add_captions(doc: Json, request: CaptionStyle, items: Sequence[CaptionInfo]) -> AddResult:
-    """One new text track; each caption is a text material with its base style and keyword ranges."""
+def add_captions(
+    doc: Json, request: CaptionStyle, items: Sequence[CaptionInfo], draft_fonts: Sequence[DraftFont] = ()
+) -> AddResult:
+    """One new text track; each caption is a text material with its base style and keyword ranges.
+
+    `draft_fonts` are the fonts stored with the draft (add_font), which `font` / `keyword_font` may name.
+    """
+    cat = for_doc(doc)
     track = document.add_track(doc, "text")
     render_index = len(doc["tracks"]) - 1
     result = AddResult(track["id"], [], [], [])
@@ -195,7 +199,7 @@ def add_captions(doc: Json, request: CaptionStyle, items: Sequence[CaptionInfo])
     base_color = parse_color(request.text_color, "text_color")
     border = parse_color(request.border_color, "border_color") if request.border_color else None
     shadow = request.shadow_info or (ShadowInfo(shadow_alpha=0.9) if request.has_shadow else None)
-    font = resolve_font(request.font, "font")
+    font = resolve_font(request.font, "font", cat, draft_fonts)
     effect_id = text_effect_id(request.text_effect)
     if effect_id:  # a 花字 preset brings its own colours: the reference forces white, no border, no shadow
         base_color, border, shadow = (1.0, 1.0, 1.0), None, None
@@ -206,7 +210,7 @@ def add_captions(doc: Json, request: CaptionStyle, items: Sequence[CaptionInfo])
             size=size, color=base_color, border=border, shadow=shadow, font=font,
             bold=request.bold, italic=request.italic, underline=request.underline,
         )  # fmt: skip
-        styles = _keyword_styles(item, request, base, field, border, font, allow_shadow=not effect_id)
+        styles = _keyword_styles(item, request, base, field, border, font, cat, draft_fonts, allow_shadow=not effect_id)
         if effect_id:
             styles[0]["effectStyle"] = {"id": effect_id, "path": "C:"}
         content = {"text": item.text, "styles": styles}
@@ -227,7 +231,7 @@ def add_captions(doc: Json, request: CaptionStyle, items: Sequence[CaptionInfo])
         )  # fmt: skip
         track["segments"].append(seg)
         if effect_id:
-            effect = TextEffect(effect_id, effect_id)
+            effect = cat.library.text_segment.TextEffect(effect_id, effect_id)
             document.add_material(doc, "effects", effect.export_json())
             seg["extra_material_refs"].append(effect.global_id)
         animations.apply_text_animations(doc, seg, item, field)
@@ -314,6 +318,8 @@ def _keyword_styles(
     field: str,
     border: tuple[float, float, float] | None,
     font: Json | None,
+    cat: Catalogue,
+    draft_fonts: Sequence[DraftFont],
     *,
     allow_shadow: bool = True,
 ) -> list[Json]:
@@ -331,7 +337,9 @@ def _keyword_styles(
         size=item.keyword_font_size or base["size"],
         color=parse_color(item.keyword_color, f"{field}.keyword_color"),
         border=keyword_border, shadow=keyword_shadow,
-        font=(resolve_font(item.keyword_font, f"{field}.keyword_font") or font) if item.keyword_font else font,
+        font=(resolve_font(item.keyword_font, f"{field}.keyword_font", cat, draft_fonts) or font)
+        if item.keyword_font
+        else font,
         bold=request.bold, italic=request.italic, underline=request.underline,
     )  # fmt: skip
     keyword["useLetterColor"] = True

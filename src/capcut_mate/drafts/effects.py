@@ -1,7 +1,8 @@
 """Editing operations that decorate a draft: keyframes, masks, filter and effect tracks, stickers.
 
-Pure functions on the document. Material JSON comes from pyJianYingDraft 0.3.1's own exporters (`Mask`,
-`Filter`, `VideoEffect`), so what we write is what that library writes. Where the reference skipped bad input
+Pure functions on the document. Material JSON comes from the own exporters (`Mask`, `Filter`, `VideoEffect`) of
+the package of the draft's app (pyJianYingDraft 0.3.1 or pyCapCut, `drafts.catalogue.for_doc`), so what we write
+is what that library writes, with that app's resource ids. Where the reference skipped bad input
 silently (unknown segment, wrong segment kind, a UNIFORM_SCALE after scale_x), we raise instead.
 """
 
@@ -11,10 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyJianYingDraft.video_segment import Filter, Mask, VideoEffect
-
 from capcut_mate.drafts import document
-from capcut_mate.drafts.catalogue import EFFECT_CATALOGUES, FILTER_CATALOGUES, MASK_CATALOGUES, MASK_NAMES
+from capcut_mate.drafts.catalogue import for_doc
 from capcut_mate.drafts.ids import new_uuid
 from capcut_mate.drafts.items import EffectInfo, FilterInfo, KeyframeInfo
 from capcut_mate.drafts.names import resolve
@@ -161,7 +160,8 @@ def apply_mask(doc: Json, seg: Json, shape: MaskShape, field_name: str) -> str |
     A segment has at most one mask, so a second call replaces the first and keeps its id. None: the mask
     name is unknown (warned) and nothing was written.
     """
-    kind = resolve(MASK_CATALOGUES, shape.name, field_name, "the mask names " + ", ".join(MASK_NAMES))
+    cat = for_doc(doc)
+    kind = resolve(cat.masks, shape.name, field_name, "the mask names " + ", ".join(cat.mask_names))
     if kind is None:
         return None
     meta = kind.value
@@ -169,7 +169,7 @@ def apply_mask(doc: Json, seg: Json, shape: MaskShape, field_name: str) -> str |
     size = shape.height / mat_h
     is_rect = meta.resource_type == "rectangle"
     width = shape.width / mat_w if is_rect else size * mat_h * meta.default_aspect_ratio / mat_w
-    mask = Mask(
+    mask = cat.library.video_segment.Mask(
         meta, shape.x / (mat_w / 2), shape.y / (mat_h / 2), w=width, h=size, ratio=meta.default_aspect_ratio,
         rot=shape.rotation, inv=shape.invert, feather=shape.feather / 100,
         round_corner=(shape.round_corner if is_rect else 0) / 100,
@@ -217,13 +217,14 @@ def _timed_segment(material_id: str, start: int, end: int, render_index: int) ->
 
 def add_effects(doc: Json, items: Sequence[EffectInfo]) -> TrackResult:
     """One new effect track; each scene/character effect applies to everything below it over its range."""
+    cat = for_doc(doc)
     track = document.add_track(doc, "effect")
     result = TrackResult(track["id"])
     for index, item in enumerate(items):
-        kind = resolve(EFFECT_CATALOGUES, item.effect_title, f"effect_infos[{index}].effect_title", "get_effects")
+        kind = resolve(cat.effects, item.effect_title, f"effect_infos[{index}].effect_title", "get_effects")
         if kind is None:
             continue
-        effect = VideoEffect(kind, None, apply_target_type=GLOBAL_TARGET)
+        effect = cat.library.video_segment.VideoEffect(kind, None, apply_target_type=GLOBAL_TARGET)
         document.add_material(doc, "video_effects", effect.export_json())
         seg = _timed_segment(effect.global_id, item.start, item.end, len(doc["tracks"]) - 1)
         track["segments"].append(seg)
@@ -234,13 +235,14 @@ def add_effects(doc: Json, items: Sequence[EffectInfo]) -> TrackResult:
 
 def add_filters(doc: Json, items: Sequence[FilterInfo]) -> TrackResult:
     """One new filter track; intensity 0-100 is stored as 0-1, as pyJianYingDraft does."""
+    cat = for_doc(doc)
     track = document.add_track(doc, "filter")
     result = TrackResult(track["id"])
     for index, item in enumerate(items):
-        kind = resolve(FILTER_CATALOGUES, item.filter_title, f"filter_infos[{index}].filter_title", "get_filters")
+        kind = resolve(cat.filters, item.filter_title, f"filter_infos[{index}].filter_title", "get_filters")
         if kind is None:
             continue
-        material = Filter(kind.value, item.intensity / 100.0, apply_target_type=GLOBAL_TARGET)
+        material = cat.library.video_segment.Filter(kind.value, item.intensity / 100.0, apply_target_type=GLOBAL_TARGET)
         document.add_material(doc, "effects", material.export_json())
         seg = _timed_segment(material.global_id, item.start, item.end, len(doc["tracks"]) - 1)
         track["segments"].append(seg)

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from capcut_mate.drafts import document
+from capcut_mate.drafts.apps import DEFAULT_APP, AppName, app_of
+from capcut_mate.drafts.fonts import DraftFont
 from capcut_mate.drafts.ids import new_draft_id, validate_draft_id
 from capcut_mate.drafts.index import DraftIndex
 from capcut_mate.errors import ApiError
@@ -33,7 +35,8 @@ CONTENT_FILES = ("draft_content.json", "draft_info.json")
 META_FILE = "draft_meta_info.json"
 # The app's "this draft's folder" prefix for material paths (JianYing writes this GUID).
 DRAFT_PLACEHOLDER = "##_draftpath_placeholder_0E685133-18CE-45ED-8CB8-2904A212EC80_##"
-ASSET_KINDS = ("videos", "images", "audios")
+ASSET_KINDS = ("videos", "images", "audios", "fonts")
+FONT_RECORD = ".json"  # beside each font of assets/fonts/: its names (drafts.fonts.DraftFont)
 
 
 def _now_iso() -> str:
@@ -64,8 +67,8 @@ class DraftStore:
         """The storage key of a file of the draft folder."""
         return self.prefix(draft_id) + relative
 
-    def create(self, width: int, height: int) -> str:
-        return self.create_from(document.new_document(width, height), {})
+    def create(self, width: int, height: int, app: AppName = DEFAULT_APP) -> str:
+        return self.create_from(document.new_document(width, height, app=app), {})
 
     def create_from(self, doc: dict[str, Any], files: Mapping[str, Path]) -> str:
         """A new draft of `doc` with `files` (draft-relative path -> local file) beside it; returns its id.
@@ -123,8 +126,8 @@ class DraftStore:
         self.require(draft_id)
         return sorted(relative for _, relative in iter_keys(self.storage, self.prefix(draft_id)))
 
-    def add_asset(self, draft_id: str, kind: str, source: Path, name: str) -> tuple[str, str | None]:
-        """Store a media file in the draft's `assets/<kind>/` (call it inside `edit`, which holds the lock);
+    def add_asset(self, draft_id: str, kind: str, source: Path | bytes, name: str) -> tuple[str, str | None]:
+        """Store a file (or bytes) in the draft's `assets/<kind>/` (call it inside `edit`, which holds the lock);
         returns its material path and its key if this call stored it (None when the file was there: name
         the file by its content and a media added twice is stored once)."""
         if kind not in ASSET_KINDS:
@@ -134,8 +137,20 @@ class DraftStore:
         key = self.key(validate_draft_id(draft_id), relative)
         if self.storage.exists(key):
             return material_path(relative), None
-        self.storage.put_file(key, source)
+        if isinstance(source, bytes):
+            self.storage.put_bytes(key, source)
+        else:
+            self.storage.put_file(key, source)
         return material_path(relative), key
+
+    def fonts(self, draft_id: str) -> list[DraftFont]:
+        """The fonts stored with the draft (add_font), from the record beside each font file."""
+        prefix = self.key(self.require(draft_id), "assets/fonts/")
+        return [
+            DraftFont.from_json(self.storage.get_bytes(key))
+            for key, _ in iter_keys(self.storage, prefix)
+            if key.endswith(FONT_RECORD)
+        ]
 
     def import_folder(self, draft_id: str, folder: Path) -> None:
         """Bring a draft folder from another installation (an embedded data dir moving to the cluster) into
@@ -204,7 +219,7 @@ class DraftStore:
                 raise
 
     def _meta(self, draft_id: str, doc: dict[str, Any]) -> dict[str, Any]:
-        meta = json.loads(json.dumps(document.meta_template()))
+        meta = json.loads(json.dumps(document.meta_template(app_of(doc))))
         now_us = int(time.time() * 1_000_000)
         folder = self.storage.local_path(self.prefix(draft_id))
         meta.update(

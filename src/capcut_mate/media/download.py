@@ -1,9 +1,9 @@
-"""Download a file that is no media (a subtitle file for add_captions' `srt`, a draft zip for import_draft)
-under the same URL policy as media.
+"""Download a file that is not media (a subtitle file for add_captions' `srt`, a font for add_font, a draft zip
+for import_draft) under the same URL policy as media.
 
-Media go through MediaFetcher, which caches and probes them; these files are read once and the probe would
-refuse them, so they are fetched here: the guarded client (allowed hosts on every hop), the operator's time
-budget, and a size cap given by the caller.
+Media go through MediaFetcher, which caches and probes them; these files are no media (the probe would refuse
+them) and are read once, so they are fetched here: the guarded client (allowed hosts on every hop), the
+operator's time budget, and a size cap given by the caller.
 """
 
 from __future__ import annotations
@@ -19,6 +19,21 @@ from capcut_mate.media.fetch import FetchPolicy
 from capcut_mate.media.urlpolicy import UnresolvableHost, UrlForbidden, guarded_client, split_url
 
 MAX_TEXT_BYTES = 10 * 1024 * 1024  # a feature film's subtitles are well under 1 MB
+
+
+def fetch_text(url: str, policy: FetchPolicy) -> bytes:
+    """The body of `url` (HTTP 200 only), at most MAX_TEXT_BYTES, within the policy's time budget."""
+    return fetch_bytes(url, policy, MAX_TEXT_BYTES, "a subtitle file")
+
+
+def fetch_bytes(url: str, policy: FetchPolicy, max_bytes: int, what: str) -> bytes:
+    """The body of `url` (HTTP 200 only), at most `max_bytes` (and the policy's cap), within its time budget."""
+    limit = min(max_bytes, policy.max_bytes)
+    body = io.BytesIO()
+    download_to(
+        url, policy, body, limit, ApiError("MEDIA_TOO_LARGE", f"{clip(url)}: more than {limit} bytes for {what}")
+    )
+    return body.getvalue()
 
 
 def download_to(url: str, policy: FetchPolicy, sink: BinaryIO, limit: int, too_large: ApiError) -> None:
@@ -52,12 +67,3 @@ def download_to(url: str, policy: FetchPolicy, sink: BinaryIO, limit: int, too_l
         raise ApiError("MEDIA_URL_FORBIDDEN", f"{clip(url)}: {exc}") from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise ApiError("MEDIA_DOWNLOAD_FAILED", f"{clip(url)}: {type(exc).__name__}") from None
-
-
-def fetch_text(url: str, policy: FetchPolicy) -> bytes:
-    """The body of `url`, at most MAX_TEXT_BYTES (or the media cap, if lower)."""
-    limit = min(MAX_TEXT_BYTES, policy.max_bytes)
-    body = io.BytesIO()
-    too_large = ApiError("MEDIA_TOO_LARGE", f"{clip(url)}: more than {limit} bytes for a subtitle file")
-    download_to(url, policy, body, limit, too_large)
-    return body.getvalue()

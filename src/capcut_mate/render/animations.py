@@ -90,6 +90,45 @@ _POP_IN_WORDS = ("弹入", "弹出", "弹跳", "弹性", "弹簧", "弹弓", "�
 _POP_OUT_WORDS = ("吸入", "吸出", "收缩", "收拢", "压缩", "挤压", "汇聚", "聚合", "聚集", "集合")
 _SOFT_WORDS = ("虚影", "拖影", "拖尾", "雾化", "烟雾", "水墨", "晕染", "泼墨", "融化", "旋焦", "散焦", "马赛克")
 _GLITCH_WORDS = ("故障", "震", "抖", "摇晃", "晃镜", "glitch")
+# CapCut's catalogues (pyCapCut) add many English and newer Chinese names; their nearest families, checked last.
+_CC_DARK = ("熄屏", "关机", "关闭", "电源", "tv off", "黑洞", "黑色", "黑白")
+_CC_FLIP = ("折", "fold", "卡片", "抽卡", "洗牌", "tesseract", "turn table", "转盘")
+_CC_TURN = ("旋", "swirl", "whirl", "扭转", "钟摆", "摆动")
+_CC_LIGHT = ("闪", "light", "neon", "霓虹", "耀斑", "炫彩", "dazzle", "shimmer", "火",
+             "焰", "燃烧", "burn", "爆", "金粉", "金沙", "流金", "彩虹", "rgb")  # fmt: skip
+_CC_DROP = ("落", "坠", "drop", "飞走", "抬起", "抛", "投掷", "whip", "鞭",
+            "拽", "扯", "爬", "下拉", "上划", "挥", "掉", "滚")  # fmt: skip
+_CC_REVEAL = ("刷", "brush", "划", "刮", "拉链", "切", "cut", "cross", "reveal",
+              "揭示", "显现", "显示", "open", "close", "拼", "puzzle", "grid", "网格",
+              "分屏", "三屏", "分区", "面板", "窗", "tear", "裁", "剪", "门",
+              "portal", "涂鸦", "贴", "纸", "oblique", "斜线")  # fmt: skip
+_CC_POP_IN = ("缩放", "冲击", "碰撞", "撞", "砸", "impact", "bump", "pass through", "放射",
+              "虫洞", "传送", "隧道", "tunnel")  # fmt: skip
+_CC_POP_OUT = ("缩远", "远离", "shrink", "皱缩", "吸收", "吃掉")
+_CC_SOFT = ("焦", "focus", "影", "烟", "雾", "涂抹", "波纹", "涟漪", "荡漾",
+            "水波", "水滴", "水纹", "ripple", "wave", "waterdrop", "slosh", "液", "玻璃",
+            "glass", "镜头", "lens", "折射", "梦", "dream", "幻", "热成像", "thermal",
+            "像素", "pixel")  # fmt: skip
+_CC_DISSOLVE = ("消失", "褪色", "融", "meld", "粒子", "particle", "花瓣", "雪", "散",
+                "飘", "云", "cloud", "泡", "bubble")  # fmt: skip
+_CC_GLITCH = ("错误", "error", "乱码", "信号", "失真", "噪", "杂", "扭曲", "twist",
+              "tv", "电视", "显示器", "crt", "flicker", "干扰", "短路", "负片", "色差",
+              "赛博", "cyber", "jerky", "shaky", "shudder", "晃", "摇", "颠覆", "混乱",
+              "破", "碎", "裂", "shatter", "胶片", "胶卷", "film", "放映", "复古",
+              "旧", "老", "vhs", "录像", "电流", "电子")  # fmt: skip
+_CAPCUT_GROUPS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (_CC_DARK, "flash_black"),
+    (_CC_FLIP, "flip"),
+    (_CC_TURN, "rotate"),
+    (_CC_LIGHT, "flash_white"),
+    (_CC_DROP, "drop"),
+    (_CC_REVEAL, "wipe"),
+    (_CC_POP_IN, "zoom_in"),
+    (_CC_POP_OUT, "zoom_out"),
+    (_CC_SOFT, "blur"),
+    (_CC_DISSOLVE, "fade"),
+    (_CC_GLITCH, "shake"),
+)
 
 
 def classify(name: str, role: Role) -> Family | None:
@@ -139,6 +178,27 @@ def _classify_wider(name: str, role: Role) -> Family | None:
         return Family("blur")
     if _has(name, *_GLITCH_WORDS):
         return Family("shake")
+    return _classify_capcut(name)
+
+
+def _classify_capcut(name: str) -> Family | None:
+    """The word groups CapCut's catalogues need (English names, newer effects), each to its nearest family."""
+    for words, kind in _CAPCUT_GROUPS:
+        if not _has(name, *words):
+            continue
+        if kind == "flash_black":
+            return Family(kind, color="black")
+        if kind == "flash_white":
+            return Family(kind, color="white")
+        if kind == "drop":  # things that fall, are thrown or dragged: a slide, downwards unless the name says
+            return Family("slide", direction_of(name, (0.0, -1.0)))
+        if kind == "wipe":
+            return Family(kind, direction_of(name, (1.0, 0.0)))
+        if kind == "flip":
+            return Family(kind, (0.0, 1.0) if _has(name, "上", "下", "vertical") else (1.0, 0.0))
+        if kind == "rotate":
+            return Family(kind, clockwise=not _has(name, "逆时针", "counterclockwise"))
+        return Family(kind)
     return None
 
 
@@ -152,7 +212,7 @@ def _classify_loop(name: str) -> Family | None:
     spins = ("旋转", "转圈", "陀螺", "绕圈", "转动", "旋入", "旋出", "转入", "斜转", "翻转", "立方体", "魔方", "环绕")
     if _has(name, *spins, "漩涡", "spin"):
         return Family("spin", clockwise=not _has(name, "逆时针"))
-    if _has(name, "闪烁", "闪动", "爆闪", "频闪", "blink"):
+    if _has(name, "闪烁", "闪动", "爆闪", "频闪", "blink", "光", "火焰", "彩色"):  # glows and colour cycles too
         return Family("blink")
     pulses = (
         "缩放",

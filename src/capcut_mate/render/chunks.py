@@ -71,8 +71,8 @@ def split(layers: Sequence[Layer], duration_us: int, fps: float, target_s: float
     cuts = sorted(f for f in candidates if not blocked[f])
     bounds = [0]
     while total - bounds[-1] > 1.5 * target:
-        low, high = bounds[-1] + MIN_SHARE * target, total - MIN_SHARE * target
-        options = [f for f in cuts if low <= f <= high]
+        earliest, latest = bounds[-1] + MIN_SHARE * target, total - MIN_SHARE * target
+        options = [f for f in cuts if earliest <= f <= latest]
         if not options:
             break
         bounds.append(min(options, key=lambda f: (abs(f - bounds[-1] - target), f)))

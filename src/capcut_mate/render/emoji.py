@@ -50,7 +50,7 @@ def glyph_image(font: ImageFont.FreeTypeFont, text: str, scale: float, fill: RGB
     left, top, right, bottom = font.getbbox(text, mode="RGBA", anchor="ls")
     if right <= left or bottom <= top:
         return Image.new("RGBA", (1, 1), (0, 0, 0, 0)), 0.0, 0.0
-    image = Image.new("RGBA", (right - left, bottom - top), (0, 0, 0, 0))
+    image = Image.new("RGBA", (int(right - left), int(bottom - top)), (0, 0, 0, 0))  # whole pixels in RGBA mode
     ImageDraw.Draw(image).text((-left, -top), text, font=font, fill=fill, anchor="ls", embedded_color=True)
     if scale != 1.0:
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))

@@ -1,11 +1,12 @@
 """Find a real font file for a draft's text style, on a machine that is not the one the draft was made on.
 
 Drafts name fonts in three ways: an absolute path on the author's machine (the app writes Windows paths such
-as ``C:/Users/x/Fonts/Poppins-Regular.ttf``), a JianYing cloud-font resource id, or nothing (the app's bundled
-default). `FontResolver` tries, in order: the path itself, the path's file name inside the draft folder and the
-configured font folder, the resource id's font name (pyJianYingDraft's ``FontType`` catalogue) as a file name
-in those folders, and finally a CJK-capable fallback (configured folder first, then the system's fonts via
-fontconfig or a scan of the usual folders). Characters a chosen font has no glyph for get a per-character
+as ``C:/Users/x/Fonts/Poppins-Regular.ttf``; add_font writes a path in the draft folder), a JianYing or CapCut
+cloud-font resource id, or nothing (the app's bundled default). `FontResolver` tries, in order: the path itself,
+the path's file name inside the draft folder and the configured font folder, the resource id's font name (the
+``FontType`` catalogues of pyJianYingDraft and pyCapCut) as a file name in those folders, and finally a
+CJK-capable fallback (configured folder first, then the system's fonts via fontconfig or a scan of the usual
+folders). Characters a chosen font has no glyph for get a per-character
 fallback (`fallback_for`), so mixed Latin/CJK/Arabic text never renders as boxes ("tofu"); emoji get a colour
 font first (`colour_face_for`). When the system has no CJK font at all, `FontNotFoundError` says how to fix it
 instead of rendering boxes.
@@ -30,6 +31,7 @@ from pathlib import Path, PureWindowsPath
 
 from fontTools.ttLib import TTFont
 from PIL import ImageFont
+from pycapcut.metadata.font_meta import FontType as CapCutFontType
 from pyJianYingDraft.metadata.font_meta import FontType
 
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
@@ -136,8 +138,9 @@ def _font_files(folder: Path | None) -> list[Path]:
 
 @functools.lru_cache(maxsize=1)
 def _resource_names() -> dict[str, str]:
-    """JianYing cloud font resource id -> font name, from pyJianYingDraft's catalogue."""
-    return {member.value.resource_id: member.value.name for member in FontType}
+    """Cloud font resource id -> font name, from JianYing's and CapCut's catalogues (JianYing's name wins)."""
+    members = [*CapCutFontType, *FontType]
+    return {member.value.resource_id: member.value.name for member in members}
 
 
 def _probe_font(path: Path, index: int) -> ImageFont.FreeTypeFont:

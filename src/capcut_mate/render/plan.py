@@ -74,13 +74,13 @@ class _Builder:
         self.draft = draft
         self.warnings: list[RenderWarning] = []
         self.index: dict[str, tuple[str, dict[str, Any]]] = {}
-        materials = draft.get("materials") if isinstance(draft.get("materials"), dict) else {}
+        materials = _object(draft, "materials")
         for bucket, items in materials.items():
             if isinstance(items, list):
                 for item in items:
                     if isinstance(item, dict) and item.get("id"):
                         self.index.setdefault(str(item["id"]), (bucket, item))
-        graphs = draft.get("keyframe_graph_list") if isinstance(draft.get("keyframe_graph_list"), list) else []
+        graphs = _array(draft, "keyframe_graph_list")
         # Named keyframe curves ("Cubic Out", ...) that keyframes point at by graphID.
         self.graphs = {str(g["id"]): g for g in graphs if isinstance(g, dict) and g.get("id")}
 
@@ -88,6 +88,18 @@ class _Builder:
         warning = RenderWarning(seg_id, track, feature, message)
         if warning not in self.warnings:
             self.warnings.append(warning)
+
+
+def _object(mapping: dict[str, Any], key: str) -> dict[str, Any]:
+    """`mapping[key]` when it is a JSON object, else an empty one: drafts in the wild omit and mistype fields."""
+    value = mapping.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _array(mapping: dict[str, Any], key: str) -> list[Any]:
+    """`mapping[key]` when it is a JSON array, else an empty one."""
+    value = mapping.get(key)
+    return value if isinstance(value, list) else []
 
 
 def _num(value: Any, default: float = 0.0) -> float:
@@ -106,7 +118,7 @@ def _int(value: Any, default: int = 0) -> int:
 
 def _canvas(draft: dict[str, Any], options: RenderOptions, notes: list[str]) -> tuple[int, int]:
     """Canvas size from canvas_config (or its ratio string), then the caller's overrides."""
-    config = draft.get("canvas_config") if isinstance(draft.get("canvas_config"), dict) else {}
+    config = _object(draft, "canvas_config")
     width, height = _int(config.get("width")), _int(config.get("height"))
     if width <= 0 or height <= 0:
         match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*", str(config.get("ratio") or ""))
@@ -155,7 +167,7 @@ def _keyframes(
 
 
 def _handle(kf: dict[str, Any], side: str) -> tuple[float, float]:
-    control = kf.get(side) if isinstance(kf.get(side), dict) else {}
+    control = _object(kf, side)
     return _num(control.get("x")), _num(control.get("y"))
 
 
@@ -194,11 +206,11 @@ def _curve(
 
 
 def _transform(seg: dict[str, Any], keyframes: dict[str, Keyframes]) -> Transform:
-    clip = seg.get("clip") if isinstance(seg.get("clip"), dict) else {}
-    scale = clip.get("scale") if isinstance(clip.get("scale"), dict) else {}
-    pos = clip.get("transform") if isinstance(clip.get("transform"), dict) else {}
-    flip = clip.get("flip") if isinstance(clip.get("flip"), dict) else {}
-    uniform = seg.get("uniform_scale") if isinstance(seg.get("uniform_scale"), dict) else {}
+    clip = _object(seg, "clip")
+    scale = _object(clip, "scale")
+    pos = _object(clip, "transform")
+    flip = _object(clip, "flip")
+    uniform = _object(seg, "uniform_scale")
     sx = _num(scale.get("x"), 1.0)
     sy = sx if uniform.get("on") else _num(scale.get("y"), 1.0)
     if uniform.get("on") and "scale_x" in keyframes:
@@ -245,7 +257,7 @@ def _motions(builder: _Builder, animations: list[Any], duration: int, seg_id: st
         role = cast(Role, kind)
         family = classify(name, role) if kind in ("in", "out", "loop", "group") and length > 0 else None
         found = animation_motions(family, role, start, length) if family is not None else []
-        if not found:
+        if family is None or not found:
             builder.warn(seg_id, track, "animation", f"{kind} animation {name!r} is not supported; ignored")
             continue
         motions.extend(found)
@@ -254,7 +266,7 @@ def _motions(builder: _Builder, animations: list[Any], duration: int, seg_id: st
 
 
 def _crop(material: dict[str, Any]) -> Crop | None:
-    crop = material.get("crop") if isinstance(material.get("crop"), dict) else {}
+    crop = _object(material, "crop")
     if not crop:
         return None
     left = min(_num(crop.get("upper_left_x")), _num(crop.get("lower_left_x")))
@@ -335,7 +347,7 @@ def _check_neutral(builder: _Builder, bucket: str, item: dict[str, Any], seg_id:
 
 def _mask(builder: _Builder, item: dict[str, Any], seg_id: str, track: str) -> Mask | None:
     shape = str(item.get("resource_type") or "")
-    config = item.get("config") if isinstance(item.get("config"), dict) else {}
+    config = _object(item, "config")
     if shape == "geometric_shape":
         shape = GEOMETRIC_SHAPES.get(str(item.get("name") or ""), shape)
     if shape not in ("circle", "rectangle", "line", "mirror", "heart", "star"):
@@ -457,7 +469,7 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
             bucket, material = found
             keyframes, volume_kf = _keyframes(builder, seg, seg_id, label, 1e6 / fps)
             extras = _extras(builder, seg, seg_id, label)
-            source = seg.get("source_timerange") if isinstance(seg.get("source_timerange"), dict) else {}
+            source = _object(seg, "source_timerange")
             src_start = max(0, _int(source.get("start")))
             speed = _num(seg.get("speed"), 1.0) or 1.0
             if extras.curve_speed and _int(source.get("duration")) > 0:
@@ -615,7 +627,7 @@ def _snap_adjustment(builder: _Builder, adjustment: Adjustment, timebase: Timeba
 
 def _check_main_track(builder: _Builder, draft: dict[str, Any], layers: list[Layer], label: str) -> None:
     """The app's magnet packs main-track clips from 0 without gaps; we render times as written, and say so."""
-    config = draft.get("config") if isinstance(draft.get("config"), dict) else {}
+    config = _object(draft, "config")
     if not config.get("maintrack_adsorb"):
         return
     cursor = 0

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
@@ -103,7 +104,10 @@ def _finish_still(layer: Layer, image: Image.Image) -> tuple[Image.Image, bool, 
 
 
 def _has_alpha(image: Image.Image) -> bool:
-    return image.mode == "RGBA" and image.getchannel("A").getextrema()[0] < 255
+    if image.mode != "RGBA":
+        return False
+    lowest, _ = cast(tuple[int, int], image.getchannel("A").getextrema())  # one band: (min, max)
+    return lowest < 255
 
 
 class Preparer:
@@ -261,7 +265,7 @@ class Preparer:
             with Image.open(path) as opened:
                 turned = opened.getexif().get(0x0112, 1) in (5, 6, 7, 8)  # EXIF orientation swaps the axes
                 size = opened.size[::-1] if turned else opened.size
-                width, height = _prepared_size(layer, *size, self.canvas)
+                width, height = _prepared_size(layer, size[0], size[1], self.canvas)
                 if opened.format == "JPEG":
                     # Decode at a reduced scale (1/2, 1/4, 1/8) still covering the target: much faster.
                     crop = layer.crop

@@ -21,9 +21,9 @@ the text box spans from the first line's ascent to the last line's descent and i
 (measured centre within 1 px of the transform position); trailing spaces count in a line's width (the app
 centres "Mehribon va rahmli " with its trailing space). Emoji are drawn by `capcut_mate.render.emoji` with their
 own colours; they sit on the baseline at the colour font's advance, and the line's height stays that of the
-caption's font, so adding an emoji never moves the text around it. Stroke, shadow and background geometry are not
-covered by the calibration draft: they follow spec/DRAFT_FORMAT.md §3.3 (stroke radius = width x em, shadow
-offset = distance/100 x em at ``angle``, blur sigma = diffuse x em).
+caption's font, so adding an emoji never moves the text around it. Stroke geometry follows spec/DRAFT_FORMAT.md
+§3.3 (stroke radius = width x em). Shadows and background boxes: see `_shadow_offset` and `_background`, which
+name the source of each rule.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ import json
 import math
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, features
 
@@ -73,6 +74,7 @@ UNSUPPORTED_FIELDS = {
 }
 
 RGBA = tuple[int, int, int, int]
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass
@@ -292,7 +294,7 @@ def _resolve_style(style: dict, material: dict, warnings: list[str]) -> _Style:
         if shadow_color:
             shadow = _Shadow(
                 shadow_color,
-                float(material.get("shadow_angle", -45.0)),
+                _flat_shadow_angle(material),
                 float(material.get("shadow_distance", 5.0)),
                 float(material.get("shadow_smoothing", 0.0)) / 6,
             )
@@ -312,6 +314,21 @@ def _resolve_style(style: dict, material: dict, warnings: list[str]) -> _Style:
         shadow=shadow,
         font=tuple(sorted((str(k), str(v)) for k, v in font.items() if isinstance(v, str | int))),
     )
+
+
+def _flat_shadow_angle(material: dict) -> float:
+    """The shadow's direction from the app's flat fields: its own ``shadow_point`` vector when it has one.
+
+    The app stores, beside ``shadow_angle`` and ``shadow_distance``, the offset it computed from them: a CapCut
+    7.9 draft (shared/calibration) has angle -45, distance 5 and point (0.636, -0.636) = 0.18 x distance x
+    (cos a, sin a), +y up like every draft position. The point is what the app draws with, so its direction
+    wins over an angle edited by hand; its length is in an unmeasured unit, so the distance keeps the length.
+    """
+    point = material.get("shadow_point") or {}
+    x, y = float(point.get("x") or 0.0), float(point.get("y") or 0.0)
+    if x or y:
+        return math.degrees(math.atan2(y, x))
+    return float(material.get("shadow_angle", -45.0))
 
 
 def _warn_unsupported(material: dict, warnings: list[str]) -> None:
@@ -610,23 +627,40 @@ class _Background:
     radius: float  # fraction of half the box's shorter side
     offset_x: float  # fraction of the box size, +x right
     offset_y: float  # fraction of the box size, +y up
+    style: int
 
 
 def _background(material: dict, em: float) -> _Background | None:
-    """The text background box, when the material has one (check_flag bit 16, or a colour with alpha)."""
-    color_text = material.get("background_color") or ""
-    alpha = float(material.get("background_alpha", 1.0))
-    enabled = bool(int(material.get("check_flag") or 0) & CHECK_BACKGROUND) or alpha > 0
-    color = _color(color_text, alpha) if color_text and enabled else None
+    """The text background box, as the app's fields define it.
+
+    Rules and their sources (the app's own render of a background is not in the calibration draft):
+    - drawn only with ``check_flag`` bit 16 and a ``background_color``: the app ignores the background fields
+      without the bit (pyJianYingDraft issue #68: "check_flag must be 19 or it does not show"), and an app-saved
+      text without a background keeps them with an empty colour (shared/calibration);
+    - opacity ``background_alpha`` 0..1 = the panel's 0..100 % (pyJianYingDraft `TextBackground`);
+    - ``background_round_radius`` 0..1 = the panel's 0..100: 1 rounds the corners into a pill, so the radius is
+      that share of half the box's shorter side;
+    - ``background_horizontal_offset`` / ``background_vertical_offset`` are the panel's 0..1 stored as 2v - 1
+      (pyJianYingDraft), 0 = centred on the text; ±1 moves the box by half its size, +x right, +y up like every
+      draft position;
+    - ``background_width`` / ``background_height`` 0..1 (default 0.14, pyJianYingDraft) = how far the box reaches
+      past the text on each side, as a share of the em. The panel range and default are the app's; the scale
+      (em) is ours, and is reported as approximate.
+    """
+    check_flag = material.get("check_flag")
+    if check_flag is not None and not int(check_flag) & CHECK_BACKGROUND:
+        return None
+    color = _color(material.get("background_color") or "", float(material.get("background_alpha", 1.0)))
     if color is None or color[3] == 0:
         return None
     return _Background(
         color,
         float(material.get("background_width", 0.14)) * em,
         float(material.get("background_height", 0.14)) * em,
-        float(material.get("background_round_radius", 0.0)),
-        float(material.get("background_horizontal_offset", 0.0)) / 2,
-        float(material.get("background_vertical_offset", 0.0)) / 2,
+        max(0.0, min(1.0, float(material.get("background_round_radius", 0.0)))),
+        max(-1.0, min(1.0, float(material.get("background_horizontal_offset", 0.0)))) / 2,
+        max(-1.0, min(1.0, float(material.get("background_vertical_offset", 0.0)))) / 2,
+        int(material.get("background_style") or 1),
     )
 
 
@@ -635,16 +669,19 @@ def _draw(material: dict, lines: list[tuple[_Line, float]], warnings: list[str])
     max_em = max((run.em for run in runs), default=1.0)
     reach = max((_stroke_px(r) + _shadow_reach(r) for r in runs), default=0.0)
     background = _background(material, max_em) if runs else None
-    extra = max(background.pad_x, background.pad_y) * 2 if background else 0.0
+    _, box_width, box_height = _place(lines, material, 0.0)
+    extra = _background_reach(background, box_width, box_height) if background else 0.0
     pad = math.ceil(max_em * 1.2 + reach + extra) + 4
     placed, box_width, box_height = _place(lines, material, pad)
     size = (math.ceil(box_width) + 2 * pad, math.ceil(box_height) + 2 * pad)
     canvas = Image.new("RGBA", size, (0, 0, 0, 0))
     if background:
         _draw_background(canvas, (pad, pad, box_width, box_height), background)
-        warnings.append("text background box approximated (padding, radius and offsets not calibrated)")
+        warnings.append("text background padding approximated (background_width/height x em, not measured)")
+        if background.style not in (0, 1):
+            warnings.append(f"text background style {background.style} drawn as one box around the text")
     _draw_shadows(canvas, placed, material)
-    for color, group in _group(placed, lambda p: p.run.style.stroke and p.run.style.stroke.color).items():
+    for color, group in _group(placed, lambda p: p.run.style.stroke.color if p.run.style.stroke else None).items():
         _paint(canvas, _mask(size, group, lambda p: _stroke_px(p.run), material), color)
     for color, group in _group(placed, lambda p: p.run.style.color).items():
         _paint(canvas, _mask(size, group, lambda p: p.run.embolden, material, images=False), color)
@@ -660,13 +697,22 @@ def _draw(material: dict, lines: list[tuple[_Line, float]], warnings: list[str])
     return TextLayer(canvas.crop(bbox), (centre[0] - bbox[0], centre[1] - bbox[1]), warnings)
 
 
+def _background_reach(background: _Background, width: float, height: float) -> float:
+    """How far past the text box (width x height) the background box can reach: padding plus offset."""
+    padded_width, padded_height = width + 2 * background.pad_x, height + 2 * background.pad_y
+    return max(
+        background.pad_x + abs(background.offset_x) * padded_width,
+        background.pad_y + abs(background.offset_y) * padded_height,
+    )
+
+
 def _draw_background(canvas: Image.Image, box: tuple[float, float, float, float], background: _Background) -> None:
     """A rounded rectangle around the text box (left, top, width, height), padded and offset."""
     left, top, width, height = box
+    width, height = width + 2 * background.pad_x, height + 2 * background.pad_y
     left += background.offset_x * width - background.pad_x
     top -= background.offset_y * height + background.pad_y
-    right = left + width + 2 * background.pad_x
-    bottom = top + height + 2 * background.pad_y
+    right, bottom = left + width, top + height
     radius = background.radius * min(right - left, bottom - top) / 2
     mask = Image.new("L", canvas.size, 0)
     ImageDraw.Draw(mask).rounded_rectangle((left, top, right, bottom), radius=radius, fill=255)
@@ -685,8 +731,9 @@ def _shadow_reach(run: _Run) -> float:
     return shadow.distance / 100 * run.em + 3 * shadow.diffuse * run.em
 
 
-def _group(placed: list[_Placed], key: Callable[[_Placed], object]) -> dict[object, list[_Placed]]:
-    groups: dict[object, list[_Placed]] = defaultdict(list)
+def _group(placed: list[_Placed], key: Callable[[_Placed], K | None]) -> dict[K, list[_Placed]]:
+    """The runs by `key` (one mask per distinct colour, shadow...); runs whose key is empty are left out."""
+    groups: dict[K, list[_Placed]] = defaultdict(list)
     for item in placed:
         value = key(item)
         if value:
@@ -745,12 +792,24 @@ def _draw_images(canvas: Image.Image, placed: list[_Placed]) -> None:
             canvas.alpha_composite(layer)
 
 
-def _paint(canvas: Image.Image, mask: Image.Image, color: object) -> None:
-    """Composite ``color`` (RGBA) through ``mask`` over the canvas."""
-    red, green, blue, alpha = color  # type: ignore[misc]
+def _paint(canvas: Image.Image, mask: Image.Image, color: RGBA) -> None:
+    """Composite ``color`` through ``mask`` over the canvas."""
+    red, green, blue, alpha = color
     layer = Image.new("RGBA", canvas.size, (red, green, blue, 0))
     layer.putalpha(mask if alpha == 255 else mask.point(lambda v: v * alpha // 255))
     canvas.alpha_composite(layer)
+
+
+def _shadow_offset(shadow: _Shadow, em: float) -> tuple[float, float]:
+    """Pixel offset (+y down) of a shadow: ``distance`` (the panel's 0..100) / 100 x em along ``angle``.
+
+    Direction: the angle in degrees, counter-clockwise from +x with +y up (-45 = down-right), the app's default
+    and what its ``shadow_point`` encodes (`_flat_shadow_angle`). Length: spec/DRAFT_FORMAT.md §3.3 [cal].
+    Softness: ``diffuse`` is the panel's 0..100 / 100 / 6 (pyJianYingDraft: "/6 is the app's own mapping"),
+    drawn as a Gaussian blur of sigma diffuse x em.
+    """
+    distance = shadow.distance / 100 * em
+    return distance * math.cos(math.radians(shadow.angle)), -distance * math.sin(math.radians(shadow.angle))
 
 
 def _draw_shadows(canvas: Image.Image, placed: list[_Placed], material: dict) -> None:
@@ -759,9 +818,7 @@ def _draw_shadows(canvas: Image.Image, placed: list[_Placed], material: dict) ->
         placed, lambda p: (p.run.style.shadow, p.run.em) if p.run.style.shadow else None
     ).items():
         mask = _mask(canvas.size, group, lambda p: _stroke_px(p.run), material)
-        distance = shadow.distance / 100 * em
-        dx = distance * math.cos(math.radians(shadow.angle))
-        dy = -distance * math.sin(math.radians(shadow.angle))
+        dx, dy = _shadow_offset(shadow, em)
         shifted = Image.new("L", canvas.size, 0)
         shifted.paste(mask, (round(dx), round(dy)))
         if shadow.diffuse > 0:

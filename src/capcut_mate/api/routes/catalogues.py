@@ -1,4 +1,4 @@
-"""The catalogue endpoints: names the add_* endpoints accept, read from pyJianYingDraft's metadata."""
+"""The catalogue endpoints: names the add_* endpoints accept, per app (pyJianYingDraft's or pyCapCut's metadata)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ STICKERS_NOTE = (
     "add_captions accepts in in_animation / out_animation / loop_animation, `duration` the default in µs.",
 )
 def get_text_animations(request: Request, body: AnimationsRequest) -> dict:
-    return ok(request, effects=catalogue.text_animations(body.mode, body.type))
+    return ok(request, effects=catalogue.text_animations(body.mode, body.type, body.app))
 
 
 @router.post(
@@ -36,12 +36,12 @@ def get_text_animations(request: Request, body: AnimationsRequest) -> dict:
     description="`name` is what add_images accepts in in_animation / out_animation / loop_animation.",
 )
 def get_image_animations(request: Request, body: AnimationsRequest) -> dict:
-    return ok(request, effects=catalogue.image_animations(body.mode, body.type))
+    return ok(request, effects=catalogue.image_animations(body.mode, body.type, body.app))
 
 
 @router.post("/get_filters", summary="Filters accepted by add_filters")
 def get_filters(request: Request, body: ModeRequest) -> dict:
-    return ok(request, filters=catalogue.filters(body.mode))
+    return ok(request, filters=catalogue.filters(body.mode, body.app))
 
 
 @router.post(
@@ -51,7 +51,7 @@ def get_filters(request: Request, body: ModeRequest) -> dict:
     "reference does.",
 )
 def get_effects(request: Request, body: ModeRequest) -> dict:
-    return ok(request, effects=catalogue.effects(body.mode))
+    return ok(request, effects=catalogue.effects(body.mode, body.app))
 
 
 @router.post(
@@ -61,7 +61,7 @@ def get_effects(request: Request, body: ModeRequest) -> dict:
     "default length in µs.",
 )
 def get_transitions(request: Request, body: ModeRequest) -> dict:
-    return ok(request, transitions=catalogue.transitions(body.mode))
+    return ok(request, transitions=catalogue.transitions(body.mode, body.app))
 
 
 @router.post("/get_text_effects", summary="花字 (text effects): empty, see `note`")

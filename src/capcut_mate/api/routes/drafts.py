@@ -1,4 +1,4 @@
-"""create_draft, get_draft, save_draft and the add_* endpoints that fill a draft with media and captions."""
+"""create_draft, get_draft, save_draft and the add_* endpoints that fill a draft with media, captions and fonts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from capcut_mate.api.responses import ok, public_url
 from capcut_mate.api.schemas import (
     AddAudiosRequest,
     AddCaptionsRequest,
+    AddFontRequest,
     AddImagesRequest,
     AddVideosRequest,
     AudioDurationRequest,
@@ -25,6 +26,7 @@ from capcut_mate.drafts.items import AudioInfo, CaptionInfo, ImageInfo, VideoInf
 from capcut_mate.drafts.subtitles import decode_subtitles, parse_subtitles
 from capcut_mate.errors import ApiError, clip
 from capcut_mate.media.download import fetch_text
+from capcut_mate.media.font_file import fetch_font
 from capcut_mate.services import Services
 
 router = APIRouter(tags=["drafts"])
@@ -43,7 +45,7 @@ def create_draft(
     svc: Services = Depends(services),
 ) -> dict:
     """No body means the defaults; a body, if sent, is an object (not `null`)."""
-    draft_id = svc.drafts.create(body.width, body.height)
+    draft_id = svc.drafts.create(body.width, body.height, body.app)
     return ok(request, draft_url=draft_url_for(public_url(request), draft_id), draft_id=draft_id, tip_url=TIP_URL)
 
 
@@ -154,9 +156,39 @@ def add_captions(request: Request, body: AddCaptionsRequest, svc: Services = Dep
     svc.drafts.require(draft_id)
     field, items = _caption_items(svc, body)
     editing.check_no_overlap(field, items)
-    with svc.drafts.edit(draft_id) as doc:
-        result = editing.add_captions(doc, body, items)
+    font = fetch_font(body.font_url, svc.fetcher.policy) if body.font_url else None
+    with placing(svc.drafts, draft_id) as (doc, placement):
+        fonts = svc.drafts.fonts(draft_id)
+        if font is not None:
+            added = placement.place_font(font)
+            fonts.append(added)
+            body = body.model_copy(update={"font": added.font_id})
+        result = editing.add_captions(doc, body, items, fonts)
     return _added(request, svc, draft_id, result, "text_ids")
+
+
+@router.post(
+    "/add_font",
+    summary="Store a font file with the draft, for add_captions' font / keyword_font",
+    description="The TTF/OTF/TTC file is checked, stored in the draft folder (assets/fonts/, named by its "
+    "content) and referenced by captions the way the app references a local font; renders draw with it. "
+    "`font` is the family name that add_captions accepts in `font` (also accepted: `font_id`, `full_name`).",
+)
+def add_font(request: Request, body: AddFontRequest, svc: Services = Depends(services)) -> dict:
+    draft_id = draft_id_from_url(body.draft_url)
+    svc.drafts.require(draft_id)
+    font = fetch_font(body.font_url, svc.fetcher.policy)
+    with placing(svc.drafts, draft_id) as (_, placement):
+        added = placement.place_font(font)
+    return ok(
+        request,
+        draft_url=draft_url_for(public_url(request), draft_id),
+        font=added.family,
+        font_id=added.font_id,
+        font_style=added.style,
+        full_name=added.full_name,
+        font_path=added.path,
+    )
 
 
 @router.post("/get_audio_duration", summary="Duration of an audio file in µs")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from pyJianYingDraft.metadata import AudioSceneEffectType, FontType, SpeechToSongType, ToneEffectType
 
 from capcut_mate.api.responses import ok
-from capcut_mate.api.schemas import examples
+from capcut_mate.api.schemas import APP_FIELD, examples
 from capcut_mate.drafts import catalogue, names
+from capcut_mate.drafts.apps import AppName
+from capcut_mate.drafts.catalogue import Catalogue
 from capcut_mate.jsontypes import Int
 
 router = APIRouter(tags=["catalogues"])
@@ -30,20 +32,21 @@ NameKind = Literal[
     "font",
     "audio_effect",
 ]
-# kind -> (catalogues, where the name goes)
-KINDS: dict[str, tuple[tuple[type[Enum], ...], str]] = {
-    "transition": (catalogue.TRANSITION_CATALOGUES, "transition in video_infos / image_infos"),
-    "image_in_animation": ((catalogue.VIDEO_ANIMATIONS["in"],), "in_animation in image_infos"),
-    "image_out_animation": ((catalogue.VIDEO_ANIMATIONS["out"],), "out_animation in image_infos"),
-    "image_loop_animation": ((catalogue.VIDEO_ANIMATIONS["loop"],), "loop_animation in image_infos"),
-    "text_in_animation": ((catalogue.TEXT_ANIMATIONS["in"],), "in_animation in captions"),
-    "text_out_animation": ((catalogue.TEXT_ANIMATIONS["out"],), "out_animation in captions"),
-    "text_loop_animation": ((catalogue.TEXT_ANIMATIONS["loop"],), "loop_animation in captions"),
-    "filter": (catalogue.FILTER_CATALOGUES, "filter_title in filter_infos"),
-    "effect": (catalogue.EFFECT_CATALOGUES, "effect_title in effect_infos"),
-    "mask": (catalogue.MASK_CATALOGUES, "mask in video_infos, name in add_masks"),
-    "font": ((FontType,), "font / keyword_font of add_captions"),
-    "audio_effect": ((AudioSceneEffectType, ToneEffectType, SpeechToSongType), "audio_effect in audio_infos"),
+Enums = Callable[[Catalogue], tuple[type[Enum], ...]]
+# kind -> (its catalogues in an app's set, where the name goes)
+KINDS: dict[str, tuple[Enums, str]] = {
+    "transition": (lambda c: c.transitions, "transition in video_infos / image_infos"),
+    "image_in_animation": (lambda c: (c.video_animations["in"],), "in_animation in image_infos"),
+    "image_out_animation": (lambda c: (c.video_animations["out"],), "out_animation in image_infos"),
+    "image_loop_animation": (lambda c: (c.video_animations["loop"],), "loop_animation in image_infos"),
+    "text_in_animation": (lambda c: (c.text_animations["in"],), "in_animation in captions"),
+    "text_out_animation": (lambda c: (c.text_animations["out"],), "out_animation in captions"),
+    "text_loop_animation": (lambda c: (c.text_animations["loop"],), "loop_animation in captions"),
+    "filter": (lambda c: c.filters, "filter_title in filter_infos"),
+    "effect": (lambda c: c.effects, "effect_title in effect_infos"),
+    "mask": (lambda c: c.masks, "mask in video_infos, name in add_masks"),
+    "font": (lambda c: c.fonts, "font / keyword_font of add_captions"),
+    "audio_effect": (lambda c: c.audio_effects, "audio_effect in audio_infos"),
 }
 
 
@@ -53,6 +56,7 @@ class SearchNamesRequest(BaseModel):
     query: str = Field(..., min_length=1, max_length=100, description="A name, part of one, a synonym or English")
     kind: NameKind | None = Field(None, description="Only this catalogue; null = every catalogue")
     limit: Int = Field(10, ge=1, le=50, description="Most results per catalogue")
+    app: AppName = APP_FIELD
 
 
 @router.post(
@@ -63,10 +67,11 @@ class SearchNamesRequest(BaseModel):
 )
 def search_names(request: Request, body: SearchNamesRequest) -> dict:
     results = []
+    cat = catalogue.of(body.app)
     for kind, (enums, used_in) in KINDS.items():
         if body.kind is not None and kind != body.kind:
             continue
-        for member, how in names.search(enums, body.query, body.limit):
+        for member, how in names.search(enums(cat), body.query, body.limit):
             entry: dict[str, Any] = {"kind": kind, "name": catalogue.title_of(member), "match": how, "used_in": used_in}
             if hasattr(member.value, "is_vip"):
                 entry["is_vip"] = bool(member.value.is_vip)
