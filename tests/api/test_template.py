@@ -301,9 +301,17 @@ def test_zip_bombs_are_stopped_by_the_caps(api: httpx.Client, settings: Settings
 @needs_calibration
 def test_the_calibration_draft_imports_with_its_fonts(api: httpx.Client, settings: Settings) -> None:
     body = imported(api, zip_bytes(folder_entries(CALIBRATION, "BASE_TEMPLATE/")))
-    assert body["missing_materials"] == []
-    fonts = {name for name in body["stored_files"] if name.startswith("assets/fonts/")}
-    assert fonts == {"assets/fonts/KFGQPC Uthman Taha Naskh Regular.ttf", "assets/fonts/Poppins-Regular.ttf"}
+    assert body["missing_materials"] == [] and body["missing_fonts"] == []
+    # Its fonts are stored as add_font stores one (by content, with their names), and the texts point at them.
+    folder = folder_of(settings, body["draft_url"])
+    records = [
+        json.loads((folder / name).read_text("utf-8")) for name in body["stored_files"] if name.endswith(".json")
+    ]
+    assert sorted(record["family"] for record in records) == ["KFGQPC Uthman Taha Naskh", "Poppins"]
+    for text in content_of(settings.data_dir, body["draft_url"])["materials"]["texts"]:
+        style_font = json.loads(text["content"])["styles"][0]["font"]["path"]
+        assert style_font == text["font_path"] and style_font in [r["path"] for r in records]
+        assert local(settings, body["draft_url"], style_font).is_file()
     listing = post_ok(api, "list_segments", {"draft_url": body["draft_url"]})
     assert (listing["width"], listing["height"], listing["duration"]) == (1920, 1013, 6_100_000)
     kinds = [[(s["kind"], s["material_name"]) for s in t["segments"]] for t in listing["tracks"]]
@@ -319,9 +327,14 @@ def test_the_calibration_draft_imports_with_its_fonts(api: httpx.Client, setting
     contents = [json.loads(material["content"]) for material in texts]
     assert [c["text"] for c in contents] == ["الحمد لله", "Mehribon va rahmli \nXudoning nomi bilan boshlayman"]
     (gold,), (white,) = (c["styles"] for c in contents)
-    assert gold["range"] == [0, 9] and gold["size"] == 14 and gold["font"]["path"].endswith("Naskh Regular.ttf")
+    assert gold["range"] == [0, 9] and gold["size"] == 14 and gold["font"]["path"].startswith(PLACEHOLDER)
     assert gold["fill"]["content"]["solid"]["color"][1] == pytest.approx(0.749, abs=1e-3)
     assert white["range"] == [0, 50] and white["font"]["id"] == "7202912523383738881"
+
+    # The imported fonts are the draft's fonts: add_captions takes them by family name, as after add_font.
+    added = post_ok(api, "add_captions", {"draft_url": body["draft_url"], "captions": captions("more"),
+                                          "font": "Poppins"})  # fmt: skip
+    assert not added.get("warnings"), added
 
 
 # -- list_segments ---------------------------------------------------------------------------------------
@@ -591,3 +604,19 @@ def test_nulls_and_odd_values_in_an_imported_draft_are_read_not_fatal(api: httpx
     assert (segment["speed"], segment["volume"], segment["render_index"], listing["fps"]) == (1.0, 1.0, 0, 30.0)
     post_ok(api, "replace_text", {"draft_url": body["draft_url"], "segment_id": caption["id"], "text": "even"})
     assert caption_content(settings, body["draft_url"])["styles"] == [{"range": [0, 4], "size": 6.0}]
+
+
+def test_fonts_the_zip_lacks_or_that_are_no_fonts_are_reported(api: httpx.Client, settings: Settings) -> None:
+    draft = Draft()
+    track = draft.track("text")
+    for name in ("Gone.ttf", "Fake.otf"):
+        draft.text(track, name, 0 if name == "Gone.ttf" else SEC, SEC)
+        content = json.loads(draft.doc["materials"]["texts"][-1]["content"])
+        content["styles"][0]["font"] = {"id": "", "path": f"C:/Windows/Fonts/{name}"}
+        draft.doc["materials"]["texts"][-1]["content"] = json.dumps(content)
+    body = imported(api, zip_bytes({"draft_content.json": json.dumps(draft.doc).encode(), "Fake.otf": b"OTTO junk"}))
+    assert body["missing_fonts"][0] == "Gone.ttf" and body["missing_fonts"][1].startswith("Fake.otf (")
+    assert body["stored_files"] == []
+    paths = [json.loads(m["content"])["styles"][0]["font"]["path"] for m in content_of(settings.data_dir,
+             body["draft_url"])["materials"]["texts"]]  # fmt: skip
+    assert paths == ["C:/Windows/Fonts/Gone.ttf", "C:/Windows/Fonts/Fake.otf"]

@@ -10,8 +10,8 @@ The app writes absolute paths of its author's machine (`C:/Users/.../clip.mp4`, 
 Each media path is matched to a file of the zip: by its tails under the draft folder (the app's own
 placeholder path first), then by file name anywhere in the zip. A match is re-homed as add_* stores media
 (named by content, behind the draft-folder placeholder); a path nothing matches stays as it was and is
-reported, so the client can replace_material it before rendering. Fonts keep their file names, which is
-how the renderer finds a draft's fonts.
+reported, so the client can replace_material it before rendering. Fonts the texts name are found by file
+name and stored as add_font stores one, so add_captions can use them too.
 """
 
 from __future__ import annotations
@@ -28,11 +28,13 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from capcut_mate.drafts.fonts import DraftFont
 from capcut_mate.drafts.ids import new_uuid
-from capcut_mate.drafts.listing import material_name
-from capcut_mate.drafts.store import CONTENT_FILES, material_path
+from capcut_mate.drafts.listing import content_object, material_name
+from capcut_mate.drafts.store import CONTENT_FILES, FONT_RECORD, material_path
 from capcut_mate.errors import ApiError, clip
 from capcut_mate.jsontypes import Int
+from capcut_mate.media.font_file import inspect_font
 from capcut_mate.render.paths import PLACEHOLDER, path_parts, plain_json_text
 
 Json = dict[str, Any]
@@ -56,6 +58,7 @@ class ImportedDraft:
     content_file: str  # draft_content.json or draft_info.json, as found in the zip
     files: dict[str, Path] = field(default_factory=dict)  # draft-relative path -> unpacked file
     missing: list[Json] = field(default_factory=list)  # materials whose file is not in the zip
+    missing_fonts: list[str] = field(default_factory=list)  # font files named but not in the zip, or unusable
 
 
 class _Range(BaseModel):
@@ -263,25 +266,56 @@ def _suffix(name: str) -> str:
     return suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ""
 
 
-def _font_names(doc: Json) -> set[str]:
-    """File names of the fonts the draft's texts name (material fields and per-range styles)."""
-    paths: list[str] = []
-    for material in doc["materials"].get("texts") or []:
-        if not isinstance(material, dict):
-            continue
-        paths.append(str(material.get("font_path") or ""))
-        paths += [str(font.get("path") or "") for font in material.get("fonts") or [] if isinstance(font, dict)]
+class _Fonts:
+    """The fonts the draft's texts name, stored as add_font stores one (checked, named by content, with the
+    record of its names) and the references rewritten to it; a font the zip lacks or that is no usable font
+    keeps its reference (the renderer falls back and says so) and is reported."""
+
+    def __init__(self, draft_zip: DraftZip, root: str, scratch: Path, imported: ImportedDraft) -> None:
+        self.draft_zip, self.root, self.scratch, self.imported = draft_zip, root, scratch, imported
+        self.paths: dict[str, str | None] = {}  # font file name (case-blind) -> its material path, if stored
+
+    def rehome(self, doc: Json) -> None:
+        for material in doc["materials"].get("texts") or []:
+            if isinstance(material.get("font_path"), str):
+                material["font_path"] = self._path(material["font_path"])
+            for font in material.get("fonts") or []:
+                if isinstance(font, dict) and isinstance(font.get("path"), str):
+                    font["path"] = self._path(font["path"])
+            content = content_object(material) or {}
+            styles = content.get("styles")
+            fonts = [style.get("font") for style in styles or [] if isinstance(style, dict)]
+            named = [font for font in fonts if isinstance(font, dict) and isinstance(font.get("path"), str)]
+            for font in named:
+                font["path"] = self._path(font["path"])
+            if named:
+                material["content"] = json.dumps(content, ensure_ascii=False)
+
+    def _path(self, reference: str) -> str:
+        name = PureWindowsPath(reference).name
+        if not name.lower().endswith(FONT_SUFFIXES):
+            return reference
+        if name.casefold() not in self.paths:
+            self.paths[name.casefold()] = self._store(name)
+        return self.paths[name.casefold()] or reference
+
+    def _store(self, name: str) -> str | None:
+        entry = self.draft_zip.locate(self.root, name)
+        if entry is None:
+            self.imported.missing_fonts.append(name)
+            return None
         try:
-            content = json.loads(material.get("content") or "{}")
-        except (TypeError, json.JSONDecodeError):
-            continue
-        styles = content.get("styles") if isinstance(content, dict) else None
-        for style in styles if isinstance(styles, list) else []:
-            font = style.get("font") if isinstance(style, dict) else None
-            if isinstance(font, dict):
-                paths.append(str(font.get("path") or ""))
-    names = {PureWindowsPath(path).name for path in paths}
-    return {name for name in names if name.lower().endswith(FONT_SUFFIXES) and not name.startswith(".")}
+            font = inspect_font(self.draft_zip.read(entry), clip(name))
+        except ApiError as exc:
+            self.imported.missing_fonts.append(f"{name} ({exc.details})")
+            return None
+        font_id = font.sha256[:32]
+        relative = f"assets/fonts/{font_id}{font.suffix}"
+        record = DraftFont(font_id, font.family, font.style, font.full_name, material_path(relative))
+        for stored, data in ((relative, font.data), (f"assets/fonts/{font_id}{FONT_RECORD}", record.to_json())):
+            self.imported.files[stored] = self.scratch / f"file{len(self.imported.files)}"
+            self.imported.files[stored].write_bytes(data)
+        return record.path
 
 
 def unpack_draft(archive: IO[bytes], limits: ZipLimits, scratch: Path) -> ImportedDraft:
@@ -313,10 +347,5 @@ def unpack_draft(archive: IO[bytes], limits: ZipLimits, scratch: Path) -> Import
             if not material.get(name_key):  # the app leaves photos unnamed: keep the file name to find them by
                 material[name_key] = material_name(material)
             material["path"] = material_path(stored[entry])
-    for name in sorted(_font_names(doc)):
-        entry = draft_zip.locate(root, name)
-        if entry is not None:
-            unpacked = scratch / f"font{len(imported.files)}"
-            draft_zip.extract(entry, unpacked)
-            imported.files[f"assets/fonts/{name}"] = unpacked
+    _Fonts(draft_zip, root, scratch, imported).rehome(doc)
     return imported

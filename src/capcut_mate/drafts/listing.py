@@ -32,16 +32,25 @@ def material_name(material: Json) -> str:
     return PureWindowsPath(path).name if isinstance(path, str) else ""
 
 
+def content_object(material: Json) -> Json | None:
+    """A text material's `content` as the JSON object it holds (text and styles), or None when it is not one."""
+    raw = material.get("content")
+    if isinstance(raw, dict):
+        return raw
+    try:
+        content = json.loads(raw) if isinstance(raw, str) else None
+    except json.JSONDecodeError:
+        return None
+    return content if isinstance(content, dict) else None
+
+
 def text_content(material: Json) -> tuple[str, list[Json], bool]:
     """(text, styles, whether `content` is JSON) of a text material; content that is not JSON is plain text,
     as the renderer reads it."""
-    raw = material.get("content")
-    try:
-        content = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError:
-        return str(raw), [], False
-    if not isinstance(content, dict):
-        return str(raw or ""), [], False
+    content = content_object(material)
+    if content is None:
+        raw = material.get("content")
+        return (raw if isinstance(raw, str) else ""), [], False
     styles = [style for style in content.get("styles") or [] if isinstance(style, dict)]
     return str(content.get("text") or ""), styles, True
 

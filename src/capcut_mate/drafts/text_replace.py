@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capcut_mate.drafts import document
-from capcut_mate.drafts.listing import text_content
+from capcut_mate.drafts.listing import content_object, text_content
 from capcut_mate.errors import ApiError, clip
 from capcut_mate.render.text import range_to_index, ranges_count_utf16, style_range, unit_starts
 
@@ -70,12 +70,12 @@ def restyle(text: str, styles: list[Json], spans: list[Span], piece: str) -> tup
 
 
 def _rewrite(material: Json, spans: list[Span], piece: str, segment_id: str) -> None:
-    text, styles, is_json = text_content(material)
+    text, styles, _ = text_content(material)
     new_text, new_styles = restyle(text, styles, spans, piece)
     if not new_text.strip():
         raise ApiError("VALIDATION_ERROR", f"text: segment {segment_id} would be left with no text; send some")
-    if is_json:
-        content = json.loads(material["content"]) if isinstance(material["content"], str) else material["content"]
+    content = content_object(material)
+    if content is not None:
         content.update(text=new_text, styles=new_styles)
         material["content"] = json.dumps(content, ensure_ascii=False)
     else:

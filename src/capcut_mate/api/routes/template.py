@@ -84,6 +84,7 @@ async def import_draft(request: Request, svc: Services = Depends(services)) -> d
         content_file=imported.content_file,
         stored_files=sorted(imported.files),
         missing_materials=imported.missing,
+        missing_fonts=imported.missing_fonts,
     )
 
 
