@@ -597,7 +597,7 @@ def test_nulls_and_odd_values_in_an_imported_draft_are_read_not_fatal(api: httpx
     caption = draft.text(draft.track("text"), "odd one", 0, SEC, speed=None, volume=None, render_index="top")
     (material,) = draft.doc["materials"]["texts"]
     material["content"] = json.dumps({"text": "odd one", "styles": [{"range": ["a", None], "size": 6.0}]})
-    draft.doc["fps"] = None
+    draft.doc.update(fps=None, platform="?", last_modified_platform=["cc"])
     body = imported(api, zip_bytes({"draft_content.json": json.dumps(draft.doc).encode()}))
     listing = post_ok(api, "list_segments", {"draft_url": body["draft_url"]})
     (segment,) = listing["tracks"][0]["segments"]
