@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     download_timeout: float = Field(90.0, description="Time budget in seconds for one media download")
     download_retries: int = Field(3, description="Retries for transient download failures")
     max_body_bytes: int = Field(4 * 1024 * 1024, description="Largest request body the API reads (413 above it)")
+    max_import_bytes: int = Field(
+        512 * 1024 * 1024, description="Largest draft zip import_draft takes (an upload or a download)"
+    )
+    max_import_unzipped_bytes: int = Field(
+        2 * 1024 * 1024 * 1024, description="Largest total size of the files inside a draft zip (zip bombs)"
+    )
+    max_import_entries: int = Field(10_000, description="Most files and folders a draft zip may hold")
     max_image_pixels: int = Field(
         64 * 1024 * 1024, description="Largest width x height of an image or video frame accepted by add_*"
     )

@@ -59,6 +59,21 @@ async def agent(session: ClientSession, media_url: str, operations: set[str]) ->
         text_color="#ffffff", transform_y=-80,
     )  # fmt: skip
 
+    # Template mode: find a segment, rewrite it, and bring the draft's own zip back in as a new draft.
+    assert tools["list_segments"].annotations.read_only_hint
+    assert tools["import_draft"].input_schema["required"] == ["zip_url"]
+    listing = (await call(session, "list_segments", draft_url=draft_url)).structured_content
+    assert [track["type"] for track in listing["tracks"]] == ["video", "video", "text"]
+    (caption,) = listing["tracks"][2]["segments"]
+    await call(session, "replace_text", draft_url=draft_url, segment_id=caption["id"], text="MCP!")
+    draft_id = draft_url.split("draft_id=")[1]
+    zip_url = (await call(session, "get_draft", draft_id=draft_id)).structured_content["zip_url"]
+    copy = (await call(session, "import_draft", zip_url=zip_url)).structured_content
+    assert copy["missing_materials"] == [] and len(copy["stored_files"]) == 2
+    texts = [s["text"] for t in (await call(session, "list_segments", draft_url=copy["draft_url"])).structured_content[
+        "tracks"] for s in t["segments"] if s["text"]]  # fmt: skip
+    assert texts == ["MCP!"]
+
     failed = await session.call_tool("add_videos", {"draft_url": "https://nowhere/x?draft_id=bad", "video_infos": "[]"})
     assert failed.is_error and "INVALID_DRAFT_URL" in failed.content[0].text
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from capcut_mate.config import Settings
+
 V1 = "/openapi/capcut-mate/v1"
 
 
@@ -46,3 +48,9 @@ def captions(*texts: str, step: int = 1_000_000) -> str:
 
 def content_of(data_dir: Path, draft_url: str) -> dict[str, Any]:
     return json.loads((data_dir / "drafts" / draft_id(draft_url) / "draft_content.json").read_text("utf-8"))
+
+
+def draft_files(settings: Settings, url: str) -> dict[str, bytes]:
+    """Every file of the draft folder and its bytes: equal before and after a failed call."""
+    folder = settings.data_dir / "drafts" / draft_id(url)
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}

@@ -9,12 +9,7 @@ import httpx
 import pytest
 
 from capcut_mate.config import Settings
-from tests.api.helpers import V1, captions, create_draft, draft_id, post_error
-
-
-def draft_files(settings: Settings, url: str) -> dict[str, bytes]:
-    folder = settings.data_dir / "drafts" / draft_id(url)
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+from tests.api.helpers import V1, captions, create_draft, draft_files, draft_id, post_error
 
 
 def test_invalid_json_body(api: httpx.Client) -> None:

@@ -102,3 +102,32 @@ def test_a_font_added_to_a_draft_in_the_bucket_draws_its_captions(
         names = {url.split(f"/files/drafts/{draft_id}/")[1] for url in listing["files"]}
         assert {f"assets/fonts/{added['font_id']}.ttf", f"assets/fonts/{added['font_id']}.json"} <= names
         assert ink_fill(caption_ink(client, draft_url, tmp_path / "out.mp4")) > 0.6  # solid boxes, not letters
+
+
+def test_template_mode_works_in_the_bucket(s3_env: dict[str, str], media_url: str, tmp_path: Path) -> None:
+    """import_draft stores the zip's media in the bucket (nothing on local disk), replace_material and
+    replace_text edit it there, and the draft renders."""
+    settings = Settings(data_dir=tmp_path / "data", allow_private_urls=True, render_workers=1)
+    with api_server(settings) as base, httpx.Client(base_url=base, timeout=60, follow_redirects=True) as client:
+        source = build_draft(client, media_url)
+        listing = client.get(f"{V1}/get_draft", params={"draft_id": source.split("draft_id=")[1]}).json()
+        zipped = client.get(listing["zip_url"]).content
+        response = client.post(f"{V1}/import_draft", files={"file": ("d.zip", zipped, "application/zip")})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        url = body["draft_url"]
+        assert body["missing_materials"] == [] and len(body["stored_files"]) == 3
+        assert not (settings.data_dir / "drafts" / body["draft_id"]).exists()
+        post(client, "replace_material", {"draft_url": url, "material_name": "red.png",
+                                          "url": f"{media_url}/blue.mp4", "fit": "loop"})  # fmt: skip
+        assert post(client, "replace_text", {"draft_url": url, "match": "hello", "text": "bucket"})["replacements"] == 1
+        texts = [s["text"] for t in post(client, "list_segments", {"draft_url": url})["tracks"] for s in t["segments"]]
+        assert "bucket" in texts
+        post(client, "gen_video", {"draft_url": url})
+        done = poll(client, url)[-1]
+        assert done["status"] == "completed", done
+        out = tmp_path / "out.mp4"
+        out.write_bytes(httpx.get(done["video_url"]).content)
+        assert probe(out)["video"] == [(320, 240)]
+        scratch = settings.data_dir / "tmp"
+        assert not [*scratch.glob("import-*"), *scratch.glob("conform-*")], "scratch folders are removed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 _ids = itertools.count(1)
@@ -95,7 +95,7 @@ class Draft:
                 "width": size[0],
                 "height": size[1],
                 "duration": 10_800_000_000 if photo else 2_000_000,
-                "material_name": Path(str(path)).name,
+                "material_name": PureWindowsPath(str(path)).name,  # either separator
             },
         )
         source = {"start": source_start, "duration": round(duration * speed)}

@@ -15,7 +15,7 @@ from capcut_mate.api.errors import error_response, install_error_handlers
 from capcut_mate.api.guard import GuardMiddleware
 from capcut_mate.api.name_warnings import NameWarnings
 from capcut_mate.api.openapi import install_openapi
-from capcut_mate.api.routes import catalogues, drafts, editing, files, helpers, jobs, names, preview
+from capcut_mate.api.routes import catalogues, drafts, editing, files, helpers, jobs, names, preview, template
 from capcut_mate.config import Settings
 from capcut_mate.console import install_console, is_open_console_path
 from capcut_mate.drafts.ids import API_PREFIX
@@ -55,13 +55,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _install_auth(app, settings.api_keys)
     app.include_router(drafts.router, prefix=API_PREFIX)
     app.include_router(jobs.router, prefix=API_PREFIX)
-    for router in (editing.router, catalogues.router, names.router, helpers.router, preview.router):
+    for router in (editing.router, template.router, catalogues.router, names.router, helpers.router, preview.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(files.router)
     install_console(app)
     mcp_running = mount_mcp(app, settings.api_keys)  # after the routers: its tools are their operations
     install_openapi(app, auth=bool(settings.api_keys))
-    app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)  # last added = outermost
+    uploads = {template.IMPORT_PATH: (settings.max_import_bytes, "CAPCUT_MATE_MAX_IMPORT_BYTES")}
+    # last added = outermost
+    app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes, path_limits=uploads)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and version")
     def healthz() -> dict:

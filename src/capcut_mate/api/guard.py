@@ -4,6 +4,7 @@ A pure ASGI middleware rather than an exception handler: Starlette runs `Excepti
 ServerErrorMiddleware, which re-raises after answering, and uvicorn then closes the connection, so the
 client's next keep-alive request fails with a reset. Answering here completes the request normally.
 The body cap counts bytes as they arrive, so a chunked upload without Content-Length is stopped too.
+A few paths take larger bodies (import_draft's zip upload) under a cap of their own.
 """
 
 from __future__ import annotations
@@ -23,23 +24,30 @@ log = logging.getLogger(__name__)
 class _BodyTooLarge(HTTPException):
     """An HTTPException so that FastAPI's body reader lets it through to the handlers (it maps others to 400)."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is over {limit} bytes (CAPCUT_MATE_MAX_BODY_BYTES)")
+    def __init__(self, limit: int, setting: str) -> None:
+        super().__init__(413, f"the request body is over {limit} bytes ({setting})")
 
 
 class GuardMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, path_limits: dict[str, tuple[int, str]] | None = None
+    ) -> None:
+        """`path_limits`: path -> (cap, the setting that sets it), for the few routes that take uploads."""
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request = Request(scope)
+        limit, setting = self.path_limits.get(
+            scope.get("path", ""), (self.max_body_bytes, "CAPCUT_MATE_MAX_BODY_BYTES")
+        )
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            too_large = _BodyTooLarge(self.max_body_bytes)
+        if declared.isdigit() and int(declared) > limit:
+            too_large = _BodyTooLarge(limit, setting)
             await self._answer(scope, send, ApiError("REQUEST_TOO_LARGE", str(too_large.detail)))
             return
         started = False
@@ -50,8 +58,8 @@ class GuardMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise _BodyTooLarge(self.max_body_bytes)
+                if received > limit:
+                    raise _BodyTooLarge(limit, setting)
             return message
 
         async def tracked_send(message: Message) -> None:

@@ -19,12 +19,17 @@ from capcut_mate.errors import KINDS
 
 DRAFT_ID_PATTERN = r"^[0-9]{14}[0-9a-f]{6,18}$"
 MEDIA_OPERATIONS = {"add_videos", "add_images", "add_audios", "get_audio_duration", "audio_timelines"}
-MEDIA_OPERATIONS |= {"easy_create_material"}
-SEGMENT_OPERATIONS = {"add_keyframes", "add_masks", "add_effects", "add_filters"}
+MEDIA_OPERATIONS |= {"easy_create_material", "replace_material"}
+SEGMENT_OPERATIONS = {"add_keyframes", "add_masks", "add_effects", "add_filters", "replace_text"}
 DOWNLOAD_CODES = ("MEDIA_URL_FORBIDDEN", "MEDIA_DOWNLOAD_FAILED", "MEDIA_TOO_LARGE")
 MEDIA_CODES = (*DOWNLOAD_CODES, "UNSUPPORTED_MEDIA")
 TEXT_DOWNLOAD_OPERATIONS = {"add_captions"}  # an SRT file given by URL
 FONT_OPERATIONS = {"add_font", "add_captions"}  # a font file given by URL
+OWN_CODES = {  # codes of one operation alone
+    "replace_material": {"MATERIAL_NOT_FOUND", "MEDIA_TOO_SHORT"},
+    "import_draft": {"ZIP_INVALID", "ZIP_UNSAFE", "ZIP_TOO_LARGE", "DRAFT_INVALID", "DRAFT_ENCRYPTED"}
+    | {"MEDIA_URL_FORBIDDEN", "MEDIA_DOWNLOAD_FAILED"},
+}
 
 
 def _codes_for(name: str, path: str, operation: dict[str, Any], body_fields: set[str], auth: bool) -> set[str]:
@@ -60,7 +65,7 @@ def _codes_for(name: str, path: str, operation: dict[str, Any], body_fields: set
         codes.add("PREVIEW_FAILED")
     if name in SEGMENT_OPERATIONS:
         codes.add("SEGMENT_NOT_FOUND")
-    return codes
+    return codes | OWN_CODES.get(name, set())
 
 
 def _envelope(codes: Iterable[str]) -> dict[str, Any]:

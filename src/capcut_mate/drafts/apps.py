@@ -32,7 +32,8 @@ def library(app: AppName) -> ModuleType:
 def app_of(doc: dict[str, Any]) -> AppName:
     """The app a document was written for, from its ``last_modified_platform`` (JianYing when unmarked)."""
     for key in ("last_modified_platform", "platform"):
-        source = (doc.get(key) or {}).get("app_source")
+        marks = doc.get(key)  # an imported draft may hold anything here
+        source = marks.get("app_source") if isinstance(marks, dict) else None
         if source in _APP_SOURCES:
             return _APP_SOURCES[cast(str, source)]
     return DEFAULT_APP

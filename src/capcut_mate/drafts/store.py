@@ -11,9 +11,11 @@ draft-folder placeholder, so any worker can render the draft and a downloaded fo
 from __future__ import annotations
 
 import json
+import logging
 import re
+import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +28,8 @@ from capcut_mate.drafts.ids import new_draft_id, validate_draft_id
 from capcut_mate.drafts.index import DraftIndex
 from capcut_mate.errors import ApiError
 from capcut_mate.storage import Storage, StorageNotFound, iter_keys
+
+log = logging.getLogger(__name__)
 
 CONTENT_FILES = ("draft_content.json", "draft_info.json")
 META_FILE = "draft_meta_info.json"
@@ -64,13 +68,38 @@ class DraftStore:
         return self.prefix(draft_id) + relative
 
     def create(self, width: int, height: int, app: AppName = DEFAULT_APP) -> str:
+        return self.create_from(document.new_document(width, height, app=app), {})
+
+    def create_from(self, doc: dict[str, Any], files: Mapping[str, Path]) -> str:
+        """A new draft of `doc` with `files` (draft-relative path -> local file) beside it; returns its id.
+        If anything fails, what was stored is removed again: there is a whole new draft or none."""
         draft_id = new_draft_id()
-        doc = document.new_document(width, height, app=app)
-        self.storage.put_bytes(self.key(draft_id, META_FILE), _json(self._meta(draft_id, doc)))
-        # draft_content.json last: a draft exists once its content file does.
-        for name in reversed(CONTENT_FILES):
-            self.storage.put_bytes(self.key(draft_id, name), _json(doc))
-        self.index.add(draft_id, width, height, _now_iso())
+        document.recompute_duration(doc)
+        written: list[str] = []
+        try:
+            for relative, source in files.items():
+                written.append(self.key(draft_id, relative))
+                self.storage.put_file(written[-1], source)
+            meta = self._meta(draft_id, doc)
+            meta["tm_duration"] = doc["duration"]
+            written.append(self.key(draft_id, META_FILE))
+            self.storage.put_bytes(written[-1], _json(meta))
+            # draft_content.json last: a draft exists once its content file does.
+            for name in reversed(CONTENT_FILES):
+                written.append(self.key(draft_id, name))
+                self.storage.put_bytes(written[-1], _json(doc))
+            canvas = doc["canvas_config"]
+            self.index.add(draft_id, int(canvas["width"]), int(canvas["height"]), _now_iso())
+        except BaseException:
+            for key in reversed(written):
+                try:
+                    self.storage.delete(key)
+                except Exception:  # the first error is the one to answer; this one is logged
+                    log.exception("could not remove %s of a draft that failed to be created", key)
+            folder = self.storage.local_path(self.prefix(draft_id))
+            if folder is not None:  # the folders the files were put in (a bucket has none)
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
         return draft_id
 
     def require(self, draft_id: str) -> str:

@@ -129,7 +129,7 @@ def _local_options(spec: dict[str, Any], options: Any) -> None:
 def _resolver(draft: dict[str, Any], draft_dir: Path) -> _ApiMediaResolver:
     from capcut_mate.render import DraftMediaResolver
 
-    return _ApiMediaResolver(DraftMediaResolver(draft_dir), _material_names(draft))
+    return _ApiMediaResolver(DraftMediaResolver(draft_dir, confined=True), _material_names(draft))
 
 
 def _ffmpeg(spec: dict[str, Any]) -> str:

@@ -24,7 +24,10 @@ INSTRUCTIONS = (
     "add_videos / add_images / add_audios / add_captions (media by URL; times in microseconds), gen_preview to "
     "look at a frame before paying for a render, gen_video to render, gen_video_status until completed, then "
     "download video_url. search_names finds the transition/animation/filter/effect/mask/font names the add_* "
-    "tools accept; answers may carry `warnings` for names that were ignored."
+    "tools accept; answers may carry `warnings` for names that were ignored. Template mode: import_draft "
+    "(zip_url of a zipped app draft folder), list_segments to find what to change, replace_material (new media "
+    "for a material, by id or file name; fit loop/freeze/speed for shorter clips) and replace_text (by segment id "
+    "or matching words), then gen_video."
 )
 
 # (the MCP request over HTTP, None over stdio) -> an httpx client pointed at the REST API.

@@ -53,7 +53,9 @@ def operations(app: FastAPI) -> list[Operation]:
             name = path.rsplit("/", 1)[1]
             text = "\n\n".join(part for part in (operation.get("summary"), operation.get("description")) if part)
             schema = _input_schema(operation, components)
-            read_only = method == "get" or name.startswith(("get_", "gen_video_status", "gen_preview", "search"))
+            read_only = method == "get" or name.startswith(
+                ("get_", "gen_video_status", "gen_preview", "search", "list_")
+            )
             found.append(Operation(name, method, path, text, schema, read_only))
     return found
 

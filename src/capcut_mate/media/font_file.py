@@ -2,7 +2,7 @@
 renderer can both use, before anything is stored.
 
 A font is no media (the media probe would refuse it) and is stored whole with the draft, so it is fetched with
-the same guarded client, time budget and size cap as every other download (`media.text_fetch`), then checked:
+the same guarded client, time budget and size cap as every other download (`media.download`), then checked:
 TrueType, OpenType (CFF) or a TrueType collection, whose tables are all there (a download cut short is caught
 here, not in a render) and readable by fontTools, with a character map and
 glyph outlines or bitmaps, and which FreeType (the renderer's engine, through Pillow) opens. Anything else is
@@ -19,8 +19,8 @@ from fontTools.ttLib import TTCollection, TTFont, TTLibError
 from PIL import ImageFont
 
 from capcut_mate.errors import ApiError, clip
+from capcut_mate.media.download import fetch_bytes
 from capcut_mate.media.fetch import FetchPolicy
-from capcut_mate.media.text_fetch import fetch_bytes
 
 MAX_FONT_BYTES = 64 * 1024 * 1024  # the largest CJK collections are ~30 MB
 # The first four bytes of each accepted format, and the file suffix it is stored under.

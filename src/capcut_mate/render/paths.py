@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from capcut_mate.render.errors import RenderError
 
 CONTENT_FILES = ("draft_content.json", "draft_info.json")
-_PLACEHOLDER = re.compile(r"^##_draftpath_placeholder_[^#]*_##/*")
+PLACEHOLDER = re.compile(r"^##_draftpath_placeholder_[^#]*_##/*")
 
 
 def load_draft(path: Path) -> tuple[dict, Path]:
@@ -31,12 +31,8 @@ def load_draft(path: Path) -> tuple[dict, Path]:
         draft_dir = path.parent
     else:
         raise RenderError("DRAFT_NOT_FOUND", f"draft not found: {path}")
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = None
-    if text is None or not text.lstrip().startswith("{"):
+    text = plain_json_text(path.read_bytes())
+    if text is None:
         raise RenderError(
             "DRAFT_ENCRYPTED",
             f"{path.name} is not plain JSON (an encrypted draft from JianYing 6+ or CapCut?), cannot render; "
@@ -52,7 +48,16 @@ def load_draft(path: Path) -> tuple[dict, Path]:
     return document, draft_dir
 
 
-def _parts(material_path: str) -> list[str]:
+def plain_json_text(raw: bytes) -> str | None:
+    """A content file's text, or None when it is not plain JSON (JianYing 6+ writes it encrypted)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    return text if text.lstrip().startswith("{") else None
+
+
+def path_parts(material_path: str) -> list[str]:
     """Path components of a Windows or POSIX path, without a drive letter or root."""
     parts = [p for p in PurePosixPath(material_path.replace("\\", "/")).parts if p not in ("/", "")]
     if parts and re.fullmatch(r"[A-Za-z]:", parts[0]):
@@ -66,10 +71,22 @@ class DraftMediaResolver:
     Tries, in order: the draft-folder placeholder, explicit remaps (longest prefix first), the path as it
     is, the path relative to the draft folder, the path's tails under --media-root and the draft folder,
     and finally a search by file name under the media root and the draft folder.
+
+    `confined`: only files inside the draft folder (or the media root) count, whatever the path says (links
+    resolved). The service renders drafts its clients wrote, and a path such as `/etc/passwd` or
+    `../other-draft/x.mp4` must not put a file of the server into someone's video.
     """
 
-    def __init__(self, draft_dir: Path, media_root: Path | None = None, remaps: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self,
+        draft_dir: Path,
+        media_root: Path | None = None,
+        remaps: Sequence[tuple[str, str]] = (),
+        *,
+        confined: bool = False,
+    ) -> None:
         self.draft_dir = Path(draft_dir)
+        self.confined = confined
         self.media_root = Path(media_root) if media_root else None
         self.remaps = sorted(
             ((old.replace("\\", "/").rstrip("/"), new) for old, new in remaps), key=lambda r: -len(r[0])
@@ -78,7 +95,7 @@ class DraftMediaResolver:
 
     def __call__(self, material_path: str) -> Path:
         for candidate in self._candidates(material_path):
-            if candidate.is_file():
+            if candidate.is_file() and self._allowed(candidate):
                 return candidate
         roots = [str(r) for r in self._roots()]
         raise RenderError(
@@ -87,6 +104,12 @@ class DraftMediaResolver:
             "copy it into the draft folder or pass --media-root DIR / --remap OLD=NEW",
         )
 
+    def _allowed(self, candidate: Path) -> bool:
+        if not self.confined:
+            return True
+        real = candidate.resolve()
+        return any(real.is_relative_to(root.resolve()) for root in self._roots())
+
     def _roots(self) -> list[Path]:
         return [r for r in (self.media_root, self.draft_dir) if r is not None]
 
@@ -94,7 +117,7 @@ class DraftMediaResolver:
         norm = material_path.replace("\\", "/").strip()
         if not norm:
             return
-        match = _PLACEHOLDER.match(norm)
+        match = PLACEHOLDER.match(norm)
         if match:
             yield self.draft_dir / norm[match.end() :]
             norm = norm[match.end() :]
@@ -104,7 +127,7 @@ class DraftMediaResolver:
         yield Path(norm)
         if not Path(norm).is_absolute():
             yield self.draft_dir / norm
-        parts = _parts(norm)
+        parts = path_parts(norm)
         for root in self._roots():
             for i in range(len(parts)):
                 yield root.joinpath(*parts[i:])

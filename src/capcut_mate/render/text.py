@@ -28,6 +28,7 @@ name the source of each rule.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import json
@@ -181,42 +182,49 @@ def _parse_content(material: dict, warnings: list[str]) -> tuple[str, list[_Styl
     styles = [s for s in content.get("styles") or [] if isinstance(s, dict)]
     base = _resolve_style(styles[0] if styles else {}, material, warnings)
     per_char = [base] * len(text)
-    to_index = _range_converter(text, styles)
+    to_index = range_to_index(text, styles)
     for raw_style in styles:
-        start, end = _style_range(raw_style, len(text))
+        start, end = style_range(raw_style, len(text))
         resolved = _resolve_style(raw_style, material, warnings)
         for i in range(to_index(start), to_index(end)):
             per_char[i] = resolved
     return text, per_char
 
 
-def _style_range(style: dict, length: int) -> tuple[int, int]:
+def style_range(style: dict, length: int) -> tuple[int, int]:
+    """A style's [start, end) as written (a list or a {start, end} dict); none, or not numbers, is the whole text."""
     value = style.get("range")
-    if isinstance(value, dict):
-        return int(value.get("start") or 0), int(value.get("end", length))
-    if isinstance(value, list | tuple) and len(value) == 2:
-        return int(value[0]), int(value[1])
+    try:
+        if isinstance(value, dict):
+            return int(value.get("start") or 0), int(value.get("end", length))
+        if isinstance(value, list | tuple) and len(value) == 2:
+            return int(value[0]), int(value[1])
+    except (TypeError, ValueError):
+        pass
     return 0, length
 
 
-def _range_converter(text: str, styles: list[dict]) -> Callable[[int], int]:
-    """Maps a range offset to a clamped code-point index.
+def ranges_count_utf16(text: str, styles: list[dict]) -> bool:
+    """Whether the styles' ranges count UTF-16 units rather than code points.
 
     pyJianYingDraft counts code points; the app counts UTF-16 units (differs only for astral characters such
     as emoji). Offsets are read as UTF-16 when any range ends past the code-point length but within the
     UTF-16 length; capcut-mate's 2x "byte" lengths just clamp.
     """
-    units = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
-    utf16_length = sum(units)
-    ends = [_style_range(style, len(text))[1] for style in styles]
-    if utf16_length == len(text) or not any(len(text) < end <= utf16_length for end in ends):
-        return lambda offset: max(0, min(offset, len(text)))
-    starts = list(itertools.accumulate(units, initial=0))
+    utf16_length = len(text.encode("utf-16-le")) // 2
+    ends = [style_range(style, len(text))[1] for style in styles]
+    return utf16_length != len(text) and any(len(text) < end <= utf16_length for end in ends)
 
-    def to_index(offset: int) -> int:
-        return next((i for i, unit_start in enumerate(starts) if unit_start >= offset), len(text))
 
-    return to_index
+def unit_starts(text: str, utf16: bool) -> list[int]:
+    """The range offset at which each character starts, and the text's end, in code points or UTF-16 units."""
+    return list(itertools.accumulate((2 if utf16 and ord(ch) > 0xFFFF else 1 for ch in text), initial=0))
+
+
+def range_to_index(text: str, styles: list[dict]) -> Callable[[int], int]:
+    """Maps a range offset to a clamped code-point index."""
+    starts = unit_starts(text, ranges_count_utf16(text, styles))
+    return lambda offset: min(bisect.bisect_left(starts, offset), len(text))
 
 
 def _color(rgb: object, alpha: float = 1.0) -> RGBA | None:

@@ -25,8 +25,8 @@ from capcut_mate.drafts.ids import draft_id_from_url, draft_url_for, validate_dr
 from capcut_mate.drafts.items import AudioInfo, CaptionInfo, ImageInfo, VideoInfo, parse_items
 from capcut_mate.drafts.subtitles import decode_subtitles, parse_subtitles
 from capcut_mate.errors import ApiError, clip
+from capcut_mate.media.download import fetch_text
 from capcut_mate.media.font_file import fetch_font
-from capcut_mate.media.text_fetch import fetch_text
 from capcut_mate.services import Services
 
 router = APIRouter(tags=["drafts"])

@@ -73,7 +73,7 @@ def gen_preview(body: GenPreviewRequest, svc: Services = Depends(services)) -> R
         draft, draft_dir = load_draft(folder)
         times = body.times if body.times is not None else [body.time or 0]
         png, frames = preview_png(
-            draft, DraftMediaResolver(draft_dir), times, body.times is not None, body.width, options
+            draft, DraftMediaResolver(draft_dir, confined=True), times, body.times is not None, body.width, options
         )
     except RenderError as exc:
         raise ApiError("PREVIEW_FAILED", f"{exc.code}: {exc.message}") from exc
