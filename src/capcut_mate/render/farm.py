@@ -192,7 +192,9 @@ def render_chunks(
     """All chunks and the audio in this process, then joined into `output` (the embedded ChunkRunner).
 
     One thread prepares chunks in order, at most one ahead of the `chunk_workers` ffmpeg runs, so ffmpeg never
-    waits for Pillow; an ffmpeg run that fails is run once more on its own (a crashed or killed run is often
+    waits for Pillow. The audio runs beside them from the start, not in a chunk's slot: it is light (decode and
+    mix, no pixels) and fills what x264 leaves idle, where in a slot it would hold back the first chunk. An
+    ffmpeg run that fails is run once more on its own (a crashed or killed run is often
     transient) before the render fails.
     """
     progress = Progress(plan, on_fraction)
@@ -224,8 +226,9 @@ def render_chunks(
 
     preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-prepare")
     encoders = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render-chunk")
+    mixer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-audio")
     try:
-        sound = encoders.submit(
+        sound = mixer.submit(
             _retried, lambda: render_audio(plan, resolve_media, work_dir / "audio", audio, options, progress.job(0))
         )
         jobs = [encoders.submit(encode, n, preparer.submit(prepare, n)) for n in range(len(plan.chunks))]
@@ -242,6 +245,7 @@ def render_chunks(
             slots.release()  # wake a preparer waiting for a slot, so shutting down cannot hang
         encoders.shutdown(wait=True, cancel_futures=True)
         preparer.shutdown(wait=True, cancel_futures=True)
+        mixer.shutdown(wait=True, cancel_futures=True)
     join(ffmpeg, parts, audio, output, work_dir, options.stall_seconds)
     progress.set(len(plan.chunks) + 1, 1.0)
     return ChunkedRender(warnings, chunked_note(plan, f"{workers} at a time"))
