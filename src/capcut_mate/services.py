@@ -17,14 +17,14 @@ from capcut_mate.config import Settings
 from capcut_mate.drafts.ids import public_base_of
 from capcut_mate.drafts.store import DraftStore
 from capcut_mate.jobs.queue import EmbeddedQueue, Queue
-from capcut_mate.jobs.store import Task, TaskStore
+from capcut_mate.jobs.store import TaskStore
+from capcut_mate.jobs.tasks import BaseTaskStore, Task
 from capcut_mate.media.fetch import FetchPolicy, MediaFetcher
 from capcut_mate.storage import Storage
 
 if TYPE_CHECKING:
     from capcut_mate.db import PgDatabase
     from capcut_mate.jobs.farm import RenderFarm
-    from capcut_mate.jobs.pg_store import PgTaskStore
     from capcut_mate.jobs.worker import WorkerPool
 
 # What a render process needs to reach the cluster's database and bucket; it reads them back with Settings().
@@ -48,7 +48,7 @@ class Services:
     storage: Storage
     drafts: DraftStore
     fetcher: MediaFetcher
-    tasks: TaskStore | PgTaskStore
+    tasks: BaseTaskStore
     queue: Queue
     farm: RenderFarm | None = None  # cluster mode: chunks of a render on any worker; None: in-process chunks
     closers: list[Any] = field(default_factory=list)

@@ -25,17 +25,14 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from capcut_mate.config import Settings
 from capcut_mate.jobs.outbox import Delivery
-from capcut_mate.jobs.store import TaskStore
+from capcut_mate.jobs.tasks import BaseTaskStore
 from capcut_mate.media.urlpolicy import UrlForbidden, guarded_client
-
-if TYPE_CHECKING:
-    from capcut_mate.jobs.pg_store import PgTaskStore
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +48,12 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
 
 class CallbackSender:
     @classmethod
-    def for_settings(cls, store: TaskStore | PgTaskStore, settings: Settings) -> CallbackSender:
+    def for_settings(cls, store: BaseTaskStore, settings: Settings) -> CallbackSender:
         return cls(store, allow_private=settings.allow_private_urls, secret=settings.callback_secret)
 
     def __init__(
         self,
-        store: TaskStore | PgTaskStore,
+        store: BaseTaskStore,
         *,
         allow_private: bool = False,
         secret: str | None = None,

@@ -1,9 +1,10 @@
 """The callback outbox: deliveries written down before they are attempted, in the task store's database.
 
-One small interface with two implementations, as the task stores have: this one in the embedded SQLite
-file, `pg_outbox.PgOutbox` in PostgreSQL (cluster mode). Each task store hands out its own (`outbox()`),
-so the callback sender never knows which database it writes to. A claim leases the row by pushing its
-`next_at` past the attempt's time budget, so another process (or machine) never sends it twice at once.
+Written once for both databases (jobs/dialect.py): the embedded SQLite file or PostgreSQL (cluster mode).
+Each task store hands out its own (`outbox()`), so the callback sender never knows which database it
+writes to. A claim leases the row by pushing its `next_at` past the attempt's time budget, so another
+process (or machine) never sends it twice at once; in PostgreSQL claimers also skip rows another one has
+locked rather than wait for it. Times here are the sender's clock in both databases.
 """
 
 from __future__ import annotations
@@ -11,23 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Protocol
 
-from capcut_mate.db import Database
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS callback_outbox (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    task_id    TEXT NOT NULL,
-    url        TEXT NOT NULL,
-    body       TEXT NOT NULL,
-    attempts   INTEGER NOT NULL DEFAULT 0,
-    next_at    REAL NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS callback_outbox_due ON callback_outbox (next_at);
-"""
+from capcut_mate.jobs.dialect import Dialect, now_iso
 
 
 @dataclass(frozen=True)
@@ -39,44 +25,26 @@ class Delivery:
     attempt: int  # this one, counting from 1
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+class Outbox:
+    def __init__(self, sql: Dialect) -> None:
+        self.sql = sql
 
-
-class Outbox(Protocol):
     def add(self, task_id: str, url: str, body: str) -> None:
         """Write a delivery down, due now."""
-
-    def claim(self, lease_s: float, backoff: Callable[[int], float]) -> Delivery | None:
-        """The next due delivery, counted as one more attempt and held for `lease_s` plus the back-off
-        after that attempt (`backoff(attempt)` seconds)."""
-
-    def retry_at(self, delivery_id: int, at: float) -> None: ...
-
-    def remove(self, delivery_id: int) -> None: ...
-
-    def pending(self) -> int:
-        """Deliveries still in the outbox (queued or between retries)."""
-
-
-class SqliteOutbox:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        db.ensure_schema(_SCHEMA)
-
-    def add(self, task_id: str, url: str, body: str) -> None:
-        with self.db.transaction() as conn:
+        with self.sql.transaction() as conn:
             conn.execute(
                 "INSERT INTO callback_outbox (task_id, url, body, next_at, created_at) VALUES (?, ?, ?, ?, ?)",
                 (task_id, url, body, time.time(), now_iso()),
             )
 
     def claim(self, lease_s: float, backoff: Callable[[int], float]) -> Delivery | None:
+        """The next due delivery, counted as one more attempt and held for `lease_s` plus the back-off
+        after that attempt (`backoff(attempt)` seconds)."""
         now = time.time()
-        with self.db.transaction() as conn:  # BEGIN IMMEDIATE: one claimer at a time across processes
+        with self.sql.transaction() as conn:
             row = conn.execute(
                 "SELECT id, task_id, url, body, attempts FROM callback_outbox WHERE next_at <= ? "
-                "ORDER BY next_at LIMIT 1",
+                f"ORDER BY next_at LIMIT 1{self.sql.skip_locked}",
                 (now,),
             ).fetchone()
             if row is None:
@@ -89,13 +57,14 @@ class SqliteOutbox:
         return Delivery(row["id"], row["task_id"], row["url"], row["body"], attempt)
 
     def retry_at(self, delivery_id: int, at: float) -> None:
-        with self.db.transaction() as conn:
+        with self.sql.transaction() as conn:
             conn.execute("UPDATE callback_outbox SET next_at = ? WHERE id = ?", (at, delivery_id))
 
     def remove(self, delivery_id: int) -> None:
-        with self.db.transaction() as conn:
+        with self.sql.transaction() as conn:
             conn.execute("DELETE FROM callback_outbox WHERE id = ?", (delivery_id,))
 
     def pending(self) -> int:
-        with self.db.read() as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM callback_outbox").fetchone()[0])
+        """Deliveries still in the outbox (queued or between retries)."""
+        with self.sql.read() as conn:
+            return int(conn.execute("SELECT COUNT(*) AS n FROM callback_outbox").fetchone()["n"])

@@ -16,9 +16,9 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from capcut_mate.db import PgDatabase
-from capcut_mate.jobs.store import MAX_ATTEMPTS, now_iso
+from capcut_mate.jobs.dialect import PG_NOW, now_iso
+from capcut_mate.jobs.tasks import MAX_ATTEMPTS
 
-_NOW = "extract(epoch from clock_timestamp())::float8"
 # An ffmpeg run that failed is run once more (a crashed or killed run is often transient), as locally.
 FFMPEG_TRIES = 2
 
@@ -121,7 +121,7 @@ class PgChunkStore:
         with self.db.read() as conn:
             row = conn.execute(
                 "SELECT EXISTS (SELECT 1 FROM render_chunks WHERE task_id = %s AND (state = 'pending'"
-                f" OR (state = 'running' AND lease_expires < {_NOW}))) AS found",
+                f" OR (state = 'running' AND lease_expires < {PG_NOW}))) AS found",
                 (task_id,),
             ).fetchone()
         return bool(row["found"])
@@ -133,7 +133,7 @@ class PgChunkStore:
             with self.db.transaction() as conn:
                 row = conn.execute(
                     f"SELECT unit, attempts, state FROM render_chunks WHERE task_id = %s AND fingerprint = %s"
-                    f" AND (state = 'pending' OR (state = 'running' AND lease_expires < {_NOW}))"
+                    f" AND (state = 'pending' OR (state = 'running' AND lease_expires < {PG_NOW}))"
                     " ORDER BY unit LIMIT 1 FOR UPDATE SKIP LOCKED",
                     (task_id, fingerprint),
                 ).fetchone()
@@ -153,7 +153,7 @@ class PgChunkStore:
                     continue
                 claimed = conn.execute(
                     "UPDATE render_chunks SET state = 'running', attempts = attempts + 1, lease_owner = %s,"
-                    f" lease_expires = {_NOW} + %s, owners = array_append(owners, %s)"
+                    f" lease_expires = {PG_NOW} + %s, owners = array_append(owners, %s)"
                     " WHERE task_id = %s AND unit = %s RETURNING *",
                     (owner, lease_s, owner, task_id, row["unit"]),
                 ).fetchone()
@@ -163,7 +163,7 @@ class PgChunkStore:
         """Extend the leases of every unit of the task `owner` is rendering; how many it still holds."""
         with self.db.transaction() as conn:
             cur = conn.execute(
-                f"UPDATE render_chunks SET lease_expires = {_NOW} + %s"
+                f"UPDATE render_chunks SET lease_expires = {PG_NOW} + %s"
                 " WHERE task_id = %s AND lease_owner = %s AND state = 'running'",
                 (lease_s, task_id, owner),
             )

@@ -21,7 +21,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from capcut_mate.jobs.pg_store import PgTaskStore
-from capcut_mate.jobs.store import Task
+from capcut_mate.jobs.tasks import Task
 
 if TYPE_CHECKING:
     from capcut_mate.jobs.worker import WorkerPool

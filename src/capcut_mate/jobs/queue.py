@@ -12,7 +12,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any, Protocol
 
-from capcut_mate.jobs.store import Task, TaskStore
+from capcut_mate.jobs.store import TaskStore
+from capcut_mate.jobs.tasks import Task
 
 if TYPE_CHECKING:
     from capcut_mate.jobs.worker import WorkerPool

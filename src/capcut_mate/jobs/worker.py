@@ -42,12 +42,11 @@ from capcut_mate.jobs import progress
 from capcut_mate.jobs.callbacks import CallbackSender
 from capcut_mate.jobs.messages import failure_messages
 from capcut_mate.jobs.queue import Queue
-from capcut_mate.jobs.store import PROCESSING, Task, TaskStore
+from capcut_mate.jobs.tasks import PROCESSING, BaseTaskStore, Task
 from capcut_mate.storage import Storage
 
 if TYPE_CHECKING:
     from capcut_mate.jobs.farm import RenderFarm
-    from capcut_mate.jobs.pg_store import PgTaskStore
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +84,7 @@ class WorkerPool:
     def __init__(
         self,
         settings: Settings,
-        tasks: TaskStore | PgTaskStore,
+        tasks: BaseTaskStore,
         drafts: DraftStore,
         storage: Storage,
         queue: Queue,

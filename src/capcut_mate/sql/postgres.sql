@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS render_task_events (
 );
 CREATE INDEX IF NOT EXISTS render_task_events_by_task ON render_task_events (task_id, id);
 
--- Callback deliveries written down before they are attempted (jobs/pg_outbox.py): at-least-once across
+-- Callback deliveries written down before they are attempted (jobs/outbox.py): at-least-once across
 -- restarts and machines.
 CREATE TABLE IF NOT EXISTS callback_outbox (
     id         BIGSERIAL PRIMARY KEY,
