@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
@@ -128,27 +127,29 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @cached_property
+    # Plain properties, not cached: `model_copy(update={"data_dir": ...})` copies a cached value along and
+    # would keep the old folder.
+    @property
     def db_path(self) -> Path:
         return self.data_dir / "capcut_mate.sqlite3"
 
-    @cached_property
+    @property
     def drafts_dir(self) -> Path:
         return self.data_dir / "drafts"
 
-    @cached_property
+    @property
     def outputs_dir(self) -> Path:
         return self.data_dir / "outputs"
 
-    @cached_property
+    @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
 
-    @cached_property
+    @property
     def object_cache_dir(self) -> Path:
         return self.data_dir / "object-cache"
 
-    @cached_property
+    @property
     def tmp_dir(self) -> Path:
         return self.data_dir / "tmp"
 
