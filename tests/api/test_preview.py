@@ -9,7 +9,8 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from tests.api.helpers import V1, captions, create_draft, post_error, post_ok
+from capcut_mate.config import Settings
+from tests.api.helpers import V1, captions, create_draft, draft_id, post_error, post_ok
 
 
 def _draft_with_photo_and_caption(api: httpx.Client, media_url: str) -> str:
@@ -50,6 +51,17 @@ def test_bad_requests(api: httpx.Client, media_url: str) -> None:
     post_error(api, "gen_preview", {"draft_url": draft_url, "times": list(range(17))}, 400, "VALIDATION_ERROR")
     details = post_error(api, "gen_preview", {"draft_url": draft_url, "time": 0}, 422, "PREVIEW_FAILED")
     assert "DRAFT_EMPTY" in details
+
+
+def test_missing_media_is_explained_in_the_apis_terms(api: httpx.Client, media_url: str, settings: Settings) -> None:
+    """As gen_video says it: which material, and which call brings it back; no server folder, no CLI flags."""
+    draft_url = _draft_with_photo_and_caption(api, media_url)
+    folder = settings.data_dir / "drafts" / draft_id(draft_url)
+    for photo in (folder / "assets").rglob("*.png"):
+        photo.unlink()
+    details = post_error(api, "gen_preview", {"draft_url": draft_url, "time": 0}, 422, "PREVIEW_FAILED")
+    assert "MEDIA_MISSING" in details and "red.png" in details and "add_images" in details
+    assert str(settings.data_dir) not in details and "--media-root" not in details
 
 
 def test_an_absurd_scale_is_a_clear_error_not_a_crash(api: httpx.Client, media_url: str) -> None:

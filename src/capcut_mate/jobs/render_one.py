@@ -14,6 +14,7 @@ rendering a task someone else will redo.
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import os
 import signal
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from capcut_mate.ffmpeg import ffmpeg_exe
+from capcut_mate.jobs.resolver import service_resolver
 
 # Renders are batch work: at a lower CPU priority (inherited by ffmpeg) the API stays responsive while
 # encoders use every core that is otherwise idle.
@@ -50,46 +52,6 @@ def _die_with_parent(fd: int) -> None:
         os.killpg(os.getpgid(0), signal.SIGKILL)
 
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
-
-
-def _material_names(draft: dict[str, Any]) -> dict[str, str]:
-    """Material path -> its name (for media added over the API: the file name of the source URL)."""
-    names: dict[str, str] = {}
-    for items in (draft.get("materials") or {}).values():
-        for item in items if isinstance(items, list) else []:
-            if isinstance(item, dict) and item.get("path"):
-                names[str(item["path"])] = str(item.get("material_name") or item.get("name") or "")
-    return names
-
-
-class _ApiMediaResolver:
-    """The renderer's resolver, with a MEDIA_MISSING message that speaks to an API user.
-
-    Media is copied into the draft folder when it is added, and a render reads only that copy (the source
-    URL may be long gone, and re-fetching it at render time would make renders non-reproducible).
-    """
-
-    def __init__(self, inner: Any, names: dict[str, str]) -> None:
-        self.inner = inner
-        self.names = names
-        # The renderer looks for the draft's own fonts here (prepare.Preparer reads `draft_dir`).
-        self.draft_dir: Path | None = getattr(inner, "draft_dir", None)
-
-    def __call__(self, material_path: str) -> Path:
-        from capcut_mate.render import RenderError
-
-        try:
-            return self.inner(material_path)
-        except RenderError as exc:
-            if exc.code != "MEDIA_MISSING":
-                raise
-            name = self.names.get(material_path, "")
-            origin = f" (material {name!r}, the copy saved when it was added)" if name else ""
-            raise RenderError(
-                "MEDIA_MISSING",
-                f"media file missing from the draft folder: {material_path}{origin}; add the media again with "
-                "add_videos / add_images / add_audios (its URL must still be reachable), then call gen_video",
-            ) from exc
 
 
 def output_options(draft: dict[str, Any], requested: dict[str, Any] | None) -> Any:
@@ -126,12 +88,6 @@ def _local_options(spec: dict[str, Any], options: Any) -> None:
             setattr(options, key, spec[key])
 
 
-def _resolver(draft: dict[str, Any], draft_dir: Path) -> _ApiMediaResolver:
-    from capcut_mate.render import DraftMediaResolver
-
-    return _ApiMediaResolver(DraftMediaResolver(draft_dir, confined=True), _material_names(draft))
-
-
 def _ffmpeg(spec: dict[str, Any]) -> str:
     from capcut_mate.render import RenderError
 
@@ -163,7 +119,7 @@ def render(spec: dict[str, Any], farm: Any = None) -> None:
             chunks = ClusterChunks(farm, spec["task_id"], spec["owner"], draft, lambda n: _emit(helpers=n))
         report = render_draft(
             draft,
-            _resolver(draft, draft_dir),
+            service_resolver(draft, draft_dir),
             output,
             options,
             on_progress=lambda stage, fraction: _emit(stage=stage, fraction=fraction),
@@ -183,9 +139,8 @@ def help_units(spec: dict[str, Any], farm: Any) -> None:
         options = RenderOptions()
         _local_options({**spec, "ffmpeg": _ffmpeg(spec)}, options)
         draft_dir = Path(spec["draft_dir"])
-        rendered = help_render(
-            farm, spec["task_id"], spec["owner"], Path(spec["work_dir"]), options, lambda d: _resolver(d, draft_dir)
-        )
+        resolve = functools.partial(service_resolver, draft_dir=draft_dir)  # for the draft it fetches
+        rendered = help_render(farm, spec["task_id"], spec["owner"], Path(spec["work_dir"]), options, resolve)
         _emit(result={"units": rendered})
     except Exception as exc:
         _emit_failure(exc)

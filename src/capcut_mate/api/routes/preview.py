@@ -14,8 +14,9 @@ from capcut_mate.api.deps import services
 from capcut_mate.api.schemas import DRAFT_URL
 from capcut_mate.drafts.ids import draft_id_from_url
 from capcut_mate.errors import ApiError
+from capcut_mate.jobs.resolver import service_resolver
 from capcut_mate.jsontypes import Int
-from capcut_mate.render import DraftMediaResolver, RenderError, RenderOptions, load_draft
+from capcut_mate.render import RenderError, RenderOptions, load_draft
 from capcut_mate.render.preview import MAX_STORYBOARD_FRAMES, preview_png
 from capcut_mate.services import Services
 
@@ -73,7 +74,7 @@ def gen_preview(body: GenPreviewRequest, svc: Services = Depends(services)) -> R
         draft, draft_dir = load_draft(folder)
         times = body.times if body.times is not None else [body.time or 0]
         png, frames = preview_png(
-            draft, DraftMediaResolver(draft_dir, confined=True), times, body.times is not None, body.width, options
+            draft, service_resolver(draft, draft_dir), times, body.times is not None, body.width, options
         )
     except RenderError as exc:
         raise ApiError("PREVIEW_FAILED", f"{exc.code}: {exc.message}") from exc
