@@ -25,7 +25,16 @@ from typing import Any
 from rich.table import Table
 
 from benchmarks import scenarios
-from benchmarks.render_bench import bare_encode, console, content_encode, measure, ratio, target, verdict
+from benchmarks.render_bench import (
+    bare_encode,
+    console,
+    content_encode,
+    measure,
+    measured_video,
+    ratio,
+    target,
+    verdict,
+)
 
 SCENARIO = "c"
 LENGTHS_S = (60.0, 240.0)
@@ -50,7 +59,7 @@ def run_length(work: Path, duration_s: float, chunk_workers: int | None) -> dict
     floor: dict[str, float] = {}
     if "error" not in ours:
         console.log(f"({duration_s:g} s) x264 alone on our frames (the content's encode floor)")
-        floor = content_encode(work / "out" / f"ours_{SCENARIO}.mp4")  # where measure() has it write
+        floor = content_encode(measured_video("ours", SCENARIO, work))
     return {
         "duration_s": duration_s,
         "segments": counts,

@@ -82,6 +82,11 @@ def _timed(cmd: list[str]) -> dict[str, float]:
     return {"wall_s": time.perf_counter() - start, "cpu_s": _children_cpu_s() - cpu}
 
 
+def measured_video(engine: str, key: str, work: Path) -> Path:
+    """Where `measure` has the render write its video."""
+    return work / "out" / f"{engine}_{key}.mp4"
+
+
 def measure(engine: str, key: str, work: Path, duration_s: float, extra: tuple[str, ...] = ()) -> dict[str, Any]:
     """Run one render in a child process (`extra`: more measure.py arguments); its result, or {"error": ...}."""
     out = work / "out"
@@ -91,7 +96,7 @@ def measure(engine: str, key: str, work: Path, duration_s: float, extra: tuple[s
     cmd = [
         sys.executable, "-m", "benchmarks.measure", engine, key,
         "--work", str(work), "--duration", str(duration_s),
-        "--output", str(out / f"{engine}_{key}.mp4"), "--result", str(result_path), *extra,
+        "--output", str(measured_video(engine, key, work)), "--result", str(result_path), *extra,
     ]  # fmt: skip
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     if proc.returncode != 0:
