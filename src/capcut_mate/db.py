@@ -35,6 +35,7 @@ class Database:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._readers = threading.local()
         self.reserve = path.with_name(f".{path.name}.reserve")
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._open()
@@ -92,12 +93,13 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """A connection for reads only: no write lock taken, WAL readers never wait on writers."""
-        conn = self._open()
-        try:
-            yield conn
-        finally:
-            conn.close()
+        """This thread's read connection, kept open: a fresh one re-reads the schema (~2 ms), a kept one
+        answers an indexed SELECT in well under a millisecond. In autocommit mode each SELECT sees the latest
+        committed state, and WAL readers never wait on writers."""
+        conn = getattr(self._readers, "conn", None)
+        if conn is None:
+            conn = self._readers.conn = self._open()
+        yield conn
 
 
 class PgDatabase:

@@ -10,16 +10,12 @@ serves many machines whose clocks may disagree, so its leases use the database's
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
-
-from capcut_mate.db import Database
 
 # PostgreSQL's clock in Unix seconds: what the cluster's leases are measured on (tasks and chunks alike).
 PG_NOW = "extract(epoch from clock_timestamp())::float8"
@@ -100,23 +96,6 @@ class SqliteDialect(Dialect):
     placeholder = "?"
     greatest = "MAX"
     skip_locked = ""  # BEGIN IMMEDIATE already lets one claimer in at a time, across processes
-
-    def __init__(self, db: Database) -> None:
-        super().__init__(db)
-        self.path = db.path
-        self._local = threading.local()
-
-    @contextmanager
-    def read(self) -> Iterator[Connection]:
-        """This thread's read connection, kept open: a fresh one re-reads the schema (~2 ms), a kept one
-        answers an indexed SELECT in well under a millisecond. In autocommit mode each SELECT sees the
-        latest committed state, and WAL readers never wait on writers."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            self._local.conn = conn
-        yield Connection(conn, self.placeholder)
 
     def serialise(self, conn: Connection, key: str) -> None:
         """Nothing to do: BEGIN IMMEDIATE runs every writing transaction one after another."""
