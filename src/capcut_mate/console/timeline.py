@@ -6,12 +6,12 @@ template only places boxes. Positions are percentages of the draft's duration.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-# Where each track kind finds its materials, and the key of the material's display name
-_MATERIAL_BUCKETS = ("videos", "audios", "texts", "stickers", "video_effects", "effects", "filters")
+from capcut_mate.drafts.listing import content_object, materials_by_id
+
+# The keys of a material's display name
 _NAME_KEYS = ("material_name", "name", "effect_name", "sticker_name")
 _RULER_STEPS_US = (100_000, 250_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000, 30_000_000, 60_000_000)
 _MAX_TICKS = 12
@@ -60,28 +60,14 @@ def seconds_label(time_us: int) -> str:
     return f"{time_us / 1_000_000:.2f}".rstrip("0").rstrip(".") + "s"
 
 
-def _materials_by_id(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    materials = doc.get("materials") or {}
-    return {
-        item["id"]: item
-        for bucket in _MATERIAL_BUCKETS
-        for item in materials.get(bucket) or []
-        if isinstance(item, dict) and "id" in item
-    }
-
-
 def _label(material: dict[str, Any] | None) -> str:
     """The caption's text, else the material's name; empty when the draft names nothing."""
     if material is None:
         return ""
-    content = material.get("content")
-    if isinstance(content, str):
-        try:
-            text = json.loads(content).get("text")
-        except (ValueError, AttributeError):
-            text = None
-        if isinstance(text, str):
-            return text
+    content = content_object(material)
+    text = content.get("text") if content is not None else None
+    if isinstance(text, str):
+        return text
     for key in _NAME_KEYS:
         name = material.get(key)
         if isinstance(name, str) and name:
@@ -100,7 +86,7 @@ def _ticks(duration_us: int) -> list[Tick]:
 def timeline(doc: dict[str, Any]) -> Timeline:
     duration = int(doc.get("duration") or 0)
     canvas = doc.get("canvas_config") or {}
-    materials = _materials_by_id(doc)
+    materials = {material_id: material for material_id, (_, material) in materials_by_id(doc).items()}
     rows = []
     for track in doc.get("tracks") or []:
         row = Row(kind=str(track.get("type", "")), name=str(track.get("name", "")))
