@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from capcut_mate.drafts.listing import materials_by_id
+
 
 def service_resolver(draft: dict[str, Any], draft_dir: Path) -> _ApiMediaResolver:
     """The media resolver for a service render of `draft`, stored in `draft_dir`."""
@@ -20,12 +22,11 @@ def service_resolver(draft: dict[str, Any], draft_dir: Path) -> _ApiMediaResolve
 
 def _material_names(draft: dict[str, Any]) -> dict[str, str]:
     """Material path -> its name (for media added over the API: the file name of the source URL)."""
-    names: dict[str, str] = {}
-    for items in (draft.get("materials") or {}).values():
-        for item in items if isinstance(items, list) else []:
-            if isinstance(item, dict) and item.get("path"):
-                names[str(item["path"])] = str(item.get("material_name") or item.get("name") or "")
-    return names
+    return {
+        str(item["path"]): str(item.get("material_name") or item.get("name") or "")
+        for _, item in materials_by_id(draft).values()
+        if item.get("path")
+    }
 
 
 class _ApiMediaResolver:
