@@ -21,7 +21,7 @@ from typing import Any
 
 from capcut_mate.drafts.editing import LocalMedia
 from capcut_mate.drafts.fonts import DraftFont
-from capcut_mate.drafts.store import FONT_RECORD, DraftStore
+from capcut_mate.drafts.store import DraftStore, font_files
 from capcut_mate.errors import ApiError
 from capcut_mate.media.fetch import FetchedMedia, MediaFetcher
 from capcut_mate.media.font_file import FontFile
@@ -56,10 +56,9 @@ class Placement:
 
     def place_font(self, font: FontFile) -> DraftFont:
         """Store a checked font in `assets/fonts/` by its content, with the record of its names beside it."""
-        font_id = font.sha256[:32]
-        path = self._store("fonts", font.data, f"{font_id}{font.suffix}")
-        placed = DraftFont(font_id, font.family, font.style, font.full_name, path)
-        self._store("fonts", placed.to_json(), f"{font_id}{FONT_RECORD}")
+        placed, files = font_files(font)
+        for name, data in files:
+            self._store("fonts", data, name)
         return placed
 
     def _store(self, kind: str, source: Path | bytes, name: str) -> str:

@@ -28,10 +28,9 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from capcut_mate.drafts.fonts import DraftFont
 from capcut_mate.drafts.ids import new_uuid
 from capcut_mate.drafts.listing import content_object, material_name
-from capcut_mate.drafts.store import CONTENT_FILES, FONT_RECORD, material_path
+from capcut_mate.drafts.store import CONTENT_FILES, font_files, material_path
 from capcut_mate.errors import ApiError, clip
 from capcut_mate.jsontypes import Int
 from capcut_mate.media.font_file import inspect_font
@@ -309,10 +308,9 @@ class _Fonts:
         except ApiError as exc:
             self.imported.missing_fonts.append(f"{name} ({exc.details})")
             return None
-        font_id = font.sha256[:32]
-        relative = f"assets/fonts/{font_id}{font.suffix}"
-        record = DraftFont(font_id, font.family, font.style, font.full_name, material_path(relative))
-        for stored, data in ((relative, font.data), (f"assets/fonts/{font_id}{FONT_RECORD}", record.to_json())):
+        record, files = font_files(font)
+        for name, data in files:
+            stored = f"assets/fonts/{name}"
             self.imported.files[stored] = self.scratch / f"file{len(self.imported.files)}"
             self.imported.files[stored].write_bytes(data)
         return record.path

@@ -27,6 +27,7 @@ from capcut_mate.drafts.fonts import DraftFont
 from capcut_mate.drafts.ids import new_draft_id, validate_draft_id
 from capcut_mate.drafts.index import DraftIndex
 from capcut_mate.errors import ApiError
+from capcut_mate.media.font_file import FontFile
 from capcut_mate.storage import Storage, StorageNotFound, iter_keys
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,15 @@ def _json(value: Any) -> bytes:
 def material_path(relative: str) -> str:
     """A draft-relative file as the draft references it."""
     return f"{DRAFT_PLACEHOLDER}/{relative}"
+
+
+def font_files(font: FontFile) -> tuple[DraftFont, list[tuple[str, bytes]]]:
+    """A checked font as a draft folder keeps it: its record (names, material path) and the files that store
+    it in `assets/fonts/`, named by its content: the font itself and the record beside it."""
+    font_id = font.sha256[:32]
+    name = f"{font_id}{font.suffix}"
+    record = DraftFont(font_id, font.family, font.style, font.full_name, material_path(f"assets/fonts/{name}"))
+    return record, [(name, font.data), (f"{font_id}{FONT_RECORD}", record.to_json())]
 
 
 class DraftStore:
