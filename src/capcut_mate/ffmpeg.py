@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from functools import cache
 
 
@@ -19,3 +20,14 @@ def ffmpeg_exe(configured: str | None = None) -> str:
     import imageio_ffmpeg
 
     return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@cache
+def has_filters(exe: str, *names: str) -> bool:
+    """Whether the ffmpeg at `exe` has every filter in `names` (an operator's build may lack some)."""
+    try:
+        listed = subprocess.run([exe, "-hide_banner", "-filters"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    available = {line.split()[1] for line in listed.splitlines() if len(line.split()) > 2}
+    return all(name in available for name in names)

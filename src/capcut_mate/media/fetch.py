@@ -5,6 +5,9 @@ Policy: http/https only; hosts on loopback, private, link-local or reserved addr
 enforced from Content-Length and while streaming; a total time budget; retries with back-off for
 transient failures (connection errors, 408/429/5xx).
 
+Animated WebP and APNG stickers are converted on arrival (`animated`): the cache holds, and drafts get,
+the alpha clip that is drawn.
+
 The cache heals itself: a download lands under a temp name and enters the cache only once `probe`
 accepted it (a URL fixed at its source is fetched again, never refused from a stale failure); an entry
 older than the TTL is revalidated with its source (ETag / Last-Modified, else fetched again); and the
@@ -28,6 +31,7 @@ import httpx
 
 from capcut_mate.errors import ApiError, clip
 from capcut_mate.locks import KeyedLocks
+from capcut_mate.media import animated
 from capcut_mate.media.probe import MediaInfo, probe
 from capcut_mate.media.urlpolicy import UnresolvableHost, UrlForbidden, guarded_client, split_url
 
@@ -211,6 +215,10 @@ class MediaFetcher:
                         "MEDIA_DOWNLOAD_FAILED", f"{clip(url)}: the server answered HTTP {response.status_code}"
                     )
                 sha256 = self._save_body(url, response, part, deadline)
+                if animated.is_animation(part):  # a sticker: kept as the alpha clip the app and ffmpeg play
+                    animated.to_alpha_clip(part, label=clip(url), max_pixels=self.policy.max_pixels)
+                    with open(part, "rb") as handle:
+                        sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
                 info = probe(part, source=clip(url), max_pixels=self.policy.max_pixels)
                 return self._commit(url, key, part, info, sha256, response)
         except UnresolvableHost as exc:

@@ -7,6 +7,11 @@ demuxer). A file is accepted only if it decodes to the end it claims (a truncate
 the front would otherwise render as a frozen picture), and only up to a pixel cap, so a tiny
 decompression bomb cannot take the renderer's memory. Messages name the media's URL or file name,
 never a server path.
+
+Cover art is no video: an attached picture (an mp3's ID3 APIC, an m4a's `covr`, a Matroska cover) is a
+one-frame stream that would fail the decode-to-the-end check and make music a "video". The video of a
+file is the stream ffmpeg itself would play (`main_video_stream`), and sizes are what a player shows:
+non-square pixels and rotation side data applied, so a draft's material says the size that is drawn.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import av
 from PIL import Image, UnidentifiedImageError
 
 from capcut_mate.errors import ApiError
+from capcut_mate.streams import display_size, main_video_stream
 
 STILL_FORMATS = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "BMP": ".bmp", "TIFF": ".tiff", "GIF": ".gif"}
 # ffmpeg demuxer name -> file suffix for the cached copy (audio-only MP4 stays .m4a)
@@ -40,6 +46,8 @@ CONTAINERS = {
     "amr": ".amr",
 }
 END_WINDOW_S = 0.5  # a stream must decode a frame within this much of the end it claims
+ORIENTATION_TAG = 0x0112
+SWAPPING_ORIENTATIONS = (5, 6, 7, 8)  # EXIF orientations that turn the picture by 90°
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,11 @@ def _still_image(path: Path, label: str, max_pixels: int) -> MediaInfo | None:
             if getattr(img, "is_animated", False):
                 return None
             img.verify()
-            return MediaInfo("photo", 0, img.width, img.height, False, STILL_FORMATS[img.format or "PNG"])
+            suffix = STILL_FORMATS[img.format or "PNG"]
+        with Image.open(path, formats=list(STILL_FORMATS)) as img:  # verify() leaves the image unusable
+            turned = img.getexif().get(ORIENTATION_TAG, 1) in SWAPPING_ORIENTATIONS
+            width, height = (img.height, img.width) if turned else (img.width, img.height)
+            return MediaInfo("photo", 0, width, height, False, suffix)
     except Image.DecompressionBombError as exc:  # Pillow's own cap, hit before ours when ours is set higher
         raise ApiError("UNSUPPORTED_MEDIA", f"{label}: too many pixels (CAPCUT_MATE_MAX_IMAGE_PIXELS)") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
@@ -94,7 +106,9 @@ def _audio_video(container: av.container.InputContainer, label: str, max_pixels:
     suffix = CONTAINERS.get(container.format.name)
     if suffix is None:
         raise ApiError("UNSUPPORTED_MEDIA", f"{label}: not a video, audio or image file ({container.format.name})")
-    video = next(iter(container.streams.video), None)
+    if suffix == ".mp4" and container.metadata.get("major_brand", "").strip() == "qt":
+        suffix = ".mov"  # QuickTime (an iPhone clip, a ProRes sticker): keep the name editors expect
+    video = main_video_stream(container)
     audio = next(iter(container.streams.audio), None)
     if video is None and audio is None:
         raise ApiError("UNSUPPORTED_MEDIA", f"{label}: no audio or video stream")
@@ -111,7 +125,8 @@ def _audio_video(container: av.container.InputContainer, label: str, max_pixels:
             f"{label}: claims {duration / 1e6:.2f} s but does not decode to its end (truncated or damaged file)",
         )
     if video is not None:
-        return MediaInfo("video", duration, video.width, video.height, audio is not None, suffix)
+        width, height = display_size(container, video)
+        return MediaInfo("video", duration, width, height, audio is not None, suffix)
     return MediaInfo("audio", duration, 0, 0, True, ".m4a" if suffix == ".mp4" else suffix)
 
 

@@ -62,7 +62,9 @@ def render_draft(
         mark = time.perf_counter()
         graph = None
         if len(plan.chunks) == 1:
-            prepared = Preparer(plan, resolve_media, work_dir, options.font_dir, options.system_fonts).run()
+            prepared = Preparer(
+                plan, resolve_media, work_dir, options.font_dir, options.system_fonts, ffmpeg=options.ffmpeg
+            ).run()
             prepared.warnings.extend(hidden_layers(plan, prepared.sources))
             graph = build_graph(plan, prepared)
             found = prepared.warnings + graph.warnings

@@ -125,7 +125,9 @@ def prepare_chunk(
     work_dir.mkdir(parents=True, exist_ok=True)
     # One photo thread: a chunk is prepared while others encode, so its peak memory counts beside theirs
     # (a 12 MP JPEG decodes to ~36 MB) and the cores are busy with x264 anyway.
-    preparer = Preparer(plan, resolve_media, work_dir, options.font_dir, options.system_fonts, photo_workers=1)
+    preparer = Preparer(
+        plan, resolve_media, work_dir, options.font_dir, options.system_fonts, photo_workers=1, ffmpeg=options.ffmpeg
+    )
     prepared = preparer.run(chunk, audio=False)
     prepared.warnings.extend(hidden_layers(plan, prepared.sources))
     graph = build_graph(plan, prepared, chunk, audio=False)

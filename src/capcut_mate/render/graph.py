@@ -23,7 +23,7 @@ from capcut_mate.render.chunks import chunk_frames
 from capcut_mate.render.expr import num, piecewise
 from capcut_mate.render.geometry import scale_curve, scale_is_dynamic
 from capcut_mate.render.model import Adjustment, Chunk, Keyframes, Layer, Plan, RenderWarning
-from capcut_mate.render.prepare import AudioSource, Prepared, Source
+from capcut_mate.render.prepare import REFERENCE_WHITE_NITS, AudioSource, Prepared, Source
 from capcut_mate.render.strips import Strip
 from capcut_mate.render.timebase import Timebase
 
@@ -80,6 +80,21 @@ def _atempo(speed: float) -> list[str]:
         speed /= 0.5
     chain.append(f"atempo={num(speed)}")
     return chain
+
+
+def tone_map(source: Source) -> list[str]:
+    """HLG/PQ to SDR BT.709 (nothing for SDR): linear light with the reference white at 1.0, BT.709 primaries,
+    highlights rolled off by mobius (which keeps levels below 0.8 linear), back to BT.709 video levels."""
+    if not source.tone_map:
+        return []
+    return [
+        f"zscale=t=linear:npl={REFERENCE_WHITE_NITS}",
+        "format=gbrpf32le",
+        "zscale=p=bt709",
+        "tonemap=tonemap=mobius:param=0.8:desat=0",
+        "zscale=t=bt709:m=bt709:r=tv",
+        "format=yuv420p",
+    ]
 
 
 def _ffmpeg_color(color: str) -> str:
@@ -204,6 +219,7 @@ class _Builder:
             and layer.chroma is None
             and layer.background is None
             and layer.speed > 0
+            and not source.has_alpha
         )
 
     def base_run(self) -> list[int]:
@@ -237,7 +253,7 @@ class _Builder:
         assert source is not None  # a run holds prepared layers only
         path = source.path
         k = self.add_input(["-threads", "1", "-ss", num(first), "-t", num(span + 0.2), "-i", str(path.resolve())])
-        self.lines.append(f"[{k}:v:0]split={len(run)}" + "".join(f"[cut{i}]" for i in run))
+        self.lines.append(f"[{k}:v:{source.stream}]split={len(run)}" + "".join(f"[cut{i}]" for i in run))
         parts: list[str] = []
         at_f = 0
         for index, layer in zip(run, layers, strict=True):
@@ -249,7 +265,8 @@ class _Builder:
             skip = layer.source_start_us / 1e6 - first
             speed = layer.speed
             retime = "setpts=PTS-STARTPTS" if speed == 1 else f"setpts=(PTS-STARTPTS)/{num(speed)}"
-            chain = [f"trim=start={num(skip)}", retime, f"fps={self.rate}", "tpad=stop=-1:stop_mode=clone"]
+            chain = [*tone_map(source), f"trim=start={num(skip)}", retime, f"fps={self.rate}"]
+            chain.append("tpad=stop=-1:stop_mode=clone")
             chain += [f"trim=end_frame={end_f - start_f}", *self.cut_look(layer), "format=yuv420p", "setsar=1"]
             self.lines.append(f"[cut{index}]{','.join(chain)}[base{index}]")
             parts.append(f"[base{index}]")
@@ -402,13 +419,14 @@ class _Builder:
         read -= origin - (src_start - pre)
         k = self.add_input(["-threads", "1", "-ss", num(origin), "-t", num(read), "-i", str(source.path.resolve())])
         self.video_inputs[layer.segment_id] = (k, pre)
+        head = tone_map(source)
         if seek is not None:  # a preview far into the clip: the same timestamps and frames, from a seek
-            head = [f"setpts=(PTS-STARTPTS+{seek[1]})/{num(speed)}", f"fps={self.rate}"]
+            head += [f"setpts=(PTS-STARTPTS+{seek[1]})/{num(speed)}", f"fps={self.rate}"]
             head += [f"setpts=PTS+{lead_f - pre_f}", "tpad=stop=-1:stop_mode=clone"]
             head.append(f"trim=start_pts={shown[0]}:end_pts={shown[1]}")
         else:
             retime = "setpts=PTS-STARTPTS" if speed == 1 else f"setpts=(PTS-STARTPTS)/{num(speed)}"
-            head = [retime, f"fps={self.rate}"]
+            head += [retime, f"fps={self.rate}"]
             if lead_f > pre_f:
                 head.append(f"tpad=start={lead_f - pre_f}:start_mode=clone")
             keep = f"start_frame={shown[0]}:end_frame={shown[1]}" if shown[0] else f"end_frame={shown[1]}"
@@ -422,7 +440,7 @@ class _Builder:
             from capcut_mate.render.prepare import blur_radius
 
             canvas = (self.plan.canvas_width, self.plan.canvas_height)
-            self.lines.append(f"[{k}:v:0]{','.join(head)},split[h{index}][hb{index}]")
+            self.lines.append(f"[{k}:v:{source.stream}]{','.join(head)},split[h{index}][hb{index}]")
             self.lines.append(
                 f"[hb{index}]scale={canvas[0]}:{canvas[1]}:force_original_aspect_ratio=increase,"
                 f"crop={canvas[0]}:{canvas[1]},gblur=sigma={num(blur_radius(layer.background.blur, canvas) / 2)},"
@@ -431,7 +449,7 @@ class _Builder:
             chain = [f"[h{index}]scale={source.width}:{source.height}"]
             background = f"bgv{index}"
         else:
-            chain = [f"[{k}:v:0]{','.join(head)},scale={source.width}:{source.height}"]
+            chain = [f"[{k}:v:{source.stream}]{','.join(head)},scale={source.width}:{source.height}"]
         if layer.mask is not None and source.mask_path is not None:
             m = self.add_input(["-i", str(source.mask_path.resolve())])
             self.lines.append(

@@ -1,7 +1,9 @@
 """Plan -> local inputs: resolve and probe media, and do once, in Pillow, what need not happen per frame.
 
 Stills (photos, text images) are cropped, fitted to their reference size, masked, flipped, rotated and
-faded to their static alpha here, so the graph only loops one small ready frame.
+faded to their static alpha here, so the graph only loops one small ready frame. Videos are probed for
+what the graph must know of them: which stream to draw, alpha, HDR (tone-mapped when this ffmpeg can,
+named in the report either way).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import cast
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
+from capcut_mate.ffmpeg import ffmpeg_exe, has_filters
 from capcut_mate.render.chunks import visible
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.fonts import FontNotFoundError, FontResolver
@@ -36,6 +39,8 @@ PHOTO_WORKERS = min(4, os.cpu_count() or 1)
 # A layer is prepared at its largest on-screen size; past this (1 GB as RGBA, far beyond any screen) a scale
 # is a mistake, and Pillow would fail with an overflow or run out of memory instead of saying so.
 MAX_PREPARED_PIXELS = 1 << 28
+TONE_MAP_FILTERS = ("zscale", "tonemap")
+REFERENCE_WHITE_NITS = 203  # BT.2408 HDR reference white, drawn as (nearly) SDR white
 
 
 @dataclass
@@ -43,7 +48,8 @@ class Source:
     """What the graph reads for one layer.
 
     For stills `width`/`height` are the prepared image's size (after any baked rotation); for videos they
-    are the reference size the graph scales the decoded frames to.
+    are the reference size the graph scales the decoded frames to. `stream` is the video's `v:N` (not a
+    cover picture); `tone_map` names the HDR transfer ("HLG", "PQ") the graph maps to SDR, or is empty.
     """
 
     path: Path
@@ -57,6 +63,8 @@ class Source:
     media_duration_us: int | None = None
     mask_path: Path | None = None
     background_path: Path | None = None
+    stream: int = 0
+    tone_map: str = ""
 
 
 @dataclass
@@ -103,6 +111,14 @@ def _finish_still(layer: Layer, image: Image.Image) -> tuple[Image.Image, bool, 
     return image, baked_rotation, baked_alpha
 
 
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """16-bit (and 32-bit integer) greyscale as 8-bit L: Pillow's own convert clips such levels to white."""
+    if image.mode not in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
+        return image
+    levels = np.asarray(image, dtype=np.float64)
+    return Image.fromarray(np.clip(np.rint(levels / 257), 0, 255).astype(np.uint8), mode="L")
+
+
 def _has_alpha(image: Image.Image) -> bool:
     if image.mode != "RGBA":
         return False
@@ -121,6 +137,7 @@ class Preparer:
         font_dir: Path | None,
         system_fonts: bool = True,
         photo_workers: int = PHOTO_WORKERS,
+        ffmpeg: str | None = None,
     ) -> None:
         self.plan = plan
         self.resolve = resolve_media
@@ -128,6 +145,7 @@ class Preparer:
         self.font_dir = font_dir
         self.system_fonts = system_fonts
         self.photo_workers = photo_workers
+        self.ffmpeg = ffmpeg
         self.draft_dir: Path | None = getattr(resolve_media, "draft_dir", None)
         self.warnings: list[RenderWarning] = []
         self._probes: dict[Path, MediaInfo] = {}
@@ -216,9 +234,29 @@ class Preparer:
                 )
             )
         source = Source(path, False, width, height, max_scale(layer), media_duration_us=info.duration_us)
+        source.stream, source.has_alpha = info.video_stream, info.has_alpha
+        if info.hdr:
+            source.tone_map = self._hdr(layer, info.hdr, path)
         if layer.mask is not None:
             source.mask_path = _save(mask_image(layer.mask, (width, height)), self.work_dir / f"mask{index}.tiff")
         return source
+
+    def _hdr(self, layer: Layer, transfer: str, path: Path) -> str:
+        """The transfer to tone-map from, when this ffmpeg has the filters; a named warning either way."""
+        if has_filters(ffmpeg_exe(self.ffmpeg), *TONE_MAP_FILTERS):
+            message = (
+                f"{path.name} is {transfer} HDR; tone-mapped to SDR BT.709 (reference white {REFERENCE_WHITE_NITS} "
+                "nits, highlights compressed), which approximates the app's own conversion"
+            )
+            found = transfer
+        else:
+            message = (
+                f"{path.name} is {transfer} HDR, drawn without tone mapping (this ffmpeg has no "
+                f"{'/'.join(TONE_MAP_FILTERS)} filter): colours come out washed out"
+            )
+            found = ""
+        self.warnings.append(RenderWarning(layer.segment_id, layer.track, "hdr", message))
+        return found
 
     def _reversed_layer(self, index: int, layer: Layer, path: Path) -> tuple[Path, Layer]:
         """Read a reversed clip forwards from its reversed copy; the plan's layer is rewritten to match.
@@ -275,7 +313,7 @@ class Preparer:
                         else (width, height)
                     )
                     opened.draft("RGB", tuple(math.ceil(n) for n in (need[::-1] if turned else need)))
-                image = ImageOps.exif_transpose(opened)
+                image = _eight_bit(ImageOps.exif_transpose(opened))
                 has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
                 image = image.convert("RGBA" if has_alpha else "RGB")
         except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:

@@ -89,7 +89,9 @@ def preview_frames(
             work_dir.mkdir()
             number = frame_at(plan, time_us)
             shown = visible_plan(plan, number)
-            prepared = Preparer(shown, resolve_media, work_dir, options.font_dir, options.system_fonts).run()
+            prepared = Preparer(
+                shown, resolve_media, work_dir, options.font_dir, options.system_fonts, ffmpeg=options.ffmpeg
+            ).run()
             graph = build_graph(shown, prepared, frame=number, seek_point=seek_point)
             (work_dir / GRAPH_FILE).write_text(graph.script, encoding="utf-8")
             for name, content in graph.side_files.items():

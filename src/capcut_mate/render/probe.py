@@ -8,11 +8,20 @@ from pathlib import Path
 import av
 
 from capcut_mate.render.errors import RenderError
+from capcut_mate.streams import display_size, main_video_stream
+
+# ffmpeg's AVColorTransferCharacteristic values of the HDR transfers, by the name the report gives them
+HDR_TRANSFERS = {16: "PQ", 18: "HLG"}
 
 
 @dataclass(frozen=True)
 class MediaInfo:
-    """Displayed size (rotation metadata applied, as ffmpeg autorotates), audio presence, duration."""
+    """Displayed size (pixel aspect and rotation applied, as drawn), audio presence, duration.
+
+    `video_stream` is the position among the file's video streams of the one to draw (`v:N`): an attached
+    cover picture is never it. `has_alpha` says its frames carry transparency (a GIF, a ProRes 4444 sticker);
+    `hdr` names its HDR transfer ("HLG", "PQ") or is empty.
+    """
 
     width: int
     height: int
@@ -20,22 +29,25 @@ class MediaInfo:
     has_audio: bool
     sample_rate: int
     channels: int = 0  # of the first audio stream
+    video_stream: int = 0
+    has_alpha: bool = False
+    hdr: str = ""
 
 
 def probe(path: Path) -> MediaInfo:
-    """Open the file once; decode the first video frame only to learn its display rotation."""
+    """Open the file once; decode the first video frame only to learn its display size."""
     try:
         with av.open(str(path)) as container:
             audio = container.streams.audio[0] if container.streams.audio else None
-            width = height = 0
-            if container.streams.video:
-                stream = container.streams.video[0]
-                width, height = stream.codec_context.width, stream.codec_context.height
-                frame = next(container.decode(stream), None)
-                if frame is not None:
-                    width, height = frame.width, frame.height
-                    if round(getattr(frame, "rotation", 0) or 0) % 180 == 90:
-                        width, height = height, width
+            width = height = position = 0
+            has_alpha, hdr = False, ""
+            stream = main_video_stream(container)
+            if stream is not None:
+                width, height = display_size(container, stream)
+                position = list(container.streams.video).index(stream)
+                pix_fmt = stream.codec_context.format
+                has_alpha = pix_fmt is not None and any(part.is_alpha for part in pix_fmt.components)
+                hdr = HDR_TRANSFERS.get(int(stream.codec_context.color_trc or 0), "")
             duration = int(container.duration) if container.duration else None  # AV_TIME_BASE = µs
             return MediaInfo(
                 width=width,
@@ -44,6 +56,9 @@ def probe(path: Path) -> MediaInfo:
                 has_audio=audio is not None,
                 sample_rate=(audio.codec_context.sample_rate or 44100) if audio is not None else 44100,
                 channels=audio.codec_context.channels if audio is not None else 0,
+                video_stream=position,
+                has_alpha=has_alpha,
+                hdr=hdr,
             )
     except (av.FFmpegError, OSError, StopIteration) as exc:
         raise RenderError("MEDIA_UNREADABLE", f"cannot read media {path}: {exc}") from exc

@@ -1,0 +1,52 @@
+"""Which stream of a media file is its video, and the size it is shown at, read with PyAV.
+
+Shared by the intake probe (media/probe.py) and the render probe (render/probe.py), so a draft's material
+and the drawing agree on both.
+"""
+
+from __future__ import annotations
+
+import av
+import av.container
+import av.video.stream
+
+
+def main_video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
+    """The video ffmpeg would play: never an attached picture; the default-flagged one, else the largest.
+
+    A cover muxed as an ordinary first track (a one-frame MJPEG/PNG) loses to the real video by size and
+    default flag, as in ffmpeg's own stream selection.
+    """
+    candidates = [
+        stream for stream in container.streams.video if not stream.disposition & av.stream.Disposition.attached_pic
+    ]
+    if not candidates:
+        return None
+    return max(
+        candidates,
+        key=lambda s: (bool(s.disposition & av.stream.Disposition.default), s.width * s.height, -s.index),
+    )
+
+
+def display_size(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> tuple[int, int]:
+    """(width, height) as shown: stored size stretched by the sample aspect ratio, turned by its rotation.
+
+    Decodes the first frame: its rotation is what ffmpeg autorotates by, and the codec's aspect ratio is
+    known once it has parsed the stream.
+    """
+    width, height = stream.width, stream.height
+    rotation = 0.0
+    try:
+        container.seek(0, stream=stream)
+        frame = next(container.decode(stream), None)
+    except (av.FFmpegError, StopIteration):
+        frame = None
+    if frame is not None:
+        width, height = frame.width, frame.height
+        rotation = getattr(frame, "rotation", 0) or 0
+    ratio = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio  # the container's wins
+    if ratio and ratio > 0 and ratio != 1:
+        width = max(1, round(width * ratio))
+    if round(rotation) % 180 == 90:
+        width, height = height, width
+    return width, height
