@@ -27,6 +27,7 @@ from capcut_mate.media.probe import MediaInfo
 
 Json = dict[str, Any]
 MIN_SEGMENT_US = 100
+KIND_NAMES = {"audio": "an audio file", "photo": "a still image", "video": "a video"}
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,9 @@ def add_videos(
     for index, (item, local) in enumerate(zip(items, media, strict=True)):
         if local.info.kind != "video":
             raise ApiError(
-                "UNSUPPORTED_MEDIA", f"video_infos[{index}]: {item.video_url} is a {local.info.kind}, not a video"
+                "UNSUPPORTED_MEDIA",
+                f"video_infos[{index}]: {item.video_url} is {KIND_NAMES[local.info.kind]}, not a video"
+                + (" (add it with add_audios)" if local.info.kind == "audio" else " (add it with add_images)"),
             )
         speed = speeds[index] if speeds else 1.0
         source_len = min(item.end - item.start, local.info.duration_us)
