@@ -8,7 +8,7 @@ that must be refused says so with `refused` (the error code) instead of a check.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ class Member:
     canvas: tuple[int, int] = (320, 240)
     under: bool = False  # a green picture under the member, seen through its transparent pixels
     refused: str = ""  # the error code when the member must be refused by `endpoint`
-    extra: dict[str, Any] = field(default_factory=dict)
+    intake: tuple[str, int, int, int, str] | None = None  # what the fetcher makes of it: kind, w, h, µs, suffix
 
 
 def _close(pixel: np.ndarray, rgb: tuple[int, int, int], tolerance: int = 24) -> bool:
@@ -188,24 +188,86 @@ def exif_turned(out: Outcome) -> None:
 
 
 MEMBERS: dict[str, Member] = {
-    "mp3_cover": Member("cover.mp3", media.mp3_with_cover, "add_audios", sound_only),
-    "m4a_cover": Member("cover.m4a", media.m4a_with_cover, "add_audios", sound_only),
+    "mp3_cover": Member(
+        "cover.mp3", media.mp3_with_cover, "add_audios", sound_only, intake=("audio", 0, 0, 2_000_000, ".mp3")
+    ),
+    "m4a_cover": Member(
+        "cover.m4a", media.m4a_with_cover, "add_audios", sound_only, intake=("audio", 0, 0, 2_000_000, ".m4a")
+    ),
     "mp3_cover_as_video": Member("cover.mp3", media.mp3_with_cover, "add_videos", refused="UNSUPPORTED_MEDIA"),
-    "video_cover": Member("cover.mkv", media.video_with_cover, "add_videos", real_video_not_cover),
-    "gif_sticker": Member("sticker.gif", media.gif_sticker, "add_images", animated_sticker, under=True),
-    "webp_sticker": Member("sticker.webp", media.webp_sticker, "add_images", animated_sticker, under=True),
-    "apng_sticker": Member("sticker.png", media.apng_sticker, "add_images", animated_sticker, under=True),
-    "still_webp": Member("still.webp", media.still_webp, "add_images", still_with_alpha, under=True),
-    "sar_4_3": Member("sar.mp4", media.sar_clip, "add_videos", anamorphic, canvas=(320, 180)),
-    "phone_rotation": Member("rotated.mp4", media.rotated_clip, "add_videos"),  # check set by the test (reference)
-    "vfr": Member("vfr.mp4", media.vfr_clip, "add_videos", variable_rate),
-    "ten_bit": Member("10bit.mp4", media.ten_bit_clip, "add_videos", level(128, 6)),
-    "hlg": Member("hlg.mp4", media.hlg_clip, "add_videos", hdr("HLG")),
-    "pq": Member("pq.mp4", media.pq_clip, "add_videos", hdr("PQ")),
-    "surround_5_1": Member("surround.m4a", media.surround_audio, "add_audios", audio),
-    "mono_8k": Member("mono8k.wav", media.narrowband_audio, "add_audios", audio),
-    "grey16_png": Member("grey16.png", media.grey16_png, "add_images", level(64, 6)),
-    "rgb48_png": Member("rgb48.png", media.rgb48_png, "add_images", halves((64, 0, 0), (0, 128, 0))),
-    "cmyk_jpeg": Member("cmyk.jpg", media.cmyk_jpeg, "add_images", uniform((0, 255, 255))),
-    "exif_jpeg": Member("exif.jpg", media.exif_rotated_jpeg, "add_images", exif_turned),
+    "video_cover": Member(
+        "cover.mkv",
+        media.video_with_cover,
+        "add_videos",
+        real_video_not_cover,
+        intake=("video", 160, 120, 2_023_000, ".mkv"),
+    ),
+    "gif_sticker": Member(
+        "sticker.gif",
+        media.gif_sticker,
+        "add_images",
+        animated_sticker,
+        under=True,
+        intake=("video", 96, 96, 1_200_000, ".gif"),
+    ),
+    "webp_sticker": Member(
+        "sticker.webp",
+        media.webp_sticker,
+        "add_images",
+        animated_sticker,
+        under=True,
+        intake=("video", 96, 96, 1_200_000, ".mov"),
+    ),
+    "apng_sticker": Member(
+        "sticker.png",
+        media.apng_sticker,
+        "add_images",
+        animated_sticker,
+        under=True,
+        intake=("video", 96, 96, 1_200_000, ".mov"),
+    ),
+    "still_webp": Member(
+        "still.webp", media.still_webp, "add_images", still_with_alpha, under=True, intake=("photo", 96, 96, 0, ".webp")
+    ),
+    "sar_4_3": Member(
+        "sar.mp4",
+        media.sar_clip,
+        "add_videos",
+        anamorphic,
+        canvas=(320, 180),
+        intake=("video", 320, 180, 2_000_000, ".mp4"),
+    ),
+    "phone_rotation": Member(
+        "rotated.mp4", media.rotated_clip, "add_videos", intake=("video", 96, 160, 2_000_000, ".mp4")
+    ),  # check set by the test (reference)
+    "vfr": Member(
+        "vfr.mp4", media.vfr_clip, "add_videos", variable_rate, intake=("video", 160, 120, 1_960_000, ".mp4")
+    ),
+    "ten_bit": Member(
+        "10bit.mp4", media.ten_bit_clip, "add_videos", level(128, 6), intake=("video", 160, 120, 2_000_000, ".mp4")
+    ),
+    "hlg": Member("hlg.mp4", media.hlg_clip, "add_videos", hdr("HLG"), intake=("video", 160, 120, 2_000_000, ".mp4")),
+    "pq": Member("pq.mp4", media.pq_clip, "add_videos", hdr("PQ"), intake=("video", 160, 120, 2_000_000, ".mp4")),
+    "surround_5_1": Member(
+        "surround.m4a", media.surround_audio, "add_audios", audio, intake=("audio", 0, 0, 2_000_000, ".m4a")
+    ),
+    "mono_8k": Member(
+        "mono8k.wav", media.narrowband_audio, "add_audios", audio, intake=("audio", 0, 0, 2_000_000, ".wav")
+    ),
+    "grey16_png": Member(
+        "grey16.png", media.grey16_png, "add_images", level(64, 6), intake=("photo", 120, 90, 0, ".png")
+    ),
+    "rgb48_png": Member(
+        "rgb48.png",
+        media.rgb48_png,
+        "add_images",
+        halves((64, 0, 0), (0, 128, 0)),
+        intake=("photo", 120, 90, 0, ".png"),
+    ),
+    "cmyk_jpeg": Member(
+        "cmyk.jpg", media.cmyk_jpeg, "add_images", uniform((0, 255, 255)), intake=("photo", 120, 90, 0, ".jpg")
+    ),
+    "exif_jpeg": Member(
+        "exif.jpg", media.exif_rotated_jpeg, "add_images", exif_turned, intake=("photo", 60, 120, 0, ".jpg")
+    ),
 }

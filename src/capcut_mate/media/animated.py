@@ -52,7 +52,7 @@ def to_alpha_clip(path: Path, *, label: str, max_pixels: int) -> None:
             _encode(img, out)
         os.replace(out, path)
     except (OSError, SyntaxError, ValueError, EOFError, av.FFmpegError) as exc:
-        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        reason = type(exc).__name__ if getattr(exc, "filename", None) else str(exc) or type(exc).__name__
         raise ApiError("UNSUPPORTED_MEDIA", f"{label}: a damaged animated image ({reason})") from exc
     finally:
         out.unlink(missing_ok=True)

@@ -116,7 +116,7 @@ def _eight_bit(image: Image.Image) -> Image.Image:
     if image.mode not in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
         return image
     levels = np.asarray(image, dtype=np.float64)
-    return Image.fromarray(np.clip(np.rint(levels / 257), 0, 255).astype(np.uint8), mode="L")
+    return Image.fromarray(np.clip(np.rint(levels / 257), 0, 255).astype(np.uint8))
 
 
 def _has_alpha(image: Image.Image) -> bool:
