@@ -6,6 +6,8 @@ and the drawing agree on both.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import av
 import av.container
 import av.video.stream
@@ -50,3 +52,13 @@ def display_size(container: av.container.InputContainer, stream: av.video.stream
     if round(rotation) % 180 == 90:
         width, height = height, width
     return width, height
+
+
+def video_position(path: Path) -> int:
+    """The `v:N` of `path`'s video for an ffmpeg `-map` (0 when it has none or cannot be read here)."""
+    try:
+        with av.open(str(path)) as container:
+            stream = main_video_stream(container)
+            return list(container.streams.video).index(stream) if stream is not None else 0
+    except av.FFmpegError:
+        return 0

@@ -17,6 +17,7 @@ from capcut_mate.errors import ApiError, clip
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.media.fetch import FetchedMedia
 from capcut_mate.media.probe import probe
+from capcut_mate.streams import video_position
 
 MARGIN_S = 0.1  # encoded past the slot, so frame and packet rounding never leave it short
 # x264 with 4:2:0 chroma needs even sizes; the odd last column/row of a clip is dropped.
@@ -31,7 +32,7 @@ def conform(
     args = [ffmpeg_exe(ffmpeg), "-hide_banner", "-loglevel", "error", "-y"]
     if fit == "loop":
         args += ["-stream_loop", "-1"]
-    args += ["-i", str(media.path), "-map", "0:a:0" if audio_only else "0:v:0"]
+    args += ["-i", str(media.path), "-map", "0:a:0" if audio_only else f"0:v:{video_position(media.path)}"]
     if not audio_only:
         hold = ",tpad=stop=-1:stop_mode=clone" if fit == "freeze" else ""
         args += ["-vf", EVEN_SIZE + hold, "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"]

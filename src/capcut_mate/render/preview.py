@@ -31,6 +31,7 @@ from capcut_mate.render.plan import build_plan
 from capcut_mate.render.prepare import Preparer
 from capcut_mate.render.run import GRAPH_FILE
 from capcut_mate.render.timebase import Timebase
+from capcut_mate.streams import main_video_stream
 
 MAX_STORYBOARD_FRAMES = 16
 STORYBOARD_TILE_WIDTH = 360  # default tile width when the caller gives none
@@ -114,7 +115,9 @@ def seek_point(path: Path, origin: float, wanted: float) -> tuple[float, int] | 
     """
     try:
         with av.open(str(path)) as container:
-            stream = container.streams.video[0]
+            stream = main_video_stream(container)
+            if stream is None:
+                return None
             base = stream.time_base
             if base is None:
                 return None

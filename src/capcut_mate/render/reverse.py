@@ -16,23 +16,27 @@ import av
 
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.render.errors import RenderError
+from capcut_mate.streams import main_video_stream
 
 CHUNK_BYTES = 48 * 1024 * 1024  # decoded frames one chunk may hold (yuv420p: 1.5 bytes a pixel)
 MAX_CHUNK_S = 2.0  # also bounds the audio a chunk holds
 DEFAULT_FPS = 30.0
 
 
-def _stream_shape(path: Path) -> tuple[float, int, int, bool, bool]:
-    """(frame rate, width, height, has video, has audio) of the file's first streams."""
+def _stream_shape(path: Path) -> tuple[float, int, int, int | None, bool]:
+    """(frame rate, width, height, position of the video among video streams or None, has audio).
+
+    The video is the one ffmpeg plays (never a cover picture, which would be "reversed" instead)."""
     try:
         with av.open(str(path)) as container:
             audio = bool(container.streams.audio)
-            if not container.streams.video:
-                return DEFAULT_FPS, 0, 0, False, audio
-            stream = container.streams.video[0]
+            stream = main_video_stream(container)
+            if stream is None:
+                return DEFAULT_FPS, 0, 0, None, audio
             rate = stream.average_rate or stream.guessed_rate
             fps = float(rate) if rate else DEFAULT_FPS
-            return fps, stream.codec_context.width, stream.codec_context.height, True, audio
+            position = list(container.streams.video).index(stream)
+            return fps, stream.codec_context.width, stream.codec_context.height, position, audio
     except (av.FFmpegError, OSError) as exc:
         raise RenderError("MEDIA_UNREADABLE", f"cannot read media {path}: {exc}") from exc
 
@@ -50,8 +54,8 @@ def reverse_range(source: Path, start_us: int, end_us: int, out: Path) -> int:
     Returns the mirror time: time r of the copy shows source time (mirror − r). Audio (when present) is
     reversed too and kept as PCM, so chunk joins have no codec padding.
     """
-    fps, width, height, has_video, has_audio = _stream_shape(source)
-    if not has_video and not has_audio:
+    fps, width, height, video, has_audio = _stream_shape(source)
+    if video is None and not has_audio:
         raise RenderError("MEDIA_UNREADABLE", f"{source} has no audio or video stream to reverse")
     frame_bytes = max(1, width * height * 3 // 2)
     chunk_frames = max(1, min(CHUNK_BYTES // frame_bytes, math.floor(MAX_CHUNK_S * fps)))
@@ -67,8 +71,8 @@ def reverse_range(source: Path, start_us: int, end_us: int, out: Path) -> int:
         length = (upper - 0.5) / fps - begin
         part = scratch / f"part{len(chunks):05d}.mkv"
         args = ["-ss", f"{begin:.6f}", "-t", f"{length:.6f}", "-i", str(source)]
-        if has_video:
-            args += ["-map", "0:v:0", "-vf", "reverse,setpts=N/FRAME_RATE/TB"]
+        if video is not None:
+            args += ["-map", f"0:v:{video}", "-vf", "reverse,setpts=N/FRAME_RATE/TB"]
             args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "12"]
             if width % 2 or height % 2:
                 args += ["-pix_fmt", "yuv444p"]  # 4:2:0 needs even sizes; the copy keeps the source's size

@@ -1,0 +1,57 @@
+"""Other ways a member's file is read besides a plain render: reversed, previewed far into the clip, and
+conformed to a template slot. Each must take the video ffmpeg plays, never the cover picture before it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+
+from capcut_mate.media.conform import conform
+from capcut_mate.media.fetch import FetchedMedia
+from capcut_mate.media.probe import probe
+from capcut_mate.render import DraftMediaResolver, RenderOptions, render_draft
+from capcut_mate.render.preview import preview_frames, seek_point
+from tests.render.draftkit import Draft
+from tests.render.helpers import rgb_frames
+
+RED = np.array([255, 0, 0])
+
+
+def red(picture: np.ndarray) -> bool:
+    return bool(np.abs(picture[picture.shape[0] // 2, picture.shape[1] // 2].astype(int) - RED).max() <= 40)
+
+
+def covered_draft(zoo_dir: Path, **segment: object) -> Draft:
+    draft = Draft()
+    draft.video(draft.track("video"), zoo_dir / "cover.mkv", 0, 2_000_000, size=(160, 120), **segment)
+    draft.doc["duration"] = 2_000_000
+    return draft
+
+
+def test_reversed_clip_reverses_the_video_not_its_cover(zoo_dir: Path, tmp_path: Path) -> None:
+    draft = covered_draft(zoo_dir, reverse=True)
+    options = RenderOptions(preset="ultrafast", work_dir=tmp_path / "work")
+    render_draft(draft.doc, DraftMediaResolver(tmp_path), tmp_path / "out.mp4", options)
+    frames = rgb_frames(tmp_path / "out.mp4")
+    assert len(frames) == 60 and all(red(frame) for frame in frames[::10])
+
+
+def test_preview_far_into_the_clip_seeks_the_video(zoo_dir: Path, tmp_path: Path) -> None:
+    draft = covered_draft(zoo_dir)
+    options = RenderOptions(work_dir=tmp_path)
+    (frame,) = preview_frames(draft.doc, DraftMediaResolver(tmp_path), [1_500_000], options)
+    assert red(np.asarray(frame.image.convert("RGB")))
+    found = seek_point(zoo_dir / "cover.mkv", 0.0, 1.5)  # read from the video's packets, not the cover's one
+    assert found is not None and 1.4 <= found[0] <= 1.5, found
+
+
+def test_conformed_clip_keeps_the_video(zoo_dir: Path, tmp_path: Path) -> None:
+    path = zoo_dir / "cover.mkv"
+    media = FetchedMedia("http://media.test/cover.mkv", path, ".mkv", probe(path), "0" * 64)
+    looped = conform(media, 3_000_000, "loop", tmp_path, audio_only=False)
+    assert looped.info.kind == "video" and looped.info.duration_us >= 3_000_000
+    with av.open(str(looped.path)) as container:
+        assert (container.streams.video[0].width, container.streams.video[0].height) == (160, 120)
+        assert red(next(container.decode(video=0)).to_ndarray(format="rgb24"))
