@@ -55,3 +55,28 @@ def test_conformed_clip_keeps_the_video(zoo_dir: Path, tmp_path: Path) -> None:
     with av.open(str(looped.path)) as container:
         assert (container.streams.video[0].width, container.streams.video[0].height) == (160, 120)
         assert red(next(container.decode(video=0)).to_ndarray(format="rgb24"))
+
+
+def test_hdr_layer_is_tone_mapped_where_it_is_composited(zoo_dir: Path, tmp_path: Path) -> None:
+    """Not only the full-frame cut: an HDR clip at half size over the canvas is tone-mapped too."""
+    draft = Draft()
+    segment = draft.video(draft.track("video"), zoo_dir / "pq.mp4", 0, 1_000_000, size=(160, 120))
+    segment["clip"]["scale"] = {"x": 0.5, "y": 0.5}
+    draft.doc["duration"] = 1_000_000
+    options = RenderOptions(preset="ultrafast", work_dir=tmp_path / "work")
+    report = render_draft(draft.doc, DraftMediaResolver(tmp_path), tmp_path / "out.mp4", options)
+    frame = rgb_frames(tmp_path / "out.mp4")[10]
+    assert frame[110:130, 150:170].mean() > 225 and frame[10:30, 10:30].max() < 30  # white clip, black canvas
+    assert [w["feature"] for w in report.warnings] == ["hdr"]
+
+
+def test_full_frame_sticker_at_the_bottom_keeps_its_alpha(zoo_dir: Path, tmp_path: Path) -> None:
+    """A GIF filling the canvas is no plain cut: its transparent pixels show the black canvas, not white."""
+    draft = Draft(96, 96)
+    draft.video(draft.track("video"), zoo_dir / "sticker.gif", 0, 1_000_000, size=(96, 96))
+    draft.doc["duration"] = 1_000_000
+    options = RenderOptions(preset="ultrafast", work_dir=tmp_path / "work")
+    render_draft(draft.doc, DraftMediaResolver(tmp_path), tmp_path / "out.mp4", options)
+    frame = rgb_frames(tmp_path / "out.mp4")[0]
+    assert frame[10:20, 70:90].max() < 30, frame[15, 80]  # transparent: black canvas
+    assert np.abs(frame[48, 16].astype(int) - (255, 0, 255)).max() <= 40, frame[48, 16]
