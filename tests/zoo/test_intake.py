@@ -124,3 +124,11 @@ def test_sixteen_bit_grey_keeps_its_level(tmp_path: Path) -> None:
     with Image.open(path) as opened:
         assert opened.mode == "I;16"
         assert np.asarray(_eight_bit(opened)).mean() == pytest.approx(media.GREY_16 / 257, abs=1)
+
+
+def test_animation_over_the_pixel_budget_is_refused(tmp_path: Path, zoo_dir: Path) -> None:
+    """All frames together are capped (a small file must not make the server decode for minutes)."""
+    fetcher = MediaFetcher(tmp_path / "cache", FetchPolicy(64 << 20, 30, 0, True, max_pixels=96 * 96 * 6 // 8 - 1))
+    with servers.media_server(zoo_dir) as url, pytest.raises(ApiError) as caught:
+        fetcher.fetch(f"{url}/sticker.webp")
+    assert caught.value.code == "UNSUPPORTED_MEDIA" and "6 frames of 96x96" in caught.value.details

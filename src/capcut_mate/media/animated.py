@@ -24,6 +24,9 @@ from capcut_mate.errors import ApiError
 ANIMATED_FORMATS = ("WEBP", "PNG")  # animated WebP, APNG
 DEFAULT_FRAME_MS = 100  # what browsers show a frame that states no duration (or 0) for
 MILLISECOND = Fraction(1, 1000)
+# All frames of an animation together may hold this many times the one-picture pixel cap: a 512×512 sticker
+# may have ~2000 frames at the default cap, and a small file cannot make the server decode for minutes.
+ALL_FRAMES_FACTOR = 8
 
 
 def is_animation(path: Path) -> bool:
@@ -43,11 +46,13 @@ def to_alpha_clip(path: Path, *, label: str, max_pixels: int) -> None:
     out = path.with_name(path.name + ".mov.part")
     try:
         with Image.open(path, formats=list(ANIMATED_FORMATS)) as img:
-            if img.width * img.height > max_pixels:
+            frames = getattr(img, "n_frames", 1)
+            if img.width * img.height * frames > max_pixels * ALL_FRAMES_FACTOR:
                 raise ApiError(
                     "UNSUPPORTED_MEDIA",
-                    f"{label}: {img.width}x{img.height} is over the limit of {max_pixels} pixels "
-                    "(CAPCUT_MATE_MAX_IMAGE_PIXELS)",
+                    f"{label}: {frames} frames of {img.width}x{img.height} are over the limit of "
+                    f"{max_pixels * ALL_FRAMES_FACTOR} pixels in all ({ALL_FRAMES_FACTOR} x "
+                    "CAPCUT_MATE_MAX_IMAGE_PIXELS)",
                 )
             _encode(img, out)
         os.replace(out, path)
