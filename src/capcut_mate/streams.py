@@ -12,22 +12,26 @@ import av
 import av.container
 import av.video.stream
 
+DEFAULT_BONUS_PIXELS = 5_000_000  # ffmpeg's auto-mapping bonus for a default-flagged video stream
+
 
 def main_video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
-    """The video ffmpeg would play: never an attached picture; the default-flagged one, else the largest.
+    """The video ffmpeg would play: never an attached picture; else, as ffmpeg scores them, the largest, with
+    the default flag worth 5 million pixels, the first of equals.
 
-    A cover muxed as an ordinary first track (a one-frame MJPEG/PNG) loses to the real video by size and
-    default flag, as in ffmpeg's own stream selection.
+    So a cover muxed as an ordinary first track (a one-frame MJPEG/PNG) loses to the real video.
     """
     candidates = [
         stream for stream in container.streams.video if not stream.disposition & av.stream.Disposition.attached_pic
     ]
     if not candidates:
         return None
-    return max(
-        candidates,
-        key=lambda s: (bool(s.disposition & av.stream.Disposition.default), s.width * s.height, -s.index),
-    )
+
+    def score(stream: av.video.stream.VideoStream) -> tuple[int, int]:
+        default = DEFAULT_BONUS_PIXELS if stream.disposition & av.stream.Disposition.default else 0
+        return stream.width * stream.height + default, -stream.index
+
+    return max(candidates, key=score)
 
 
 def display_size(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> tuple[int, int]:
