@@ -34,8 +34,8 @@ def is_animation(path: Path) -> bool:
     try:
         with Image.open(path, formats=list(ANIMATED_FORMATS)) as img:
             return bool(getattr(img, "is_animated", False))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        return False
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
+        return False  # the probe says what is wrong with it
 
 
 def to_alpha_clip(path: Path, *, label: str, max_pixels: int) -> None:
@@ -56,6 +56,8 @@ def to_alpha_clip(path: Path, *, label: str, max_pixels: int) -> None:
                 )
             _encode(img, out)
         os.replace(out, path)
+    except Image.DecompressionBombError as exc:
+        raise ApiError("UNSUPPORTED_MEDIA", f"{label}: too many pixels (CAPCUT_MATE_MAX_IMAGE_PIXELS)") from exc
     except (OSError, SyntaxError, ValueError, EOFError, av.FFmpegError) as exc:
         reason = type(exc).__name__ if getattr(exc, "filename", None) else str(exc) or type(exc).__name__
         raise ApiError("UNSUPPORTED_MEDIA", f"{label}: a damaged animated image ({reason})") from exc
