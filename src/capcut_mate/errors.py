@@ -48,10 +48,20 @@ _KINDS = [
     ),
     ErrorKind("PREVIEW_FAILED", 422, "预览帧生成失败", "Preview frame could not be drawn"),
     ErrorKind("SERVICE_BUSY", 503, "服务繁忙,请稍后重试", "Service busy, retry later"),
+    ErrorKind(
+        "DATABASE_UNAVAILABLE", 503, "数据库暂时不可用,请稍后重试", "The database is unavailable for now, retry later"
+    ),
+    ErrorKind(
+        "STORAGE_UNAVAILABLE", 503, "存储暂时不可用,请稍后重试", "The storage is unavailable for now, retry later"
+    ),
     ErrorKind("INTERNAL_ERROR", 500, "服务器内部错误", "Internal server error"),
 ]
 
 KINDS: dict[str, ErrorKind] = {kind.code: kind for kind in _KINDS}
+
+# A dependency that is down (outages.py) -> the code the API answers with.
+UNAVAILABLE_CODES = {"database": "DATABASE_UNAVAILABLE", "storage": "STORAGE_UNAVAILABLE"}
+RETRY_AFTER_S = 5  # what every 503 advises in Retry-After
 
 ECHO_CHARS = 120  # how much of a client's own input an error may quote back
 DETAILS_CHARS = 1000  # an error's details never grow with the size of the request

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from capcut_mate.api.deps import services
-from capcut_mate.api.errors import request_lang
+from capcut_mate.api.errors import outage_error, request_lang
 from capcut_mate.api.responses import ok, public_url
 from capcut_mate.api.schemas_render import RenderChoices
 from capcut_mate.drafts.ids import draft_id_from_url
@@ -82,6 +82,8 @@ def _task_for(svc: Services, draft_url: str, *, seed_codes: bool = False) -> Tas
     try:
         task = svc.tasks.latest(draft_id)
     except Exception as exc:
+        if (outage := outage_error(exc)) is not None:
+            raise outage from exc
         log.exception("reading the render task of draft %s failed", draft_id)
         raise ApiError("VIDEO_STATUS_QUERY_FAILED", f"系统内部错误 ({type(exc).__name__})") from exc
     if task is None:
