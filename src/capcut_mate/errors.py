@@ -35,6 +35,7 @@ _KINDS = [
     ErrorKind("UNSUPPORTED_FONT", 422, "不支持的字体文件", "Unsupported font file"),
     ErrorKind("REQUEST_TOO_LARGE", 413, "请求体超过大小限制", "Request body exceeds the size limit"),
     ErrorKind("VIDEO_TASK_NOT_FOUND", 404, "视频生成任务未找到", "Video generation task not found"),
+    ErrorKind("CALLBACK_NOT_FOUND", 404, "该任务没有可重发的回调", "The task has no callback to send again"),
     ErrorKind("VIDEO_STATUS_QUERY_FAILED", 500, "视频任务状态查询失败", "Video task status query failed"),
     ErrorKind("ZIP_INVALID", 422, "不是可读取的zip文件", "Not a readable zip archive"),
     ErrorKind("ZIP_UNSAFE", 422, "zip文件含有不安全的条目", "The zip holds unsafe entries"),

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from capcut_mate.config import Settings
 from capcut_mate.db import Database
@@ -116,7 +118,7 @@ def test_a_host_that_rebinds_to_loopback_after_submit_gets_nothing(
         url = f"http://hooks.rebind.test:{hook.port}/hook"
         check_url(url, allow_private=False)  # what gen_video checks at submit: a public address
         task_id = new_task(store, url)
-        sender = CallbackSender(store, allow_private=False, attempts=2, first_delay_s=0.01)
+        sender = CallbackSender(store, allow_private=False, base_s=0.01)
         try:
             sender.send(task_id, url, PAYLOAD)
             assert wait_for(lambda: bool(callback_notes(store, task_id)))
@@ -132,15 +134,17 @@ def test_a_failed_delivery_says_nothing_about_the_network(store: TaskStore) -> N
     port = free_port()  # nothing listens there: "connection refused" would tell a port scanner a lot
     url = f"http://127.0.0.1:{port}/hook"
     task_id = new_task(store, url)
-    sender = CallbackSender(store, allow_private=True, attempts=2, first_delay_s=0.01)
+    sender = CallbackSender(store, allow_private=True, base_s=0.01, max_age_s=0)  # no time for a retry
     try:
         sender.send(task_id, url, PAYLOAD)
         assert wait_for(lambda: bool(callback_notes(store, task_id)))
     finally:
         sender.close()
     (note,) = callback_notes(store, task_id)
-    assert note == f"callback to {url} not delivered after 2 attempts (last: no answer)"
+    assert note == f"callback to {url} not delivered after 1 attempt (last: no answer)"
     assert sender.pending() == 0
+    state = store.outbox().state(task_id)
+    assert state is not None and state["state"] == "failed" and state["last_error"] == "no answer"
 
 
 def test_callbacks_are_signed_with_the_configured_secret(store: TaskStore, tmp_path: Path) -> None:
@@ -172,7 +176,7 @@ from capcut_mate.jobs.store import TaskStore
 
 db_path, task_id, url = sys.argv[1:4]
 store = TaskStore(Database(Path(db_path)))
-sender = CallbackSender(store, allow_private=True, attempts=50, first_delay_s=0.05, timeout_s=1.0)
+sender = CallbackSender(store, allow_private=True, base_s=0.05, cap_s=0.05, timeout_s=1.0)
 sender.send(task_id, url, {"status": "completed", "progress": 100})
 while True:
     with store.db.read() as conn:
@@ -201,3 +205,60 @@ def test_a_delivery_in_flight_survives_a_sigkill(store: TaskStore) -> None:
     assert [json.loads(body) for _, body in hook.posts] == [{"status": "completed", "progress": 100}]
     assert callback_notes(store, task_id) == [f"callback delivered to {hook.url} (HTTP 200)"]
     assert sender.pending() == 0
+
+
+@given(
+    base=st.floats(0.01, 100),
+    cap=st.floats(0.01, 100_000),
+    attempt=st.integers(1, 10_000),
+)
+def test_the_back_off_doubles_with_jitter_up_to_the_cap(base: float, cap: float, attempt: int) -> None:
+    sender = CallbackSender.__new__(CallbackSender)  # _delay reads only these; no dispatcher thread needed
+    sender.base_s, sender.cap_s = base, cap
+    ceiling = min(cap, base * 2.0 ** min(attempt - 1, 60))
+    assert 0.5 * ceiling <= sender._delay(attempt) <= ceiling
+
+
+def test_a_receiver_down_past_the_old_five_attempts_still_gets_its_callback(store: TaskStore) -> None:
+    """Retried with back-off well past five attempts (the old limit); the state says so meanwhile."""
+    with receiver(healthy=False) as hook:
+        task_id = new_task(store, hook.url)
+        sender = CallbackSender(store, allow_private=True, base_s=0.01, cap_s=0.05, timeout_s=2.0)
+        try:
+            sender.send(task_id, hook.url, PAYLOAD)
+
+            def attempts() -> int:
+                state = store.outbox().state(task_id)
+                return state["attempts"] if state else 0
+
+            assert wait_for(lambda: attempts() >= 8)
+            waiting = store.outbox().state(task_id)
+            assert waiting is not None and waiting["state"] == "pending" and waiting["last_error"] == "HTTP 503"
+            assert waiting["next_attempt_at"] and waiting["finished_at"] is None
+            assert callback_notes(store, task_id) == []
+            hook.healthy.set()
+            assert hook.got.wait(30)
+            assert wait_for(lambda: bool(callback_notes(store, task_id)))
+        finally:
+            sender.close()
+    delivered = store.outbox().state(task_id)
+    assert delivered is not None and delivered["state"] == "delivered" and delivered["attempts"] >= 8
+    assert callback_notes(store, task_id) == [f"callback delivered to {hook.url} (HTTP 200)"]
+    assert [json.loads(body) for _, body in hook.posts] == [PAYLOAD]
+
+
+def test_redeliver_sends_a_failed_callback_again(store: TaskStore) -> None:
+    with receiver(healthy=False) as hook:
+        task_id = new_task(store, hook.url)
+        sender = CallbackSender(store, allow_private=True, base_s=0.01, max_age_s=0)
+        try:
+            sender.send(task_id, hook.url, PAYLOAD)
+            assert wait_for(lambda: (store.outbox().state(task_id) or {}).get("state") == "failed")
+            hook.healthy.set()
+            assert store.outbox().redeliver(task_id)
+            assert hook.got.wait(30)
+            assert wait_for(lambda: (store.outbox().state(task_id) or {}).get("state") == "delivered")
+        finally:
+            sender.close()
+    assert [json.loads(body) for _, body in hook.posts] == [PAYLOAD]
+    assert not store.outbox().redeliver(new_task(store, hook.url)), "nothing to send again before the task ends"

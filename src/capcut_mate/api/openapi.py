@@ -52,6 +52,8 @@ def _codes_for(name: str, path: str, operation: dict[str, Any], body_fields: set
         codes |= {"VIDEO_TASK_NOT_FOUND", "VIDEO_STATUS_QUERY_FAILED"}
     elif name == "gen_video_report":
         codes |= {"INVALID_DRAFT_URL", "VIDEO_TASK_NOT_FOUND", "VIDEO_STATUS_QUERY_FAILED"}
+    elif name == "redeliver_callback":
+        codes |= {"INVALID_DRAFT_URL", "VIDEO_TASK_NOT_FOUND", "VIDEO_STATUS_QUERY_FAILED", "CALLBACK_NOT_FOUND"}
     elif takes_draft:
         codes |= {"INVALID_DRAFT_URL", "DRAFT_NOT_FOUND"}
         if name == "gen_video":

@@ -385,7 +385,9 @@ class BaseTaskStore:
                 " AND status IN ('completed', 'failed') RETURNING task_id, output_path",
                 (cutoff,),
             ).fetchall()
-            conn.executemany("DELETE FROM render_task_events WHERE task_id = ?", [(row["task_id"],) for row in rows])
+            gone = [(row["task_id"],) for row in rows]
+            conn.executemany("DELETE FROM render_task_events WHERE task_id = ?", gone)
+            conn.executemany("DELETE FROM callback_outbox WHERE task_id = ? AND state <> 'pending'", gone)
         return [row["output_path"] for row in rows if row["output_path"]]
 
 
