@@ -128,7 +128,12 @@ def run_with_fault(
     finally:
         traffic.stop()
         traffic.client.close()
-    print("what clients saw:", dict(traffic.summary()))
+    slowest = max((a.seconds for a in traffic.answers if a.status == 503), default=0.0)
+    print("what clients saw:", dict(traffic.summary()), f"slowest 503: {slowest:.1f} s")
+    for draft_url in renders:
+        report = client.get(f"{V1}/gen_video_report", params={"draft_url": draft_url}).json()
+        notes = [e["note"] for e in report["events"] if e["note"].startswith(("retry", "claimed"))]
+        print("render", report["status"], "attempts", report["attempts"], notes)
     assert_survived(client, traffic, renders, edited, tmp_path)
     return traffic
 
