@@ -8,6 +8,7 @@ import hmac
 import json
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -262,3 +263,23 @@ def test_redeliver_sends_a_failed_callback_again(store: TaskStore) -> None:
             sender.close()
     assert [json.loads(body) for _, body in hook.posts] == [PAYLOAD]
     assert not store.outbox().redeliver(new_task(store, hook.url)), "nothing to send again before the task ends"
+
+
+def test_an_outbox_from_before_delivery_states_gets_them(tmp_path: Path) -> None:
+    """A data dir of the previous version: its waiting delivery is still sent, and now has a state."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE callback_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL,"
+            " url TEXT NOT NULL, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL,"
+            " created_at TEXT NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO callback_outbox (task_id, url, body, attempts, next_at, created_at)"
+            " VALUES ('t1', 'http://x/hook', '{}', 2, 0, '2026-01-01T00:00:00.000Z')"
+        )
+    store = TaskStore(Database(path))
+    state = store.outbox().state("t1")
+    assert state is not None and state["state"] == "pending" and state["attempts"] == 2
+    assert store.outbox().pending() == 1
+    TaskStore(Database(path))  # a second start finds the columns there
