@@ -130,6 +130,7 @@ def run_with_fault(
         traffic.client.close()
     slowest = max((a.seconds for a in traffic.answers if a.status == 503), default=0.0)
     print("what clients saw:", dict(traffic.summary()), f"slowest 503: {slowest:.1f} s")
+    print("edits acknowledged:", len(traffic.acknowledged))
     for draft_url in renders:
         report = client.get(f"{V1}/gen_video_report", params={"draft_url": draft_url}).json()
         notes = [e["note"] for e in report["events"] if e["note"].startswith(("retry", "claimed"))]

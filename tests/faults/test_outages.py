@@ -108,3 +108,10 @@ def test_a_locked_sqlite_database_is_a_503_with_retry_after(quick: tuple[httpx.C
         holder.execute("ROLLBACK")
         holder.close()
     assert client.post(f"{V1}/create_draft", json={"width": 320, "height": 240}).status_code == 200
+
+
+def test_readyz_needs_no_api_key(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", api_keys=["secret-key"], in_process_workers=False)
+    with api_server(settings) as base_url:
+        assert httpx.get(f"{base_url}/readyz").status_code == 200
+        assert httpx.post(f"{base_url}{V1}/create_draft", json={}).status_code == 401
