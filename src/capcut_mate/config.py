@@ -92,6 +92,18 @@ class Settings(BaseSettings):
     object_cache_max_bytes: int = Field(
         2 * 1024**3, description="Size cap of a worker's local cache of objects fetched from the bucket for renders"
     )
+    dependency_timeout: float = Field(
+        5.0,
+        description="Seconds to wait for the database or the bucket (connect, pool, busy lock) before a request "
+        "is answered 503 + Retry-After and a render is retried later",
+    )
+    callback_retry_base: float = Field(
+        2.0, description="Seconds before the first retry of a callback; each retry waits about twice as long"
+    )
+    callback_retry_cap: float = Field(600.0, description="Longest wait in seconds between two callback attempts")
+    callback_max_age: float = Field(
+        24 * 3600.0, description="Seconds a callback is retried before it is marked failed (redeliver resends it)"
+    )
     worker_lease_s: float = Field(
         30.0, description="Seconds a silent worker keeps a task before another worker takes it over"
     )

@@ -7,6 +7,11 @@ A full disk must not leave a task "processing" forever because its failure canno
 reserve file sits beside the SQLite database and is given back to the file system when free space runs
 low, so the writes that record what happened still fit; it is set aside again once space returns.
 (PostgreSQL lives on its own server: a worker's full scratch disk does not stop it recording a failure.)
+
+Both wait a bounded time for the database (`timeout_s`, CAPCUT_MATE_DEPENDENCY_TIMEOUT): a locked SQLite file
+or an unreachable PostgreSQL becomes an error within seconds, which the API answers with 503 and a worker
+with a retry (outages.py), instead of a request hanging for half a minute. PostgreSQL's pool checks a
+connection before lending it, so a database restart costs the next query a reconnect, not a failure.
 """
 
 from __future__ import annotations
@@ -33,8 +38,9 @@ def is_disk_full(exc: BaseException) -> bool:
 class Database:
     """A SQLite file in WAL mode. `transaction()` yields a connection inside one IMMEDIATE transaction."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, timeout_s: float = 5.0) -> None:
         self.path = path
+        self.timeout_s = timeout_s
         self._readers = threading.local()
         self.reserve = path.with_name(f".{path.name}.reserve")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,9 +51,9 @@ class Database:
             conn.close()
 
     def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 
@@ -109,13 +115,20 @@ class PgDatabase:
     back if it raised); `read()` one in autocommit mode.
     """
 
-    def __init__(self, url: str, max_size: int = 10) -> None:
+    def __init__(self, url: str, max_size: int = 10, timeout_s: float = 5.0) -> None:
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
 
         self.url = url
+        kwargs = {"row_factory": dict_row, "autocommit": True, "connect_timeout": max(1, round(timeout_s))}
         self.pool = ConnectionPool(
-            url, min_size=1, max_size=max_size, kwargs={"row_factory": dict_row, "autocommit": True}, open=True
+            url,
+            min_size=1,
+            max_size=max_size,
+            kwargs=kwargs,
+            timeout=timeout_s,  # waiting for a connection: PoolTimeout (an OperationalError) after this
+            check=ConnectionPool.check_connection,  # a connection a restart broke is replaced, not lent
+            open=True,
         )
 
     @contextmanager

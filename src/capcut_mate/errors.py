@@ -35,6 +35,7 @@ _KINDS = [
     ErrorKind("UNSUPPORTED_FONT", 422, "不支持的字体文件", "Unsupported font file"),
     ErrorKind("REQUEST_TOO_LARGE", 413, "请求体超过大小限制", "Request body exceeds the size limit"),
     ErrorKind("VIDEO_TASK_NOT_FOUND", 404, "视频生成任务未找到", "Video generation task not found"),
+    ErrorKind("CALLBACK_NOT_FOUND", 404, "该任务没有可重发的回调", "The task has no callback to send again"),
     ErrorKind("VIDEO_STATUS_QUERY_FAILED", 500, "视频任务状态查询失败", "Video task status query failed"),
     ErrorKind("ZIP_INVALID", 422, "不是可读取的zip文件", "Not a readable zip archive"),
     ErrorKind("ZIP_UNSAFE", 422, "zip文件含有不安全的条目", "The zip holds unsafe entries"),
@@ -48,10 +49,20 @@ _KINDS = [
     ),
     ErrorKind("PREVIEW_FAILED", 422, "预览帧生成失败", "Preview frame could not be drawn"),
     ErrorKind("SERVICE_BUSY", 503, "服务繁忙,请稍后重试", "Service busy, retry later"),
+    ErrorKind(
+        "DATABASE_UNAVAILABLE", 503, "数据库暂时不可用,请稍后重试", "The database is unavailable for now, retry later"
+    ),
+    ErrorKind(
+        "STORAGE_UNAVAILABLE", 503, "存储暂时不可用,请稍后重试", "The storage is unavailable for now, retry later"
+    ),
     ErrorKind("INTERNAL_ERROR", 500, "服务器内部错误", "Internal server error"),
 ]
 
 KINDS: dict[str, ErrorKind] = {kind.code: kind for kind in _KINDS}
+
+# A dependency that is down (outages.py) -> the code the API answers with.
+UNAVAILABLE_CODES = {"database": "DATABASE_UNAVAILABLE", "storage": "STORAGE_UNAVAILABLE"}
+RETRY_AFTER_S = 5  # what every 503 advises in Retry-After
 
 ECHO_CHARS = 120  # how much of a client's own input an error may quote back
 DETAILS_CHARS = 1000  # an error's details never grow with the size of the request

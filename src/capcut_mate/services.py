@@ -39,6 +39,7 @@ _RENDER_PROCESS_SETTINGS = (
     "s3_url_expires",
     "object_cache_max_bytes",
     "worker_lease_s",
+    "dependency_timeout",
 )
 
 
@@ -76,7 +77,7 @@ class Services:
             from capcut_mate.jobs.pg_store import PgTaskStore
             from capcut_mate.migrate import migrate
 
-            pg = PgDatabase(settings.database_url)
+            pg = PgDatabase(settings.database_url, timeout_s=settings.dependency_timeout)
             migrate(pg)
             tasks: Any = PgTaskStore(pg)
             index: Any = PgDraftIndex(pg)
@@ -87,7 +88,7 @@ class Services:
             from capcut_mate.db import Database
             from capcut_mate.drafts.index import SqliteDraftIndex
 
-            db = Database(settings.db_path)
+            db = Database(settings.db_path, settings.dependency_timeout)
             tasks = TaskStore(db)
             index = SqliteDraftIndex(db, settings.data_dir / "locks")
             queue = EmbeddedQueue(tasks)
@@ -169,7 +170,8 @@ def render_process_farm() -> RenderFarm | None:
         return None
     from capcut_mate.db import PgDatabase
 
-    return render_farm(settings, _storage(settings), PgDatabase(settings.database_url, max_size=8))
+    pg = PgDatabase(settings.database_url, max_size=8, timeout_s=settings.dependency_timeout)
+    return render_farm(settings, _storage(settings), pg)
 
 
 def _storage(settings: Settings) -> Storage:
@@ -185,6 +187,7 @@ def _storage(settings: Settings) -> Storage:
             public_url=settings.s3_public_url,
             url_expires_s=settings.s3_url_expires,
             public_endpoint_url=settings.s3_public_endpoint_url,
+            timeout_s=settings.dependency_timeout,
         )
     from capcut_mate.storage.local import LocalStorage
 

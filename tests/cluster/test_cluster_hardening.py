@@ -96,7 +96,7 @@ def test_callbacks_wait_in_the_postgresql_outbox_for_any_process(pg_url: str) ->
             task, _ = first.submit(new_draft_id(), "http://x/get_draft", hook.url, 100)
             first.outbox().add(task.task_id, hook.url, json.dumps(PAYLOAD))  # what send() writes first
             assert second.outbox().pending() == 1
-            other = CallbackSender(second, allow_private=True, secret="whsec_test", first_delay_s=0.05)
+            other = CallbackSender(second, allow_private=True, secret="whsec_test", base_s=0.05)
             try:
                 assert wait_for(lambda: attempts(second_db) >= 2)  # refused (503), retried
                 hook.healthy.set()
@@ -104,6 +104,8 @@ def test_callbacks_wait_in_the_postgresql_outbox_for_any_process(pg_url: str) ->
                 assert wait_for(lambda: second.outbox().pending() == 0)
             finally:
                 other.close()
+        state = first.outbox().state(task.task_id)
+        assert state is not None and state["state"] == "delivered" and state["attempts"] >= 2, state
         headers, body = hook.posts[0]
         assert json.loads(body) == PAYLOAD and SIGNATURE_HEADER.lower() in headers
         delivered = [f"callback delivered to {hook.url} (HTTP 200)"]

@@ -8,6 +8,7 @@ import hmac
 import json
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from capcut_mate.config import Settings
 from capcut_mate.db import Database
@@ -116,7 +119,7 @@ def test_a_host_that_rebinds_to_loopback_after_submit_gets_nothing(
         url = f"http://hooks.rebind.test:{hook.port}/hook"
         check_url(url, allow_private=False)  # what gen_video checks at submit: a public address
         task_id = new_task(store, url)
-        sender = CallbackSender(store, allow_private=False, attempts=2, first_delay_s=0.01)
+        sender = CallbackSender(store, allow_private=False, base_s=0.01)
         try:
             sender.send(task_id, url, PAYLOAD)
             assert wait_for(lambda: bool(callback_notes(store, task_id)))
@@ -132,15 +135,17 @@ def test_a_failed_delivery_says_nothing_about_the_network(store: TaskStore) -> N
     port = free_port()  # nothing listens there: "connection refused" would tell a port scanner a lot
     url = f"http://127.0.0.1:{port}/hook"
     task_id = new_task(store, url)
-    sender = CallbackSender(store, allow_private=True, attempts=2, first_delay_s=0.01)
+    sender = CallbackSender(store, allow_private=True, base_s=0.01, max_age_s=0)  # no time for a retry
     try:
         sender.send(task_id, url, PAYLOAD)
         assert wait_for(lambda: bool(callback_notes(store, task_id)))
     finally:
         sender.close()
     (note,) = callback_notes(store, task_id)
-    assert note == f"callback to {url} not delivered after 2 attempts (last: no answer)"
+    assert note == f"callback to {url} not delivered after 1 attempt (last: no answer)"
     assert sender.pending() == 0
+    state = store.outbox().state(task_id)
+    assert state is not None and state["state"] == "failed" and state["last_error"] == "no answer"
 
 
 def test_callbacks_are_signed_with_the_configured_secret(store: TaskStore, tmp_path: Path) -> None:
@@ -172,7 +177,7 @@ from capcut_mate.jobs.store import TaskStore
 
 db_path, task_id, url = sys.argv[1:4]
 store = TaskStore(Database(Path(db_path)))
-sender = CallbackSender(store, allow_private=True, attempts=50, first_delay_s=0.05, timeout_s=1.0)
+sender = CallbackSender(store, allow_private=True, base_s=0.05, cap_s=0.05, timeout_s=1.0)
 sender.send(task_id, url, {"status": "completed", "progress": 100})
 while True:
     with store.db.read() as conn:
@@ -201,3 +206,80 @@ def test_a_delivery_in_flight_survives_a_sigkill(store: TaskStore) -> None:
     assert [json.loads(body) for _, body in hook.posts] == [{"status": "completed", "progress": 100}]
     assert callback_notes(store, task_id) == [f"callback delivered to {hook.url} (HTTP 200)"]
     assert sender.pending() == 0
+
+
+@given(
+    base=st.floats(0.01, 100),
+    cap=st.floats(0.01, 100_000),
+    attempt=st.integers(1, 10_000),
+)
+def test_the_back_off_doubles_with_jitter_up_to_the_cap(base: float, cap: float, attempt: int) -> None:
+    sender = CallbackSender.__new__(CallbackSender)  # _delay reads only these; no dispatcher thread needed
+    sender.base_s, sender.cap_s = base, cap
+    ceiling = min(cap, base * 2.0 ** min(attempt - 1, 60))
+    assert 0.5 * ceiling <= sender._delay(attempt) <= ceiling
+
+
+def test_a_receiver_down_past_the_old_five_attempts_still_gets_its_callback(store: TaskStore) -> None:
+    """Retried with back-off well past five attempts (the old limit); the state says so meanwhile."""
+    with receiver(healthy=False) as hook:
+        task_id = new_task(store, hook.url)
+        sender = CallbackSender(store, allow_private=True, base_s=0.01, cap_s=0.05, timeout_s=2.0)
+        try:
+            sender.send(task_id, hook.url, PAYLOAD)
+
+            def attempts() -> int:
+                state = store.outbox().state(task_id)
+                return state["attempts"] if state else 0
+
+            assert wait_for(lambda: attempts() >= 8)
+            waiting = store.outbox().state(task_id)
+            assert waiting is not None and waiting["state"] == "pending" and waiting["last_error"] == "HTTP 503"
+            assert waiting["next_attempt_at"] and waiting["finished_at"] is None
+            assert callback_notes(store, task_id) == []
+            hook.healthy.set()
+            assert hook.got.wait(30)
+            assert wait_for(lambda: bool(callback_notes(store, task_id)))
+        finally:
+            sender.close()
+    delivered = store.outbox().state(task_id)
+    assert delivered is not None and delivered["state"] == "delivered" and delivered["attempts"] >= 8
+    assert callback_notes(store, task_id) == [f"callback delivered to {hook.url} (HTTP 200)"]
+    assert [json.loads(body) for _, body in hook.posts] == [PAYLOAD]
+
+
+def test_redeliver_sends_a_failed_callback_again(store: TaskStore) -> None:
+    with receiver(healthy=False) as hook:
+        task_id = new_task(store, hook.url)
+        sender = CallbackSender(store, allow_private=True, base_s=0.01, max_age_s=0)
+        try:
+            sender.send(task_id, hook.url, PAYLOAD)
+            assert wait_for(lambda: (store.outbox().state(task_id) or {}).get("state") == "failed")
+            hook.healthy.set()
+            assert store.outbox().redeliver(task_id)
+            assert hook.got.wait(30)
+            assert wait_for(lambda: (store.outbox().state(task_id) or {}).get("state") == "delivered")
+        finally:
+            sender.close()
+    assert [json.loads(body) for _, body in hook.posts] == [PAYLOAD]
+    assert not store.outbox().redeliver(new_task(store, hook.url)), "nothing to send again before the task ends"
+
+
+def test_an_outbox_from_before_delivery_states_gets_them(tmp_path: Path) -> None:
+    """A data dir of the previous version: its waiting delivery is still sent, and now has a state."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE callback_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL,"
+            " url TEXT NOT NULL, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL,"
+            " created_at TEXT NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO callback_outbox (task_id, url, body, attempts, next_at, created_at)"
+            " VALUES ('t1', 'http://x/hook', '{}', 2, 0, '2026-01-01T00:00:00.000Z')"
+        )
+    store = TaskStore(Database(path))
+    state = store.outbox().state("t1")
+    assert state is not None and state["state"] == "pending" and state["attempts"] == 2
+    assert store.outbox().pending() == 1
+    TaskStore(Database(path))  # a second start finds the columns there

@@ -16,7 +16,18 @@ import pytest
 
 from capcut_mate.config import Settings
 from tests import servers
-from tests.jobs.helpers import ISO_MS_Z, SEED_FIELDS, V1, assert_monotonic, build_draft, poll, post, probe
+from tests.jobs.helpers import (
+    ISO_MS_Z,
+    SEED_FIELDS,
+    V1,
+    assert_monotonic,
+    assert_seed_fields,
+    build_draft,
+    poll,
+    post,
+    probe,
+)
+from tests.jobs.helpers import status as status_of
 
 pytestmark = pytest.mark.slow  # renders end to end: `pytest -m 'not slow'` is the fast set
 
@@ -63,7 +74,8 @@ def test_render_end_to_end(api: httpx.Client, media_url: str, settings: Settings
         assert_monotonic(seen)
         final = seen[-1]
         assert final["status"] == "completed", final
-        assert list(final) == SEED_FIELDS and final["error_message"] == ""
+        assert_seed_fields(final)
+        assert final["error_message"] == "" and "callback_delivery" in final
         for key in ("created_at", "started_at", "completed_at"):
             assert ISO_MS_Z.match(final[key]), final
         assert final["created_at"] <= final["started_at"] <= final["completed_at"]
@@ -79,7 +91,7 @@ def test_render_end_to_end(api: httpx.Client, media_url: str, settings: Settings
         assert api.get(final["video_url"], headers={"Range": "bytes=0-99"}).status_code == 206
 
         assert got.wait(30), "callback not delivered after a retry"
-        assert received[0] == final
+        assert received[0] == {key: final[key] for key in SEED_FIELDS}, "the callback's body is the seed's fields"
 
     # The delivery is recorded once the receiver has answered, so it may land just after `got` is set.
     deadline = time.monotonic() + 10
@@ -92,6 +104,10 @@ def test_render_end_to_end(api: httpx.Client, media_url: str, settings: Settings
     assert report["status"] == "completed" and report["report"]["width"] == 320
     assert notes[0] == "submitted" and notes[1].startswith("claimed by "), notes
     assert any("callback delivered" in note for note in notes), notes
+    delivery = report["callback_delivery"]
+    assert delivery["state"] == "delivered" and delivery["attempts"] == 2 and delivery["last_error"] == ""
+    assert delivery["next_attempt_at"] is None and ISO_MS_Z.match(delivery["finished_at"])
+    assert status_of(api, draft_url)["callback_delivery"] == delivery
     assert not any((settings.tmp_dir / "render").iterdir()), "temporary files must be cleaned"
     assert api.get(f"{V1}/gen_video_active_count").json()["count"] == 0
 

@@ -1,4 +1,8 @@
-"""The FastAPI application: routers under /openapi/capcut-mate/v1, file downloads, health, auth, errors."""
+"""The FastAPI application: routers under /openapi/capcut-mate/v1, file downloads, health, auth, errors.
+
+/healthz says the process is alive; /readyz whether it can serve: it asks the database and the storage,
+names the one that is down and answers 503 (a load balancer takes the instance out until it recovers).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
 from capcut_mate import __version__
@@ -19,11 +24,11 @@ from capcut_mate.api.routes import catalogues, drafts, editing, files, helpers, 
 from capcut_mate.config import Settings
 from capcut_mate.console import install_console, is_open_console_path
 from capcut_mate.drafts.ids import API_PREFIX
-from capcut_mate.errors import ApiError
+from capcut_mate.errors import RETRY_AFTER_S, ApiError
 from capcut_mate.mcp.http import mount_mcp
 from capcut_mate.services import Services
 
-OPEN_PATHS = ("/healthz", "/files/", "/docs", "/redoc", "/openapi.json")
+OPEN_PATHS = ("/healthz", "/readyz", "/files/", "/docs", "/redoc", "/openapi.json")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -69,7 +74,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict:
         return {"status": "ok", "version": __version__}
 
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        summary="Readiness: whether the database and the storage answer (503 + Retry-After when one does not)",
+        response_model=None,
+        description="200 `{status: ready, checks: {database: ok, storage: ok}}`; 503 with Retry-After and "
+        "`{status: unavailable, checks: {database: 'unavailable: <error type>', ...}}` naming what is down",
+    )
+    def readyz() -> JSONResponse:
+        checks = readiness(svc)
+        ready = all(state == "ok" for state in checks.values())
+        body = {"status": "ready" if ready else "unavailable", "checks": checks, "version": __version__}
+        headers = None if ready else {"Retry-After": str(RETRY_AFTER_S)}
+        return JSONResponse(body, status_code=200 if ready else 503, headers=headers)
+
     return app
+
+
+def readiness(svc: Services) -> dict[str, str]:
+    """`ok` or `unavailable: <why>` for each dependency, each answering within its bounded timeout."""
+    checks: dict[str, str] = {}
+    probes = {"database": svc.tasks.ping, "storage": lambda: svc.storage.exists(".readyz")}
+    for name, probe in probes.items():
+        try:
+            probe()
+            checks[name] = "ok"
+        except Exception as exc:
+            checks[name] = f"unavailable: {type(exc).__name__}"
+    return checks
 
 
 def _install_auth(app: FastAPI, keys: list[str]) -> None:

@@ -1,7 +1,8 @@
 """Turns every failure into the seed's envelope `{"error": {"code", "message", "details"}}`.
 
 Validation errors become 400 VALIDATION_ERROR with a precise `details` (field path and what is wrong);
-unknown routes 404, wrong methods 405 (with Allow). Anything unexpected is answered by `api.guard`, which
+unknown routes 404, wrong methods 405 (with Allow), a dependency that is down 503 with Retry-After
+(`outage_error`, used by api.guard). Anything unexpected is answered by `api.guard`, which
 keeps the connection open; a handler for `Exception` here would run in Starlette's outermost middleware,
 which re-raises after answering and so makes uvicorn drop the keep-alive connection.
 """
@@ -13,7 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from capcut_mate.errors import ApiError, clip
+from capcut_mate.errors import RETRY_AFTER_S, UNAVAILABLE_CODES, ApiError, clip
+from capcut_mate.outages import unavailable
 
 
 def request_lang(request: Request) -> str:
@@ -24,7 +26,17 @@ def request_lang(request: Request) -> str:
 
 
 def error_response(request: Request, error: ApiError) -> JSONResponse:
-    return JSONResponse(error.body(request_lang(request)), status_code=error.http_status)
+    """The envelope; every 503 (busy, a dependency down) says when to come back."""
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if error.http_status == 503 else None
+    return JSONResponse(error.body(request_lang(request)), status_code=error.http_status, headers=headers)
+
+
+def outage_error(exc: BaseException) -> ApiError | None:
+    """DATABASE_UNAVAILABLE / STORAGE_UNAVAILABLE when `exc` is a dependency being down, else None."""
+    dependency = unavailable(exc)
+    if dependency is None:
+        return None
+    return ApiError(UNAVAILABLE_CODES[dependency], f"{dependency}: {type(exc).__name__}; retry in a few seconds")
 
 
 def describe_validation_errors(errors: list[dict]) -> str:

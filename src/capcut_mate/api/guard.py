@@ -3,6 +3,7 @@
 A pure ASGI middleware rather than an exception handler: Starlette runs `Exception` handlers in its
 ServerErrorMiddleware, which re-raises after answering, and uvicorn then closes the connection, so the
 client's next keep-alive request fails with a reset. Answering here completes the request normally.
+A dependency that is down (outages.py) is a 503 with Retry-After rather than a 500.
 The body cap counts bytes as they arrive, so a chunked upload without Content-Length is stopped too.
 A few paths take larger bodies (import_draft's zip upload) under a cap of their own.
 """
@@ -15,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from capcut_mate.api.errors import error_response
+from capcut_mate.api.errors import error_response, outage_error
 from capcut_mate.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -73,9 +74,14 @@ class GuardMiddleware:
             if started:
                 raise
             await self._answer(scope, send, ApiError("REQUEST_TOO_LARGE", str(exc.detail)))
-        except Exception:
+        except Exception as exc:
             if started:
                 raise  # half a response is out: only dropping the connection tells the client
+            outage = outage_error(exc)
+            if outage is not None:
+                log.warning("%s on %s %s: %r", outage.code, scope.get("method"), scope.get("path"), exc)
+                await self._answer(scope, send, outage)
+                return
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             await self._answer(scope, send, ApiError("INTERNAL_ERROR", "unexpected error; it has been logged"))
 

@@ -17,6 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from capcut_mate.drafts.ids import DRAFT_URL_PATTERN
 from capcut_mate.errors import KINDS
 
+HEALTH_PATHS = {"/healthz", "/readyz"}
 DRAFT_ID_PATTERN = r"^[0-9]{14}[0-9a-f]{6,18}$"
 MEDIA_OPERATIONS = {"add_videos", "add_images", "add_audios", "get_audio_duration", "audio_timelines"}
 MEDIA_OPERATIONS |= {"easy_create_material", "replace_material"}
@@ -45,10 +46,14 @@ def _codes_for(name: str, path: str, operation: dict[str, Any], body_fields: set
     takes_draft = bool({"draft_url", "draft_id"} & (body_fields | params)) or path.startswith("/files/drafts/")
     if path.startswith("/files/"):
         codes.add("NOT_FOUND")
+    if path not in HEALTH_PATHS:  # a database or bucket that is down (outages.py)
+        codes |= {"DATABASE_UNAVAILABLE", "STORAGE_UNAVAILABLE"}
     if name == "gen_video_status":
         codes |= {"VIDEO_TASK_NOT_FOUND", "VIDEO_STATUS_QUERY_FAILED"}
     elif name == "gen_video_report":
         codes |= {"INVALID_DRAFT_URL", "VIDEO_TASK_NOT_FOUND", "VIDEO_STATUS_QUERY_FAILED"}
+    elif name == "redeliver_callback":
+        codes |= {"INVALID_DRAFT_URL", "VIDEO_TASK_NOT_FOUND", "VIDEO_STATUS_QUERY_FAILED", "CALLBACK_NOT_FOUND"}
     elif takes_draft:
         codes |= {"INVALID_DRAFT_URL", "DRAFT_NOT_FOUND"}
         if name == "gen_video":

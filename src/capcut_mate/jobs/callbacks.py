@@ -7,6 +7,11 @@ loses nothing: whichever server or worker process runs next, on any machine, pic
 `next_at` past the attempt's time budget, which is also its lease across processes. Delivery runs on its
 own small thread pool, so a slow or dead receiver never holds up a render.
 
+A receiver that is down is retried with exponential back-off and jitter (CAPCUT_MATE_CALLBACK_RETRY_BASE,
+doubling up to CAPCUT_MATE_CALLBACK_RETRY_CAP) for CAPCUT_MATE_CALLBACK_MAX_AGE (24 h by default); only then,
+or when its address is refused, is the delivery marked failed. Its state stays in the outbox for
+gen_video_status to show, and redeliver_callback sends it again.
+
 Each POST is signed as Stripe-style receivers expect when CAPCUT_MATE_CALLBACK_SECRET is set:
 `X-CapCut-Mate-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
 
@@ -22,6 +27,7 @@ import hashlib
 import hmac
 import json
 import logging
+import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +36,7 @@ from typing import Any
 import httpx
 
 from capcut_mate.config import Settings
-from capcut_mate.jobs.outbox import Delivery
+from capcut_mate.jobs.outbox import DELIVERED, FAILED, Delivery, age_s
 from capcut_mate.jobs.tasks import BaseTaskStore
 from capcut_mate.media.urlpolicy import UrlForbidden, guarded_client
 
@@ -49,7 +55,14 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
 class CallbackSender:
     @classmethod
     def for_settings(cls, store: BaseTaskStore, settings: Settings) -> CallbackSender:
-        return cls(store, allow_private=settings.allow_private_urls, secret=settings.callback_secret)
+        return cls(
+            store,
+            allow_private=settings.allow_private_urls,
+            secret=settings.callback_secret,
+            base_s=settings.callback_retry_base,
+            cap_s=settings.callback_retry_cap,
+            max_age_s=settings.callback_max_age,
+        )
 
     def __init__(
         self,
@@ -57,8 +70,9 @@ class CallbackSender:
         *,
         allow_private: bool = False,
         secret: str | None = None,
-        attempts: int = 5,
-        first_delay_s: float = 1.0,
+        base_s: float = 2.0,
+        cap_s: float = 600.0,
+        max_age_s: float = 24 * 3600.0,
         timeout_s: float = 10.0,
         poll_s: float = 1.0,
     ) -> None:
@@ -66,8 +80,9 @@ class CallbackSender:
         self.outbox = store.outbox()
         self.allow_private = allow_private
         self.secret = secret
-        self.attempts = attempts
-        self.first_delay_s = first_delay_s
+        self.base_s = base_s
+        self.cap_s = cap_s
+        self.max_age_s = max_age_s
         self.timeout_s = timeout_s
         self.poll_s = poll_s
         self._closed = threading.Event()
@@ -108,19 +123,28 @@ class CallbackSender:
                 return
 
     def _delay(self, attempt: int) -> float:
-        return self.first_delay_s * 2.0 ** (attempt - 1)
+        """Exponential back-off with jitter: about base * 2^(attempt-1), capped, times 0.5..1 so that many
+        deliveries failing together (a receiver that was down) do not all come back at the same moment."""
+        return min(self.cap_s, self.base_s * 2.0 ** min(attempt - 1, 60)) * random.uniform(0.5, 1.0)
 
     def _attempt(self, delivery: Delivery) -> None:
         delivery_id, task_id, url, attempt = delivery.id, delivery.task_id, delivery.url, delivery.attempt
         outcome = self._post(delivery_id, url, delivery.body.encode("utf-8"))
-        if outcome.startswith("HTTP 2"):
-            self._finish(delivery_id, task_id, f"callback delivered to {url} ({outcome})")
-        elif attempt >= self.attempts or outcome == "refused":
-            why = "its address is not allowed" if outcome == "refused" else f"last: {outcome}"
-            tries = f"{attempt} attempt{'s' if attempt > 1 else ''}"
-            self._finish(delivery_id, task_id, f"callback to {url} not delivered after {tries} ({why})")
-        else:
-            self.outbox.retry_at(delivery_id, time.time() + self._delay(attempt))
+        tries = f"{attempt} attempt{'s' if attempt > 1 else ''}"
+        try:
+            if outcome.startswith("HTTP 2"):
+                self.outbox.finish(delivery_id, DELIVERED)
+                self._note(task_id, f"callback delivered to {url} ({outcome})")
+            elif outcome == "refused":
+                self.outbox.finish(delivery_id, FAILED, outcome)
+                self._note(task_id, f"callback to {url} not delivered after {tries} (its address is not allowed)")
+            elif age_s(delivery.created_at) + self._delay(attempt) > self.max_age_s:
+                self.outbox.finish(delivery_id, FAILED, outcome)
+                self._note(task_id, f"callback to {url} not delivered after {tries} (last: {outcome})")
+            else:
+                self.outbox.retry_at(delivery_id, time.time() + self._delay(attempt), outcome)
+        except Exception:  # the database is down: the claim's lease runs out and the attempt is made again
+            log.exception("recording a callback outcome for task %s failed", task_id)
 
     def _post(self, delivery_id: int, url: str, body: bytes) -> str:
         """`HTTP <status>`, `refused` (URL policy) or `no answer`: nothing about the network beyond that."""
@@ -135,9 +159,8 @@ class CallbackSender:
         except (httpx.HTTPError, httpx.InvalidURL):
             return "no answer"
 
-    def _finish(self, delivery_id: int, task_id: str, note: str) -> None:
+    def _note(self, task_id: str, note: str) -> None:
         try:
-            self.outbox.remove(delivery_id)
             self.store.note(task_id, note)
         except Exception:
             log.exception("recording a callback outcome for task %s failed", task_id)

@@ -5,7 +5,8 @@ job. Workers hear about it over LISTEN/NOTIFY (no polling sleep), run it with `c
 once, and beat a heartbeat; every worker also looks for jobs whose worker stopped beating (SIGKILL,
 machine gone) and retries them, so another worker finishes the task. The task record (jobs/pg_store.py)
 stays ours: a retried job takes it over only once the dead owner's lease has run out, so two workers
-never render one task at once, and progress never moves back.
+never render one task at once, and progress never moves back. A database restart stops procrastinate's
+worker (its heartbeat or fetch fails); it is started again, with back-off, until the database is back.
 
 A chunked render asks for helpers (`wake_helpers`): one job per waiting unit, ahead of new renders (a
 render under way finishes first), each of which a worker runs as a helper of that render (jobs/farm.py).
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from capcut_mate.jobs.pg_store import PgTaskStore
 from capcut_mate.jobs.tasks import Task
+from capcut_mate.outages import unavailable
 
 if TYPE_CHECKING:
     from capcut_mate.jobs.worker import WorkerPool
@@ -116,8 +118,9 @@ class ProcrastinateQueue:
             self._main = asyncio.current_task()
             async with app.open_async():
                 ready.set()
-                await asyncio.gather(
-                    app.run_worker_async(
+                recover = asyncio.create_task(self._recover(app))
+                try:
+                    await app.run_worker_async(
                         queues=[QUEUE_NAME],
                         name=pool.identity,
                         concurrency=pool.count,
@@ -127,16 +130,28 @@ class ProcrastinateQueue:
                         update_heartbeat_interval=max(1.0, self.lease_s / 3),
                         stalled_worker_timeout=self.lease_s,
                         delete_jobs="successful",
-                    ),
-                    self._recover(app),
-                )
+                    )
+                finally:
+                    recover.cancel()
 
+        wait = 1.0
         try:
-            asyncio.run(main())
-        except asyncio.CancelledError:
-            pass
-        except Exception:
-            log.exception("the procrastinate worker stopped")
+            while not self._stopping.is_set():
+                started = time.monotonic()
+                try:
+                    asyncio.run(main())
+                    if not self._stopping.is_set():  # it stopped itself: a side task (heartbeat) failed
+                        log.warning("the procrastinate worker stopped; starting it again")
+                except asyncio.CancelledError:
+                    return
+                except Exception as exc:
+                    if unavailable(exc) is None:
+                        log.exception("the procrastinate worker stopped; starting it again")
+                    else:  # a database restart stops procrastinate's worker: start it again once it is back
+                        log.warning("the procrastinate worker lost the database (%r); starting it again", exc)
+                ready.set()
+                wait = 1.0 if time.monotonic() - started > 60 else min(30.0, wait * 2)
+                self._stopping.wait(wait)
         finally:
             ready.set()
 

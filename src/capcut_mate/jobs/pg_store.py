@@ -27,7 +27,8 @@ class PgTaskStore(BaseTaskStore):
             ).fetchone()
             if row is None or row["status"] not in (PENDING, PROCESSING):
                 return None, -1
-            if row["status"] == PROCESSING and row["lease_owner"] and (row["lease_expires"] or 0) > row["now"]:
+            # a live lease: another owner's, or the back-off of a retry after an outage (no owner)
+            if row["status"] == PROCESSING and (row["lease_expires"] or 0) > row["now"]:
                 return None, row["lease_expires"] - row["now"]
             if row["status"] == PROCESSING and row["attempts"] >= MAX_ATTEMPTS:
                 self._give_up(conn, task_id)

@@ -2,9 +2,10 @@
 
 Isolation is the point: ffmpeg or a decoder crashing, or the OS killing the render for memory, never takes
 the server or the worker down. The child speaks JSON lines on stdout ({"stage", "fraction"}, then one
-{"result": report} or {"error": {"code", "message"}}). In cluster mode (spec "farm") a render of several
-chunks spreads them over the cluster's workers (jobs/farm.py) and asks for helpers with {"helpers": n};
-spec "mode": "help" is such a helper: it renders waiting units of another worker's render.
+{"result": report} or {"error": {"code", "message"}}, code UNAVAILABLE when the database or bucket was
+down). In cluster mode (spec "farm") a render of several chunks spreads them over the cluster's workers
+(jobs/farm.py) and asks for helpers with {"helpers": n}; spec "mode": "help" is such a helper: it renders
+waiting units of another worker's render.
 
 The parent hands over the read end of a pipe whose write end only it holds: when the parent dies (even by
 SIGKILL) the pipe hits EOF and the child kills its whole process group, ffmpeg included, so no orphan keeps
@@ -26,6 +27,7 @@ from typing import Any
 
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.jobs.resolver import service_resolver
+from capcut_mate.outages import unavailable
 
 # Renders are batch work: at a lower CPU priority (inherited by ffmpeg) the API stays responsive while
 # encoders use every core that is otherwise idle.
@@ -149,7 +151,10 @@ def help_units(spec: dict[str, Any], farm: Any) -> None:
 def _emit_failure(exc: Exception) -> None:
     from capcut_mate.render import RenderError
 
-    if isinstance(exc, RenderError):
+    dependency = unavailable(exc)
+    if dependency is not None:  # the worker hands the task back for a retry (jobs/worker.py)
+        _emit(error={"code": "UNAVAILABLE", "message": f"{dependency} unavailable ({type(exc).__name__})"})
+    elif isinstance(exc, RenderError):
         _emit(error={"code": exc.code, "message": exc.message, "debug": exc.debug})
     elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         _emit(error={"code": "DISK_FULL", "message": f"no space left on the device writing {exc.filename or ''}"})

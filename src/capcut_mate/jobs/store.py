@@ -10,6 +10,7 @@ import time
 
 from capcut_mate.db import Database
 from capcut_mate.jobs.dialect import SqliteDialect
+from capcut_mate.jobs.outbox import NEW_COLUMNS
 from capcut_mate.jobs.tasks import MAX_ATTEMPTS, BaseTaskStore, Task
 
 # The job tables: render tasks, their history and the callback outbox (sql/postgres.sql in cluster mode).
@@ -58,6 +59,7 @@ CREATE TABLE IF NOT EXISTS callback_outbox (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS callback_outbox_due ON callback_outbox (next_at);
+CREATE INDEX IF NOT EXISTS callback_outbox_by_task ON callback_outbox (task_id, id);
 """
 
 # Pending, or processing with a lease that ran out before `?`.
@@ -69,6 +71,7 @@ class TaskStore(BaseTaskStore):
 
     def __init__(self, db: Database) -> None:
         db.ensure_schema(_SCHEMA)
+        _add_columns(db, "callback_outbox", NEW_COLUMNS)
         super().__init__(SqliteDialect(db))
         self.db = db
 
@@ -89,3 +92,13 @@ class TaskStore(BaseTaskStore):
                 self._give_up(conn, row["task_id"])
             oldest = f"seq = (SELECT seq FROM render_tasks WHERE {_CLAIMABLE} ORDER BY seq LIMIT 1)"
             return self._take(conn, oldest, (now,), owner, lease_s)
+
+
+def _add_columns(db: Database, table: str, columns: dict[str, str]) -> None:
+    """Columns a later version added, onto a database an earlier one created (SQLite has no ADD COLUMN IF
+    NOT EXISTS); under the write lock, so processes starting together add each once."""
+    with db.transaction() as conn:
+        have = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})").fetchall()}
+        for name, spec in columns.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {spec}")

@@ -5,9 +5,10 @@ task per draft (a partial unique index enforces it across processes and machines
 with one UPDATE that only matches claimable rows and holds a lease it renews; every later write is guarded
 by the lease owner, so a worker that lost its lease can no longer touch the task. A processing task whose
 lease expired (its worker died) is claimable again; it stays `processing` and its progress never moves
-back, so pollers only ever see progress go up. How a worker finds the task to take differs: the embedded
-store claims the oldest claimable one (jobs/store.py), a cluster worker the one its queue job names
-(jobs/pg_store.py).
+back, so pollers only ever see progress go up. A task whose database or bucket blinked is handed back with
+a lease that runs out after a back-off (`retry_later`): retried, never failed, never counted as a death.
+How a worker finds the task to take differs: the embedded store claims the oldest claimable one
+(jobs/store.py), a cluster worker the one its queue job names (jobs/pg_store.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from capcut_mate.jobs.outbox import Outbox
 
 PENDING, PROCESSING, COMPLETED, FAILED = "pending", "processing", "completed", "failed"
 MAX_ATTEMPTS = 3
+RETRY_NOTE = "retry"  # history events of retries after an outage start with it (counted for the back-off)
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,11 @@ class BaseTaskStore:
             rows = conn.execute("SELECT * FROM render_tasks ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
         return [Task.from_row(row) for row in rows]
 
+    def ping(self) -> None:
+        """One round trip to the database (readiness); raises when it does not answer."""
+        with self.sql.read() as conn:
+            conn.execute("SELECT 1").fetchone()
+
     def active_count(self) -> int:
         with self.sql.read() as conn:
             query = "SELECT COUNT(*) AS n FROM render_tasks WHERE status IN ('pending', 'processing')"
@@ -287,6 +294,39 @@ class BaseTaskStore:
             _event(conn, task_id, FAILED, 0, f"{code}: {en}")
         return cur.rowcount == 1
 
+    def retry_later(
+        self,
+        task_id: str,
+        owner: str,
+        why: str,
+        backoff: Callable[[int], float],
+        enqueue: Callable[[Task, Any], None] | None = None,
+    ) -> float | None:
+        """Hand a task back after a dependency blinked (outages.py): claimable again in `backoff(n)` seconds,
+        n counting this task's earlier such retries; progress kept, and the attempt not counted as a death
+        (a database restart must not use up MAX_ATTEMPTS). `enqueue` (cluster queue) writes the job that
+        takes it again, in this transaction. Returns the delay, or None when `owner` no longer held it."""
+        with self.sql.transaction() as conn:
+            retries = conn.execute(
+                "SELECT COUNT(*) AS n FROM render_task_events WHERE task_id = ? AND note LIKE ?",
+                (task_id, f"{RETRY_NOTE}%"),
+            ).fetchone()["n"]
+            delay = backoff(int(retries))
+            until, until_param = self.sql.lease_until(delay)
+            row = conn.execute(
+                f"UPDATE render_tasks SET lease_owner = NULL, lease_expires = {until},"
+                f" attempts = {self.sql.greatest}(attempts - 1, 0)"
+                " WHERE task_id = ? AND lease_owner = ? AND status = 'processing' RETURNING *",
+                (until_param, task_id, owner),
+            ).fetchone()
+            if row is None:
+                return None
+            task = Task.from_row(row)
+            _event(conn, task_id, PROCESSING, task.progress, f"{RETRY_NOTE} in {delay:.0f} s: {why}")
+            if enqueue is not None and self.enqueue_in_transaction:
+                enqueue(task, conn.raw)
+        return delay
+
     def release(self, task_id: str, owner: str, note: str) -> None:
         """Give a task back (worker shutting down): it becomes claimable at once, progress kept."""
         with self.sql.transaction() as conn:
@@ -345,7 +385,9 @@ class BaseTaskStore:
                 " AND status IN ('completed', 'failed') RETURNING task_id, output_path",
                 (cutoff,),
             ).fetchall()
-            conn.executemany("DELETE FROM render_task_events WHERE task_id = ?", [(row["task_id"],) for row in rows])
+            gone = [(row["task_id"],) for row in rows]
+            conn.executemany("DELETE FROM render_task_events WHERE task_id = ?", gone)
+            conn.executemany("DELETE FROM callback_outbox WHERE task_id = ? AND state <> 'pending'", gone)
         return [row["output_path"] for row in rows if row["output_path"]]
 
 

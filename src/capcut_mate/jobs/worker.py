@@ -9,6 +9,11 @@ thread makes the leases of dead owners on this host claimable at once (so a rest
 tasks without waiting for the lease to run out), prunes tasks past the retention, and removes stale
 temporary folders.
 
+Infrastructure fails; tasks do not: a database or bucket that blinks (outages.py) during a render, its
+checkout or its upload hands the task back for a retry with back-off (`retry_later`), never fails it and
+never counts it as a render death. Progress writes that meet an outage are skipped (the next one catches
+up), and the writes that finish a task wait for the database to come back.
+
 In cluster mode a render of several chunks spreads them over the workers (jobs/farm.py): the render
 process asks for helpers, which this pool turns into queue jobs, and `help` runs such a job on any worker,
 in a child process of its own like a render.
@@ -21,6 +26,7 @@ import errno
 import json
 import logging
 import os
+import random
 import shutil
 import signal
 import socket
@@ -32,7 +38,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from capcut_mate.config import Settings
 from capcut_mate.db import is_disk_full
@@ -43,6 +49,7 @@ from capcut_mate.jobs.callbacks import CallbackSender
 from capcut_mate.jobs.messages import failure_messages
 from capcut_mate.jobs.queue import Queue
 from capcut_mate.jobs.tasks import PROCESSING, BaseTaskStore, Task
+from capcut_mate.outages import unavailable
 from capcut_mate.storage import Storage
 
 if TYPE_CHECKING:
@@ -52,6 +59,10 @@ log = logging.getLogger(__name__)
 
 MAINTENANCE_S = 5.0
 PRUNE_EVERY_S = 3600.0
+RETRY_BASE_S, RETRY_CAP_S = 2.0, 60.0  # back-off of a task handed back after an outage
+UNAVAILABLE = "UNAVAILABLE"  # a render process's error code for a dependency that is down
+PROGRESS_QUIET_S = 2.0
+_T = TypeVar("_T")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -161,16 +172,45 @@ class WorkerPool:
     # --- one task ---
 
     def process(self, task: Task, owner: str) -> None:
-        """Render a claimed task to the end: completed, failed, or handed back when stopping."""
+        """Render a claimed task to the end: completed, failed, or handed back (stopping, or an outage)."""
         try:
             self._process(task, owner)
         except Exception as exc:
+            dependency = unavailable(exc)
+            if dependency is not None:
+                log.warning("render task %s met an outage of the %s: %r", task.task_id, dependency, exc)
+                self._retry_later(task, owner, f"{dependency} unavailable ({type(exc).__name__})")
+                return
             log.exception("render task %s failed unexpectedly", task.task_id)
             try:
                 code = "DISK_FULL" if is_disk_full(exc) else "INTERNAL"
                 self._fail(task, owner, code, f"{type(exc).__name__}: {exc}")
             except Exception:  # the store is down too: the lease runs out and the task is retried
                 log.exception("recording the failure of task %s failed", task.task_id)
+
+    def _retry_later(self, task: Task, owner: str, why: str) -> None:
+        """Hand the task back for a retry after a back-off; while the database itself is down, wait for it."""
+
+        def backoff(retries: int) -> float:
+            return min(RETRY_CAP_S, RETRY_BASE_S * 2.0**retries) * random.uniform(0.5, 1.0)
+
+        delay = self._when_stored(lambda: self.store.retry_later(task.task_id, owner, why, backoff, self.queue.enqueue))
+        if delay is not None and not self.store.enqueue_in_transaction:
+            self.queue.enqueue(task)
+
+    def _when_stored(self, write: Callable[[], _T]) -> _T | None:
+        """`write()`, tried again with back-off while the database is unreachable (None if stopping first)."""
+        wait = 0.5
+        while True:
+            try:
+                return write()
+            except Exception as exc:
+                if unavailable(exc) is None:
+                    raise
+                log.warning("the database is unavailable (%r); trying again in %.1f s", exc, wait)
+            if self._stop.wait(wait):
+                return None
+            wait = min(RETRY_CAP_S / 4, wait * 2)
 
     def _process(self, task: Task, owner: str) -> None:
         work = self.render_root / task.task_id
@@ -194,6 +234,9 @@ class WorkerPool:
                 if self._stop.is_set():
                     self.store.release(task.task_id, owner, "worker stopped; requeued")
                     self.queue.enqueue(task)
+                return
+            if outcome.code == UNAVAILABLE:
+                self._retry_later(task, owner, outcome.message)
                 return
             if outcome.report is None:
                 code = outcome.code or "RENDER_CRASHED"
@@ -254,29 +297,32 @@ class WorkerPool:
         relative = f"{task.draft_id}/{task.task_id}{output.suffix}"
         key = f"outputs/{relative}"
         try:
-            self.storage.put_file(key, output, move=True)
+            self.storage.put_file(key, output, move=True)  # a bucket that is down: process() retries the task
         except OSError as exc:
             code = "DISK_FULL" if exc.errno == errno.ENOSPC else "INTERNAL"
             self._fail(task, owner, code, f"could not store the video as {key}: {exc}")
             return
         report = {**report, "output": key}
-        self.store.advance(task.task_id, owner, progress.FILE_WRITTEN, progress.MILESTONES[progress.FILE_WRITTEN])
-        if self.store.complete(task.task_id, owner, relative, report):
+        milestone = progress.MILESTONES[progress.FILE_WRITTEN]
+        self._when_stored(lambda: self.store.advance(task.task_id, owner, progress.FILE_WRITTEN, milestone))
+        done = self._when_stored(lambda: self.store.complete(task.task_id, owner, relative, report))
+        if done:
             self._notify(task.task_id)
-        else:
+        elif done is False:  # another owner took the task over meanwhile
             self.storage.delete(key)
 
     def _fail(self, task: Task, owner: str, code: str, details: str, debug: dict[str, Any] | None = None) -> None:
         shutil.rmtree(self.render_root / task.task_id, ignore_errors=True)  # first: on a full disk it frees room
         zh, en = failure_messages(code, details)
         report = {"error": {"code": code, "message": details, **({"debug": debug} if debug else {})}}
-        if self.store.fail(task.task_id, owner, code, zh, en, report):
+        if self._when_stored(lambda: self.store.fail(task.task_id, owner, code, zh, en, report)):
             self._notify(task.task_id)
 
     def _notify(self, task_id: str) -> None:
-        task = self.store.get(task_id)
+        task = self._when_stored(lambda: self.store.get(task_id))
         if task is not None and task.callback_url:
-            self.callbacks.send(task.task_id, task.callback_url, task.status_fields(self.video_url(task)))
+            payload = task.status_fields(self.video_url(task))
+            self._when_stored(lambda: self.callbacks.send(task.task_id, task.callback_url or "", payload))
 
     # --- the child process ---
 
@@ -331,6 +377,7 @@ class WorkerPool:
         beat = threading.Thread(target=self._heartbeat, args=(task, owner, child, lost, done), daemon=True)
         beat.start()
         current = task.progress
+        quiet_until = 0.0  # after a progress write met an outage, the next waits this long
         try:
             assert child.stdout is not None
             for raw in child.stdout:
@@ -348,10 +395,18 @@ class WorkerPool:
                     outcome.debug = event["error"].get("debug") or None
                 elif "stage" in event:
                     value = progress.stage_progress(str(event["stage"]), float(event.get("fraction") or 0.0))
-                    if value > current:
-                        if not self.store.advance(
-                            task.task_id, owner, value, progress.milestone_between(current, value)
-                        ):
+                    if value > current and time.monotonic() >= quiet_until:
+                        try:
+                            kept = self.store.advance(
+                                task.task_id, owner, value, progress.milestone_between(current, value)
+                            )
+                        except Exception as exc:
+                            if unavailable(exc) is None:
+                                raise
+                            log.warning("progress of task %s not written: %r", task.task_id, exc)
+                            quiet_until = time.monotonic() + PROGRESS_QUIET_S  # the render goes on meanwhile
+                            continue
+                        if not kept:
                             lost.set()
                             _kill_group(child)
                             break

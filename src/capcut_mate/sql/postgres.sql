@@ -58,6 +58,11 @@ CREATE TABLE IF NOT EXISTS callback_outbox (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS callback_outbox_due ON callback_outbox (next_at);
+-- Delivery state kept after the last attempt (shown by gen_video_status; jobs/outbox.py NEW_COLUMNS).
+ALTER TABLE callback_outbox ADD COLUMN IF NOT EXISTS state TEXT NOT NULL DEFAULT 'pending';
+ALTER TABLE callback_outbox ADD COLUMN IF NOT EXISTS last_error TEXT NOT NULL DEFAULT '';
+ALTER TABLE callback_outbox ADD COLUMN IF NOT EXISTS finished_at TEXT;
+CREATE INDEX IF NOT EXISTS callback_outbox_by_task ON callback_outbox (task_id, id);
 
 -- Chunked renders in a cluster (jobs/farm.py): the parent worker of a task splits it into units (the audio
 -- track over the whole timeline, each video chunk) that any worker may claim. A split is one plan: units

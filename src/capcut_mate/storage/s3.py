@@ -6,6 +6,9 @@ worker's render threads), boto3's clients are thread-safe, and its credential ch
 profiles, instance roles) is what operators already know. A PUT replaces an object at once, so readers
 never see half a draft. `url` is the public base + key when the bucket is public (or behind a CDN), else
 a presigned GET URL.
+
+Every call is bounded (`timeout_s`: connect timeout; a few retries with back-off): a bucket that is down
+becomes an error within seconds, which the API answers with 503 and a worker with a retry (outages.py).
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ class S3Storage:
         public_url: str | None = None,
         url_expires_s: int = 7 * 24 * 3600,
         public_endpoint_url: str | None = None,
+        timeout_s: float = 5.0,
     ) -> S3Storage:
         """`public_endpoint_url`: the endpoint as clients outside see it (the service may reach the bucket
         by an internal name); presigned URLs are signed for it."""
@@ -78,7 +82,9 @@ class S3Storage:
         config = Config(
             signature_version="s3v4",
             s3={"addressing_style": "path" if endpoint_url else "auto"},
-            retries={"max_attempts": 5, "mode": "standard"},
+            connect_timeout=timeout_s,
+            read_timeout=max(20.0, 4 * timeout_s),  # one read of a response: an upload's answer takes longer
+            retries={"total_max_attempts": 3, "mode": "standard"},
             max_pool_connections=32,
         )
         client = boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region or None, config=config)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from capcut_mate.api.deps import services
-from capcut_mate.api.errors import request_lang
+from capcut_mate.api.errors import outage_error, request_lang
 from capcut_mate.api.responses import ok, public_url
 from capcut_mate.api.schemas_render import RenderChoices
 from capcut_mate.drafts.ids import draft_id_from_url
@@ -47,6 +47,16 @@ class GenVideoStatusRequest(BaseModel):
     draft_url: str = Field(..., description="The same draft_url given to gen_video")
 
 
+class CallbackDelivery(BaseModel):
+    state: Literal["pending", "delivered", "failed"] = Field(
+        description="pending: being retried with back-off (CAPCUT_MATE_CALLBACK_MAX_AGE, 24 h by default)"
+    )
+    attempts: int
+    last_error: str = Field(description="`HTTP <status>`, `no answer` or `refused` of the last failed attempt")
+    next_attempt_at: str | None = Field(description="When it is tried next (pending only)")
+    finished_at: str | None = Field(description="When it was delivered or given up")
+
+
 class VideoStatus(BaseModel):
     """For the docs only: handlers return the dict unvalidated (see the module docstring)."""
 
@@ -58,6 +68,13 @@ class VideoStatus(BaseModel):
     created_at: str = Field(description="ISO-8601 UTC with milliseconds and Z")
     started_at: str | None
     completed_at: str | None
+    callback_delivery: CallbackDelivery | None = Field(
+        None, description="Only for a task submitted with a callback_url: what became of its POST (null until sent)"
+    )
+
+
+class RedeliverRequest(BaseModel):
+    draft_url: str = Field(..., description="The draft_url given to gen_video with a callback_url")
 
 
 def _callback_url(svc: Services, url: str | None) -> str | None:
@@ -82,6 +99,8 @@ def _task_for(svc: Services, draft_url: str, *, seed_codes: bool = False) -> Tas
     try:
         task = svc.tasks.latest(draft_id)
     except Exception as exc:
+        if (outage := outage_error(exc)) is not None:
+            raise outage from exc
         log.exception("reading the render task of draft %s failed", draft_id)
         raise ApiError("VIDEO_STATUS_QUERY_FAILED", f"系统内部错误 ({type(exc).__name__})") from exc
     if task is None:
@@ -108,7 +127,15 @@ def gen_video(request: Request, body: GenVideoRequest, svc: Services = Depends(s
 )
 def gen_video_status(request: Request, body: GenVideoStatusRequest, svc: Services = Depends(services)) -> dict:
     task = _task_for(svc, body.draft_url, seed_codes=True)
-    return task.status_fields(svc.video_url(task, public_url(request)), request_lang(request))
+    return {
+        **task.status_fields(svc.video_url(task, public_url(request)), request_lang(request)),
+        **_delivery(svc, task),
+    }
+
+
+def _delivery(svc: Services, task: Task) -> dict[str, Any]:
+    """`callback_delivery` for a task with a callback_url; nothing for the others (the seed's fields alone)."""
+    return {"callback_delivery": svc.tasks.outbox().state(task.task_id)} if task.callback_url else {}
 
 
 @router.get("/gen_video_active_count", summary="How many render tasks are pending or processing", response_model=None)
@@ -135,4 +162,19 @@ def gen_video_report(
         error_code=task.error_code,
         report=task.report,
         events=svc.tasks.events(task.task_id),
+        **_delivery(svc, task),
     )
+
+
+@router.post(
+    "/redeliver_callback",
+    summary="Send the latest render's callback again (after the receiver was down past the retry window)",
+    response_model=None,
+)
+def redeliver_callback(request: Request, body: RedeliverRequest, svc: Services = Depends(services)) -> dict[str, Any]:
+    task = _task_for(svc, body.draft_url)
+    if not task.callback_url or not svc.tasks.outbox().redeliver(task.task_id):
+        why = "has no callback_url" if not task.callback_url else f"is {task.status}: its callback is sent when it ends"
+        raise ApiError("CALLBACK_NOT_FOUND", f"the latest render task of this draft {why}")
+    svc.tasks.note(task.task_id, "callback redelivery requested")
+    return ok(request, callback_delivery=svc.tasks.outbox().state(task.task_id))
