@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from capcut_mate.api.errors import request_lang
 from capcut_mate.drafts import names
 
 
@@ -38,11 +40,23 @@ class NameWarnings:
                     chunks.append(message.get("body", b""))
                     if message.get("more_body"):
                         return
-                    await _send_json(send, held["start"], b"".join(chunks), warnings)
+                    localised = _localise(warnings, request_lang(Request(scope)))
+                    await _send_json(send, held["start"], b"".join(chunks), localised)
                     return
                 await send(message)
 
             await self.app(scope, receive, send_with_warnings)
+
+
+def _localise(warnings: list[dict[str, str]], lang: str) -> list[dict[str, str]]:
+    """The Chinese message where a warning has one, unless the client asked for English."""
+    out = []
+    for warning in warnings:
+        entry = {k: v for k, v in warning.items() if k != "message_zh"}
+        if lang != "en" and "message_zh" in warning:
+            entry["message"] = warning["message_zh"]
+        out.append(entry)
+    return out
 
 
 async def _send_json(send: Send, start: Message, body: bytes, warnings: list[dict[str, str]]) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
-from capcut_mate.jsontypes import Int
+from capcut_mate.jsontypes import Int, json_number
 from capcut_mate.render.formats import Format, OutputChoice, Quality, Resolution
 
 
@@ -18,7 +18,7 @@ class RenderChoices(BaseModel):
     )
     width: Int | None = Field(None, ge=16, le=7680, description="Output width in px (alone: height follows aspect)")
     height: Int | None = Field(None, ge=16, le=7680, description="Output height in px (alone: width follows aspect)")
-    fps: Literal[24, 25, 30, 50, 60] | None = Field(None, description="Output frame rate (default: the draft's)")
+    fps: Annotated[Literal[24, 25, 30, 50, 60], BeforeValidator(json_number)] | None = Field(None, description="Output frame rate (default: the draft's)")
     quality: Quality | None = Field(
         None, description="draft (fast, small), standard (default) or high; see the README for the encoder settings"
     )

@@ -19,12 +19,13 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from capcut_mate.errors import ApiError
-from capcut_mate.jsontypes import Bool, Float, Int
+from capcut_mate.jsontypes import Bool, Float, Int, json_number, within
 
 HEX_COLOR_RE = re.compile(r"^#?[0-9a-fA-F]{6}$")
 
@@ -57,9 +58,8 @@ class TimedItem(_Item):
 
     @field_validator("start", "end", mode="before")
     @classmethod
-    def _truncate(cls, value: Any) -> Any:
-        if isinstance(value, bool):
-            raise ValueError("must be a number")
+    def _truncate(cls, value: Any, info: ValidationInfo) -> Any:
+        value = json_number(value, info)
         return int(value) if isinstance(value, float) else value
 
     @model_validator(mode="after")
@@ -155,7 +155,8 @@ def parse_items(field: str, raw: str | list[Any], model: type[ItemT]) -> list[It
         if not isinstance(element, dict):
             raise ApiError("VALIDATION_ERROR", f"{field}[{index}]: expected an object, got {type(element).__name__}")
         try:
-            items.append(adapter.validate_python(element))
+            with within(f"{field}[{index}]"):
+                items.append(adapter.validate_python(element))
         except ValidationError as exc:
             problems = "; ".join(
                 f"{field}[{index}]" + "".join(f".{p}" for p in err["loc"]) + f": {err['msg']}" for err in exc.errors()
@@ -213,7 +214,8 @@ class KeyframeInfo(_Item):
 
     @field_validator("offset", mode="before")
     @classmethod
-    def _truncate(cls, value: Any) -> Any:
+    def _truncate(cls, value: Any, info: ValidationInfo) -> Any:
+        value = json_number(value, info)
         return int(value) if isinstance(value, float) else value
 
     @field_validator("property")

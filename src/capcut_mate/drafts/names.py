@@ -99,11 +99,19 @@ def collect(strict: bool = False) -> Iterator[list[dict[str, str]]]:
         _current.reset(token)
 
 
-def warn(field_name: str, value: str, message: str) -> None:
-    """Record a warning for the current request (dropped when nobody collects: callers outside the API)."""
+def warn(field_name: str, value: str, message: str, *, code: str | None = None, zh: str | None = None) -> None:
+    """Record a warning for the current request (dropped when nobody collects: callers outside the API).
+
+    `code` names the kind of warning for clients that match on it; `zh` is the Chinese `message`, which the
+    API answers with unless the client asked for English (api.name_warnings picks)."""
     collector = _current.get()
     if collector is not None:
-        collector.warnings.append({"field": field_name, "value": value, "message": message})
+        entry = {"field": field_name, "value": value, "message": message}
+        if code is not None:
+            entry = {"code": code, **entry}
+        if zh is not None:
+            entry["message_zh"] = zh
+        collector.warnings.append(entry)
 
 
 def unknown(field_name: str, value: str, message: str) -> None:
