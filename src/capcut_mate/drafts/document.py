@@ -230,3 +230,9 @@ def text_material(
         "type": "subtitle",
         "global_alpha": global_alpha,
     }
+
+
+def segment_info(seg: Json) -> Json:
+    """`{id, start, end}` of a written segment, µs on the timeline: what add_* answers describe."""
+    start, duration = seg["target_timerange"]["start"], seg["target_timerange"]["duration"]
+    return {"id": seg["id"], "start": start, "end": start + duration}

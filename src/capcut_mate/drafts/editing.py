@@ -111,7 +111,7 @@ def add_videos(
         animations.apply_transition(doc, seg, item.transition, item.transition_duration, f"video_infos[{index}]")
         if item.mask:
             apply_mask(doc, seg, MaskShape(name=item.mask), f"video_infos[{index}].mask")
-        _record(result, material["id"], seg, item)
+        _record(result, material["id"], seg)
     return result
 
 
@@ -141,7 +141,7 @@ def add_images(doc: Json, items: Sequence[ImageInfo], media: Sequence[LocalMedia
         track["segments"].append(seg)
         animations.apply_video_animations(doc, seg, item, f"image_infos[{index}]")
         animations.apply_transition(doc, seg, item.transition, item.transition_duration, f"image_infos[{index}]")
-        _record(result, material["id"], seg, item)
+        _record(result, material["id"], seg)
     return result
 
 
@@ -170,7 +170,7 @@ def add_audios(doc: Json, items: Sequence[AudioInfo], media: Sequence[LocalMedia
             volume=item.volume, extra_refs=refs,
         )  # fmt: skip
         track["segments"].append(seg)
-        _record(result, material["id"], seg, item)
+        _record(result, material["id"], seg)
     return result
 
 
@@ -238,7 +238,7 @@ def add_captions(
             document.add_material(doc, "effects", effect.export_json())
             seg["extra_material_refs"].append(effect.global_id)
         animations.apply_text_animations(doc, seg, item, field)
-        _record(result, material["id"], seg, item)
+        _record(result, material["id"], seg)
     return result
 
 
@@ -255,10 +255,12 @@ def text_effect_id(value: str | None) -> str | None:
     return value.strip()
 
 
-def _record(result: AddResult, material_id: str, seg: Json, item: TimedItem) -> None:
+def _record(result: AddResult, material_id: str, seg: Json) -> None:
+    """The answer describes the segment as written (a short clip or a speed shortens it), not as requested:
+    workflows chain the next call (add_keyframes at offset 100 %) on these times."""
     result.material_ids.append(material_id)
     result.segment_ids.append(seg["id"])
-    result.segment_infos.append({"id": seg["id"], "start": item.start, "end": item.end})
+    result.segment_infos.append(document.segment_info(seg))
 
 
 def _alignment(value: int) -> tuple[int, int]:

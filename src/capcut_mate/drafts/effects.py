@@ -209,6 +209,7 @@ class TrackResult:
     track_id: str
     material_ids: list[str] = field(default_factory=list)
     segment_ids: list[str] = field(default_factory=list)
+    segment_infos: list[Json] = field(default_factory=list)
 
 
 def _timed_segment(material_id: str, start: int, end: int, render_index: int) -> Json:
@@ -230,6 +231,7 @@ def add_effects(doc: Json, items: Sequence[EffectInfo]) -> TrackResult:
         track["segments"].append(seg)
         result.material_ids.append(effect.global_id)
         result.segment_ids.append(seg["id"])
+        result.segment_infos.append(document.segment_info(seg))
     return result
 
 
@@ -248,6 +250,7 @@ def add_filters(doc: Json, items: Sequence[FilterInfo]) -> TrackResult:
         track["segments"].append(seg)
         result.material_ids.append(material.global_id)
         result.segment_ids.append(seg["id"])
+        result.segment_infos.append(document.segment_info(seg))
     return result
 
 

@@ -86,6 +86,7 @@ def add_effects(request: Request, body: AddEffectsRequest, svc: Services = Depen
         track_id=result.track_id,
         effect_ids=result.material_ids,
         segment_ids=result.segment_ids,
+        segment_infos=result.segment_infos,
     )
 
 
@@ -107,6 +108,7 @@ def add_filters(request: Request, body: AddFiltersRequest, svc: Services = Depen
         track_id=result.track_id,
         filter_ids=result.material_ids,
         segment_ids=result.segment_ids,
+        segment_infos=result.segment_infos,
     )
 
 
