@@ -7,6 +7,7 @@ exactly was wrong and is never translated away: it names the field, the index, t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,12 @@ _KINDS = [
         "The app encrypted this draft, so it cannot be imported: save it again with CapCut or an older JianYing",
     ),
     ErrorKind("PREVIEW_FAILED", 422, "预览帧生成失败", "Preview frame could not be drawn"),
+    ErrorKind(
+        "MEDIA_MISSING",
+        422,
+        "草稿引用的素材文件不存在,请先替换或重新添加这些素材",
+        "Media the draft uses are missing: replace or add them again first",
+    ),
     ErrorKind("SERVICE_BUSY", 503, "服务繁忙,请稍后重试", "Service busy, retry later"),
     ErrorKind(
         "DATABASE_UNAVAILABLE", 503, "数据库暂时不可用,请稍后重试", "The database is unavailable for now, retry later"
@@ -77,7 +84,9 @@ def clip(value: object, limit: int = ECHO_CHARS) -> str:
 class ApiError(Exception):
     """An error a client caused or must hear about; rendered as the seed's error envelope."""
 
-    def __init__(self, code: str, details: str = "", *, http_status: int | None = None) -> None:
+    def __init__(
+        self, code: str, details: str = "", *, http_status: int | None = None, extra: dict[str, Any] | None = None
+    ) -> None:
         if code not in KINDS:
             raise KeyError(f"unknown error code {code}")
         super().__init__(f"{code}: {details}")
@@ -85,10 +94,11 @@ class ApiError(Exception):
         self.code = code
         self.details = details
         self.http_status = http_status or self.kind.http_status
+        self.extra = extra or {}  # structured facts beside `details` (e.g. every missing material)
 
     def message(self, lang: str) -> str:
         return self.kind.en if lang == "en" else self.kind.zh
 
-    def body(self, lang: str) -> dict[str, dict[str, str]]:
+    def body(self, lang: str) -> dict[str, dict[str, Any]]:
         details = clip(self.details, DETAILS_CHARS)
-        return {"error": {"code": self.code, "message": self.message(lang), "details": details}}
+        return {"error": {"code": self.code, "message": self.message(lang), "details": details, **self.extra}}

@@ -83,8 +83,9 @@ def test_the_warning_speaks_the_clients_language(api: httpx.Client) -> None:
 
 
 def test_the_reference_video_infos_example_with_a_string_height(api: httpx.Client) -> None:
-    body = {"height": "1080", "width": 1920, "mask": "爱心", "transition": "推近", "transition_duration": 1, "volume": 1,
-            "video_urls": ["https://example.com/a.mp4"], "timelines": [{"start": 0, "end": 2_000_000}]}  # fmt: skip
+    body = {"height": "1080", "width": 1920, "mask": "爱心", "transition": "推近", "transition_duration": 1,
+            "volume": 1, "video_urls": ["https://example.com/a.mp4"],
+            "timelines": [{"start": 0, "end": 2_000_000}]}  # fmt: skip
     answer = post_ok(api, "video_infos", body)
     assert json.loads(answer["infos"])[0]["height"] == 1080
     assert [w["code"] for w in answer["warnings"]] == ["STRING_AS_NUMBER"]

@@ -57,7 +57,7 @@ def _codes_for(name: str, path: str, operation: dict[str, Any], body_fields: set
     elif takes_draft:
         codes |= {"INVALID_DRAFT_URL", "DRAFT_NOT_FOUND"}
         if name == "gen_video":
-            codes.add("SERVICE_BUSY")
+            codes |= {"SERVICE_BUSY", "MEDIA_MISSING"}
         elif "draft_url" in body_fields:
             codes.add("DRAFT_BUSY")
     if name in MEDIA_OPERATIONS:
@@ -67,7 +67,7 @@ def _codes_for(name: str, path: str, operation: dict[str, Any], body_fields: set
     if name in FONT_OPERATIONS:
         codes.add("UNSUPPORTED_FONT")
     if name == "gen_preview":
-        codes.add("PREVIEW_FAILED")
+        codes |= {"PREVIEW_FAILED", "MEDIA_MISSING"}
     if name in SEGMENT_OPERATIONS:
         codes.add("SEGMENT_NOT_FOUND")
     return codes | OWN_CODES.get(name, set())

@@ -18,7 +18,9 @@ class RenderChoices(BaseModel):
     )
     width: Int | None = Field(None, ge=16, le=7680, description="Output width in px (alone: height follows aspect)")
     height: Int | None = Field(None, ge=16, le=7680, description="Output height in px (alone: width follows aspect)")
-    fps: Annotated[Literal[24, 25, 30, 50, 60], BeforeValidator(json_number)] | None = Field(None, description="Output frame rate (default: the draft's)")
+    fps: Annotated[Literal[24, 25, 30, 50, 60], BeforeValidator(json_number)] | None = Field(
+        None, description="Output frame rate (default: the draft's)"
+    )
     quality: Quality | None = Field(
         None, description="draft (fast, small), standard (default) or high; see the README for the encoder settings"
     )

@@ -7,10 +7,12 @@ call brings it back, not the server's folders or the CLI's flags.
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
-from capcut_mate.drafts.listing import materials_by_id
+from capcut_mate.drafts.listing import material_name, materials_by_id
+from capcut_mate.drafts.store import DraftStore, material_path
+from capcut_mate.errors import ApiError
 
 
 def service_resolver(draft: dict[str, Any], draft_dir: Path) -> _ApiMediaResolver:
@@ -57,3 +59,71 @@ class _ApiMediaResolver:
                 f"media file missing from the draft folder: {material_path}{origin}; add the media again with "
                 "add_videos / add_images / add_audios (its URL must still be reachable), then render again",
             ) from exc
+
+
+FIX_BY_KIND = {"video": "add_videos", "photo": "add_images", "audio": "add_audios"}
+
+
+def missing_media(draft: dict[str, Any], draft_dir: Path) -> list[dict[str, str]]:
+    """Every material a segment of the draft shows or plays whose file this resolver would not find, with
+    the call that fixes it: replace_material for a path the app wrote (an imported template: the segments
+    stay as they are), else the add_* call that stored the copy."""
+    from capcut_mate.render import RenderError
+
+    resolve = service_resolver(draft, draft_dir)
+    used = {
+        seg.get("material_id")
+        for track in draft.get("tracks") or []
+        for seg in (track.get("segments") or [] if isinstance(track, dict) else [])
+        if isinstance(seg, dict)
+    }
+    missing = []
+    for material_id, (bucket, material) in materials_by_id(draft).items():
+        path = material.get("path")
+        if material_id not in used or bucket not in ("videos", "audios") or not isinstance(path, str) or not path:
+            continue
+        try:
+            resolve(path)
+        except RenderError as exc:
+            if exc.code != "MEDIA_MISSING":
+                raise
+            kind = "audio" if bucket == "audios" else ("photo" if material.get("type") == "photo" else "video")
+            ours = path.startswith(material_path("assets/"))  # a copy this service stored
+            missing.append({
+                "material_id": material_id, "type": kind, "name": material_name(material),
+                "file_name": PureWindowsPath(path).name, "path": path,
+                "fix": FIX_BY_KIND[kind] if ours else "replace_material",
+            })  # fmt: skip
+    return missing
+
+
+def require_media(drafts: DraftStore, draft_id: str, scratch: Path) -> None:
+    """MEDIA_MISSING naming every missing material, before a render is queued (not seconds into it).
+
+    Checked against a skeleton of the draft folder (its file list as empty files), so a draft in a bucket is
+    checked without downloading its media, by the same resolver the render uses."""
+    for relative in drafts.files(draft_id):
+        target = scratch.joinpath(*relative.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.touch()
+    missing_media_error(missing_media(drafts.load(draft_id), scratch))
+
+
+def missing_media_error(missing: list[dict[str, str]]) -> None:
+    """Raise MEDIA_MISSING for `missing` (every material named in `details` and listed in full), if any."""
+    if not missing:
+        return
+    listed = "; ".join(
+        f"{m['type']} {m['name']!r} (material_id {m['material_id']}, file {m['file_name']}): {m['fix']}"
+        for m in missing
+    )
+    how = (
+        "replace_material {draft_url, material_id, url} puts new media under the template's segments"
+        if any(m["fix"] == "replace_material" for m in missing)
+        else "add the media again with the call named (its URL must still be reachable)"
+    )
+    raise ApiError(
+        "MEDIA_MISSING",
+        f"{len(missing)} material(s) the draft uses have no file: {listed}. {how}; then render again",
+        extra={"missing_materials": missing},
+    )

@@ -9,6 +9,8 @@ under CPU contention (renders on every core) every extra hop waits for the OS to
 from __future__ import annotations
 
 import logging
+import tempfile
+from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,6 +22,7 @@ from capcut_mate.api.responses import ok, public_url
 from capcut_mate.api.schemas_render import RenderChoices
 from capcut_mate.drafts.ids import draft_id_from_url
 from capcut_mate.errors import ApiError, clip
+from capcut_mate.jobs.resolver import require_media
 from capcut_mate.jobs.tasks import Task
 from capcut_mate.media.urlpolicy import UrlForbidden, check_url
 from capcut_mate.services import Services
@@ -113,6 +116,8 @@ def gen_video(request: Request, body: GenVideoRequest, svc: Services = Depends(s
     draft_id = draft_id_from_url(body.draft_url)
     svc.drafts.require(draft_id)
     callback = _callback_url(svc, body.callback_url)
+    with tempfile.TemporaryDirectory(prefix="media-check-", dir=svc.settings.tmp_dir) as scratch:
+        require_media(svc.drafts, draft_id, Path(scratch))
     task, created = svc.submit_render(draft_id, body.draft_url.strip(), callback, body.output_choice() or None)
     lang = request_lang(request)
     message = (_SUBMITTED if created else _ALREADY)[lang]

@@ -14,7 +14,7 @@ from capcut_mate.api.deps import services
 from capcut_mate.api.schemas import DRAFT_URL
 from capcut_mate.drafts.ids import draft_id_from_url
 from capcut_mate.errors import ApiError
-from capcut_mate.jobs.resolver import service_resolver
+from capcut_mate.jobs.resolver import missing_media, missing_media_error, service_resolver
 from capcut_mate.jsontypes import Int
 from capcut_mate.render import RenderError, RenderOptions, load_draft
 from capcut_mate.render.preview import MAX_STORYBOARD_FRAMES, preview_png
@@ -72,6 +72,7 @@ def gen_preview(body: GenPreviewRequest, svc: Services = Depends(services)) -> R
         # The draft folder itself on local disk; from a bucket, fetched (through the worker cache) into scratch.
         folder = svc.drafts.checkout(draft_id, scratch / "draft")
         draft, draft_dir = load_draft(folder)
+        missing_media_error(missing_media(draft, draft_dir))
         times = body.times if body.times is not None else [body.time or 0]
         png, frames = preview_png(
             draft, service_resolver(draft, draft_dir), times, body.times is not None, body.width, options
