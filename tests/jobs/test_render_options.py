@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import av
 import httpx
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from capcut_mate.render.formats import SHORT_SIDE, short_side_size
+from tests import mediagen, servers
 from tests.jobs.helpers import V1, build_draft, poll, post
 
 
@@ -94,3 +96,22 @@ def test_short_side_sizes_keep_the_aspect(canvas: tuple[int, int], resolution: s
     assert min(width, height) == SHORT_SIDE[resolution]  # type: ignore[index]
     assert width % 2 == 0 and height % 2 == 0
     assert abs(width * canvas[1] - height * canvas[0]) <= min(canvas)  # the long side is off by at most 1 px
+
+
+def test_quality_names_tell_the_truth_about_size(api: httpx.Client, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One small detailed render at each quality: draft is the smallest file, high the largest (the speed side
+    is measured by `python -m benchmarks.quality`, never timed in a test)."""
+    folder = tmp_path_factory.mktemp("detailed")
+    mediagen.run_ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=2", "-c:v", "libx264",
+                        "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p", str(folder / "detail.mp4"))  # fmt: skip
+    sizes = {}
+    with servers.media_server(folder) as base:
+        for quality in ("draft", "standard", "high"):
+            url = post(api, "create_draft", {"width": 320, "height": 240})["draft_url"]
+            post(api, "add_videos", {"draft_url": url, "video_infos": json.dumps(
+                [{"video_url": f"{base}/detail.mp4", "start": 0, "end": 2_000_000}])})  # fmt: skip
+            post(api, "gen_video", {"draft_url": url, "quality": quality})
+            final = poll(api, url)[-1]
+            assert final["status"] == "completed", final
+            sizes[quality] = len(httpx.get(final["video_url"], timeout=60).content)
+    assert sizes["draft"] < sizes["standard"] < sizes["high"], sizes
