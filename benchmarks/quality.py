@@ -41,8 +41,8 @@ def main() -> None:
                 preset, crf = X264[quality]
                 out = Path(folder) / f"{name}-{quality}.mp4"
                 before = _child_cpu()
-                subprocess.run([ffmpeg, "-v", "error", "-y", "-threads", "1", "-i", str(source), "-c:v", "libx264",
-                                "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", str(out)], check=True)  # fmt: skip
+                args = ["-threads", "1", "-i", str(source), "-c:v", "libx264", "-preset", preset, "-crf", str(crf)]
+                subprocess.run([ffmpeg, "-v", "error", "-y", *args, "-pix_fmt", "yuv420p", str(out)], check=True)
                 measured[quality] = (out.stat().st_size, _child_cpu() - before)
             size0, cpu0 = measured["standard"]
             for quality, (size, cpu) in measured.items():

@@ -102,8 +102,8 @@ def test_quality_names_tell_the_truth_about_size(api: httpx.Client, tmp_path_fac
     """One small detailed render at each quality: draft is the smallest file, high the largest (the speed side
     is measured by `python -m benchmarks.quality`, never timed in a test)."""
     folder = tmp_path_factory.mktemp("detailed")
-    mediagen.run_ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=2", "-c:v", "libx264",
-                        "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p", str(folder / "detail.mp4"))  # fmt: skip
+    source = ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=2"]
+    mediagen.run_ffmpeg(*source, "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p", str(folder / "detail.mp4"))
     sizes = {}
     with servers.media_server(folder) as base:
         for quality in ("draft", "standard", "high"):

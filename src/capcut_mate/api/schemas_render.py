@@ -22,8 +22,9 @@ class RenderChoices(BaseModel):
         None, description="Output frame rate (default: the draft's)"
     )
     quality: Quality | None = Field(
-        None, description="draft (smallest file, quickest encode), standard (default) or high (largest, best); see the README for "
-        "the encoder settings"
+        None,
+        description="draft (smallest file, quickest encode), standard (default) or high (largest, best); "
+        "see the README for the encoder settings",
     )
     format: Format | None = Field(
         None, description="mp4 (H.264/AAC, default), webm (VP9/Opus) or gif (short loops, no sound)"
