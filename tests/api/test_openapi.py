@@ -84,3 +84,37 @@ def test_every_endpoint_has_a_summary_and_an_example(spec: dict[str, Any], endpo
 def test_pure_examples_succeed(api: httpx.Client, spec: dict[str, Any], endpoint: str) -> None:
     body = post_ok(api, endpoint, example_for(spec, endpoint))
     assert body["code"] == 0 and len(body) > 2
+
+
+LIMIT_KEYS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "minItems",
+              "maxItems", "items")  # fmt: skip
+
+
+def _nodes(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _nodes(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _nodes(value, f"{path}[{index}]")
+
+
+def test_every_limit_is_where_clients_look(spec: dict[str, Any]) -> None:
+    """Coze and agents read minimum/maximum on the property: never pydantic's raw ge/le/gt/lt, and never only
+    inside an optional field's anyOf (the whole document is checked)."""
+    raw = [path for path, node in _nodes(spec) if "type" in node and {"ge", "le", "gt", "lt"} & set(node)]
+    assert raw == []
+    hidden = []
+    for path, node in _nodes(spec):
+        options = [o for o in node.get("anyOf", []) if isinstance(o, dict) and o.get("type") != "null"]
+        if len(options) == 1:  # an optional field: its limits belong on the property
+            hidden += [f"{path}.{key}" for key in LIMIT_KEYS if key in options[0] and node.get(key) != options[0][key]]
+        else:  # a real union (a JSON string or an array): no numeric limit may hide in one branch
+            hidden += [f"{path}.{key}" for o in options for key in LIMIT_KEYS[:4] if key in o]
+    assert hidden == []
+    width = spec["components"]["schemas"]["GenVideoRequest"]["properties"]["width"]
+    assert (width["minimum"], width["maximum"]) == (16, 7680)
+    intensities = spec["components"]["schemas"]["FilterInfosRequest"]["properties"]["intensities"]
+    assert (intensities["items"]["minimum"], intensities["items"]["maximum"]) == (0, 100)
+    assert spec["components"]["schemas"]["VideoInfosRequest"]["properties"]["height"]["exclusiveMinimum"] == 0

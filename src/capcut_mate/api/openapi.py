@@ -133,6 +133,37 @@ def _document_draft_shapes(spec: dict[str, Any]) -> None:
                     param["schema"]["pattern"] = DRAFT_URL_PATTERN
 
 
+PYDANTIC_LIMITS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+LIMITS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "minItems",
+          "maxItems", "items")  # fmt: skip
+
+
+def _visible_limits(node: Any) -> None:
+    """Every limit where clients look. Pydantic leaves an optional field's `ge`/`le` as those raw names inside
+    `anyOf` (not JSON Schema, so Coze and agents never see them): they become minimum/maximum (exclusive for
+    gt/lt), and the one non-null option's limits are repeated on the property itself, beside the anyOf."""
+    if isinstance(node, list):
+        for item in node:
+            _visible_limits(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for raw, name in PYDANTIC_LIMITS.items():
+        if raw in node and "type" in node and name not in node:
+            node[name] = node.pop(raw)
+    for name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        value = node.get(name)
+        if node.get("type") == "integer" and isinstance(value, float) and value.is_integer():
+            node[name] = int(value)
+    for value in node.values():
+        _visible_limits(value)
+    options = [o for o in node.get("anyOf", []) if isinstance(o, dict) and o.get("type") != "null"]
+    if len(options) == 1:
+        for name in LIMITS:
+            if name in options[0]:
+                node.setdefault(name, options[0][name])
+
+
 def install_openapi(app: FastAPI, *, auth: bool) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -148,6 +179,7 @@ def install_openapi(app: FastAPI, *, auth: bool) -> None:
             schemas.pop("HTTPValidationError", None)
             schemas.pop("ValidationError", None)
             _document_draft_shapes(spec)
+            _visible_limits(spec)
             app.openapi_schema = spec
         return app.openapi_schema
 
