@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import typer
 
@@ -16,7 +19,28 @@ def main() -> None:
     """capcut-mate: the HTTP API, render workers, and the draft renderer."""
 
 
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def setup_errors(command: Command) -> Command:
+    """A setting that asks for libraries not installed (cluster mode without its extra) is one line on stderr
+    saying what to install, and exit status 2, not a traceback."""
+
+    @functools.wraps(command)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        from capcut_mate.services import MissingExtra
+
+        try:
+            return command(*args, **kwargs)
+        except MissingExtra as exc:
+            typer.echo(f"capcut-mate {command.__name__.replace('_', '-')}: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapped  # type: ignore[return-value]
+
+
 @app.command()
+@setup_errors
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
     port: int = typer.Option(30000, help="TCP port"),
@@ -42,6 +66,7 @@ def serve(
 
 
 @app.command()
+@setup_errors
 def worker(
     data_dir: Path | None = typer.Option(None, help="Data directory shared with the server (env CAPCUT_MATE_DATA_DIR)"),
     count: int | None = typer.Option(None, help="Renders at once (env CAPCUT_MATE_RENDER_WORKERS)"),
@@ -65,6 +90,7 @@ def worker(
 
 
 @app.command("import-drafts")
+@setup_errors
 def import_drafts(
     source: Path = typer.Argument(..., help="The data directory of an embedded installation"),
 ) -> None:
@@ -92,6 +118,7 @@ def import_drafts(
 
 
 @app.command()
+@setup_errors
 def migrate(
     database_url: str | None = typer.Option(None, help="postgresql://... (env CAPCUT_MATE_DATABASE_URL)"),
 ) -> None:
@@ -104,7 +131,10 @@ def migrate(
     if not url:
         typer.echo("set CAPCUT_MATE_DATABASE_URL (or --database-url): the embedded SQLite needs no migration", err=True)
         raise typer.Exit(2)
-    db = PgDatabase(url, max_size=1)
+    from capcut_mate.services import cluster_extra
+
+    with cluster_extra("CAPCUT_MATE_DATABASE_URL"):
+        db = PgDatabase(url, max_size=1)
     try:
         done = apply(db)
     finally:
@@ -189,29 +219,38 @@ def preview(
 
 
 @app.command()
+@setup_errors
 def mcp(
     data_dir: Path | None = typer.Option(None, help="Data directory (env CAPCUT_MATE_DATA_DIR)"),
     host: str = typer.Option("127.0.0.1", help="Interface of the HTTP API started beside it (video downloads)"),
-    port: int = typer.Option(30000, help="Port of that HTTP API (0 = any free port)"),
+    port: int = typer.Option(0, help="Port of that HTTP API (default 0: a free port the system picks)"),
+    api_url: str | None = typer.Option(
+        None, help="Use the service already running at this URL (e.g. http://127.0.0.1:30000): no server of its own"
+    ),
+    lang: str = typer.Option(
+        "zh", envvar="CAPCUT_MATE_LANG", help="Language of messages and warnings: zh or en (env CAPCUT_MATE_LANG)"
+    ),
 ) -> None:
-    """Speak MCP over stdio (Claude Desktop, Cursor...), with the HTTP API running on HOST:PORT beside it."""
+    """Speak MCP over stdio (Claude Desktop, Cursor...), each tool call a request to the HTTP API: one started
+    beside it on HOST:PORT, or the running service at --api-url."""
     import logging
-    import socket
 
     from capcut_mate.config import Settings
-    from capcut_mate.mcp.stdio import serve_stdio
+    from capcut_mate.mcp.stdio import StartupError, serve_stdio
 
     logging.basicConfig(level=logging.WARNING)  # stderr: stdout carries the MCP messages
-    if port == 0:
-        with socket.socket() as probe:
-            probe.bind((host, 0))
-            port = probe.getsockname()[1]
+    if lang not in ("zh", "en"):
+        typer.echo(f"capcut-mate mcp: --lang must be zh or en, not {lang!r}", err=True)
+        raise typer.Exit(2)
     overrides: dict[str, object] = {} if data_dir is None else {"data_dir": data_dir}
     try:
-        serve_stdio(Settings(**overrides), host, port)  # type: ignore[arg-type]
-    except RuntimeError as exc:
-        typer.echo(f"capcut-mate mcp: {exc}; pick another --port", err=True)
-        raise typer.Exit(1) from exc
+        serve_stdio(Settings(**overrides), host, port, lang, api_url)  # type: ignore[arg-type]
+    except StartupError as exc:
+        typer.echo(f"capcut-mate mcp: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except Exception as exc:  # anything else before the agent could be answered: say it where the agent logs
+        typer.echo(f"capcut-mate mcp: could not start: {type(exc).__name__}: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()

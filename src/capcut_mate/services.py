@@ -10,6 +10,8 @@ a bucket. This is the only module that knows which is in use; the cluster's libr
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +45,27 @@ _RENDER_PROCESS_SETTINGS = (
 )
 
 
+CLUSTER_MODULES = {"psycopg", "psycopg_pool", "procrastinate", "boto3", "botocore"}
+
+
+class MissingExtra(RuntimeError):
+    """A setting asks for a part whose libraries are not installed; the message says what to install."""
+
+
+@contextmanager
+def cluster_extra(setting: str) -> Iterator[None]:
+    """A cluster library missing while `setting` asks for it is MissingExtra naming the extra, not a traceback."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in CLUSTER_MODULES:
+            raise
+        raise MissingExtra(
+            f"{setting} is set (cluster mode), which needs the cluster extra: pip install -e '.[cluster]' in a "
+            f"checkout (or pip install 'capcut-mate[cluster]'); missing module: {exc.name}"
+        ) from None
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -67,22 +90,24 @@ class Services:
             cache_max_bytes=settings.cache_max_bytes,
             cache_ttl_s=settings.cache_ttl,
         )
-        storage = _storage(settings)
+        with cluster_extra("CAPCUT_MATE_STORAGE_URL"):
+            storage = _storage(settings)
         closers: list[Any] = []
         farm = None
         if settings.database_url:
-            from capcut_mate.db import PgDatabase
-            from capcut_mate.drafts.pg_index import PgDraftIndex
-            from capcut_mate.jobs.pg_queue import ProcrastinateQueue
-            from capcut_mate.jobs.pg_store import PgTaskStore
-            from capcut_mate.migrate import migrate
+            with cluster_extra("CAPCUT_MATE_DATABASE_URL"):
+                from capcut_mate.db import PgDatabase
+                from capcut_mate.drafts.pg_index import PgDraftIndex
+                from capcut_mate.jobs.pg_queue import ProcrastinateQueue
+                from capcut_mate.jobs.pg_store import PgTaskStore
+                from capcut_mate.migrate import migrate
 
-            pg = PgDatabase(settings.database_url, timeout_s=settings.dependency_timeout)
-            migrate(pg)
-            tasks: Any = PgTaskStore(pg)
-            index: Any = PgDraftIndex(pg)
-            queue: Queue = ProcrastinateQueue(settings.database_url, tasks, settings.worker_lease_s)
-            farm = render_farm(settings, storage, pg)
+                pg = PgDatabase(settings.database_url, timeout_s=settings.dependency_timeout)
+                migrate(pg)
+                tasks: Any = PgTaskStore(pg)
+                index: Any = PgDraftIndex(pg)
+                queue: Queue = ProcrastinateQueue(settings.database_url, tasks, settings.worker_lease_s)
+                farm = render_farm(settings, storage, pg)
             closers += [queue, pg]
         else:
             from capcut_mate.db import Database

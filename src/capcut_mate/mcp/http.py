@@ -44,7 +44,7 @@ def mount_mcp(app: FastAPI, api_keys: list[str]) -> Callable[[], AbstractAsyncCo
         ) as http:
             yield http
 
-    endpoint = _Endpoint(build_server(app, client))
+    endpoint = _Endpoint(build_server(app.openapi, client))
     app.router.routes.append(Route(MCP_PATH, endpoint=endpoint, methods=["GET", "POST", "DELETE"]))
     return endpoint.running
 

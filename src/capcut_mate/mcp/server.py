@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import mcp.types as types
-from fastapi import FastAPI
 from mcp.server import Server
 from starlette.requests import Request
 
@@ -34,13 +33,14 @@ INSTRUCTIONS = (
 ClientFactory = Callable[[Request | None], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
-def build_server(app: FastAPI, client: ClientFactory) -> Server[Any]:
+def build_server(document: Callable[[], dict[str, Any]], client: ClientFactory) -> Server[Any]:
+    """`document` gives the OpenAPI document the tools come from (`app.openapi`, or a running service's)."""
     ops: dict[str, Operation] = {}
 
     def tools() -> dict[str, Operation]:
         """Read on first use: the app's OpenAPI document is cached once built, so not before every route exists."""
         if not ops:
-            ops.update((op.name, op) for op in operations(app))
+            ops.update((op.name, op) for op in operations(document()))
         return ops
 
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:

@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import mcp.types as types
-from fastapi import FastAPI
 
 from capcut_mate.drafts.ids import API_PREFIX
 
@@ -41,9 +40,8 @@ class Operation:
         )
 
 
-def operations(app: FastAPI) -> list[Operation]:
-    """Every API operation of `app`, in the order of its OpenAPI document."""
-    document = app.openapi()
+def operations(document: dict[str, Any]) -> list[Operation]:
+    """Every API operation of an OpenAPI `document` (our app's, or a running service's), in its order."""
     components = document.get("components", {}).get("schemas", {})
     found = []
     for path, methods in document["paths"].items():
