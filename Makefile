@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup serve worker demo test lint fuzz fuzz-render bench bench-status bench-cluster bench-preview
+.PHONY: setup serve worker demo mcp-config test lint fuzz fuzz-render bench bench-status bench-cluster bench-preview
 
 setup: $(VENV)/.installed
 	@scripts/ensure-fonts.sh
@@ -22,6 +22,11 @@ worker: setup
 
 demo: setup
 	$(BIN)/capcut-mate demo
+
+# The mcpServers entry for Claude Desktop / Cursor with absolute paths (ARGS="--api-url http://127.0.0.1:30000"
+# to use the service `make serve` runs, ARGS="--lang en" for English).
+mcp-config: setup
+	@$(BIN)/capcut-mate mcp-config $${ARGS:-}
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -253,6 +253,32 @@ def mcp(
         raise typer.Exit(1) from None
 
 
+@app.command("mcp-config")
+def mcp_config(
+    data_dir: Path | None = typer.Option(None, help="Data directory the MCP server uses (default: as `serve`)"),
+    api_url: str | None = typer.Option(None, help="Use the service running at this URL instead of its own"),
+    lang: str | None = typer.Option(None, help="zh or en for messages and warnings"),
+) -> None:
+    """Print the mcpServers entry for Claude Desktop / Cursor, with absolute paths: paste it as it is (a
+    desktop app does not start MCP servers from this shell, so `capcut-mate` alone is not on its PATH)."""
+    import json
+    import sys
+
+    from capcut_mate.config import Settings
+
+    script = Path(sys.executable).parent / "capcut-mate"  # the venv's bin, beside its python (no resolve)
+    command, args = (
+        (str(script.absolute()), ["mcp"]) if script.is_file() else (sys.executable, ["-m", "capcut_mate", "mcp"])
+    )
+    if api_url:
+        args += ["--api-url", api_url]
+    else:
+        args += ["--data-dir", str((data_dir or Settings().data_dir).absolute())]
+    if lang:
+        args += ["--lang", lang]
+    typer.echo(json.dumps({"mcpServers": {"capcut-mate": {"command": command, "args": args}}}, indent=2))
+
+
 @app.command()
 def demo(
     data_dir: Path = typer.Option(Path("capcut-mate-demo"), help="Where the demo keeps media, drafts and the video"),

@@ -108,3 +108,28 @@ def test_a_start_that_fails_says_why_on_stderr(tmp_path: Path, case: str) -> Non
     assert done.returncode != 0 and done.stdout == ""
     expected = {"busy port": "cannot listen", "no service": "no capcut-mate service answers", "bad lang": "zh or en"}
     assert expected[case] in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_the_printed_config_works_as_pasted(tmp_path: Path) -> None:
+    """`capcut-mate mcp-config` prints absolute paths; started exactly so, with a desktop app's bare PATH
+    (no venv on it), the server answers. The README shows that shape and how to print it."""
+    script = Path(sys.executable).parent / "capcut-mate"
+    printed = subprocess.run([str(script), "mcp-config", "--data-dir", str(tmp_path / "data")], capture_output=True,
+                             text=True, check=True, env={"PATH": "/usr/bin:/bin"})  # fmt: skip
+    (entry,) = json.loads(printed.stdout)["mcpServers"].values()
+    assert Path(entry["command"]).is_absolute() and Path(entry["command"]).is_file()
+    bare = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    parameters = StdioServerParameters(command=entry["command"], args=entry["args"], env=bare)
+    names: list[str] = []
+
+    async def run() -> None:
+        async with stdio_client(parameters) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            names.extend(tool.name for tool in (await session.list_tools()).tools)
+
+    anyio.run(run)
+    assert {"create_draft", "gen_video", "gen_video_status"} <= set(names)
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "make -s mcp-config" in readme
+    pasted = [json.loads(line) for line in readme.splitlines() if line.startswith('  {"mcpServers"')]
+    assert pasted and all(Path(e["command"]).is_absolute() for p in pasted for e in p["mcpServers"].values())
