@@ -84,7 +84,7 @@ async def agent(session: ClientSession, media_url: str, operations: set[str]) ->
     assert frame.shape == (240, 320, 3)
     assert abs(frame[120, 160] - (255, 0, 0)).max() < 40  # the photo in the middle
     assert abs(frame[20, 20] - (0, 0, 255)).max() < 40  # the video around it
-    band = frame[150:220, 100:220]  # the caption, 80 px below the centre
+    band = frame[150:220, 100:220]  # the caption: transform_y -80 puts it 40 px below the centre
     assert (band.min(axis=2) > 200).sum() > 20  # white text: neither the blue video nor the red photo
 
     submitted = await call(session, "gen_video", draft_url=draft_url)

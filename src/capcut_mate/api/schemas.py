@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from capcut_mate.drafts.apps import DEFAULT_APP, AppName
-from capcut_mate.drafts.items import CaptionStyle
+from capcut_mate.drafts.items import TRANSFORM_X_DOC, TRANSFORM_Y_DOC, CaptionStyle
 from capcut_mate.jsontypes import Float, Int
 
 JsonList = str | list[Any]
@@ -50,8 +50,8 @@ class VisualPlacement(BaseModel):
     alpha: Float = Field(1.0, ge=0, le=1)
     scale_x: Float = Field(1.0, gt=0)
     scale_y: Float = Field(1.0, gt=0)
-    transform_x: Float = Field(0, description="px from the canvas centre")
-    transform_y: Float = Field(0, description="px from the canvas centre (draft units: +y up)")
+    transform_x: Float = Field(0, description=TRANSFORM_X_DOC)
+    transform_y: Float = Field(0, description=TRANSFORM_Y_DOC)
 
 
 class SceneTimeline(BaseModel):

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from capcut_mate.api.schemas import DRAFT_URL, DraftRef, JsonList
 from capcut_mate.api.schemas import examples as _examples
+from capcut_mate.drafts.items import TRANSFORM_X_DOC, TRANSFORM_Y_DOC
 from capcut_mate.jsontypes import Bool, Float, Int
 
 
@@ -20,8 +21,8 @@ class AddStickerRequest(DraftRef):
     start: Int = Field(..., ge=0, description="µs on the timeline")
     end: Int = Field(..., description="µs on the timeline, > start")
     scale: Float = Field(1.0, gt=0, description="Uniform scale, 1.0 = original")
-    transform_x: Float = Field(0, description="px from the canvas centre")
-    transform_y: Float = Field(0, description="px from the canvas centre (draft units: +y up)")
+    transform_x: Float = Field(0, description=TRANSFORM_X_DOC)
+    transform_y: Float = Field(0, description=TRANSFORM_Y_DOC)
 
     @model_validator(mode="after")
     def _ordered(self) -> AddStickerRequest:
@@ -110,4 +111,4 @@ class EasyCreateMaterialRequest(DraftRef):
     video_url: str | None = Field(None, description="Video placed at 0-5 s")
     text_color: str = "#ffffff"
     font_size: Int = Field(15, ge=1)
-    text_transform_y: Float = Field(0, description="px from the canvas centre")
+    text_transform_y: Float = Field(0, description=TRANSFORM_Y_DOC)

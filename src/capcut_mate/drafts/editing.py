@@ -62,7 +62,8 @@ def _canvas(doc: Json) -> tuple[int, int]:
 
 
 def placement_clip(doc: Json, *, alpha: float, scale_x: float, scale_y: float, tx: float, ty: float) -> Json:
-    """Pixel offsets from the canvas centre → draft units (px / full canvas size, as the reference stores)."""
+    """The API's offsets → draft units: value / full canvas size, as the reference stores them. A draft unit is
+    half the canvas, so the element moves value / 2 pixels (the reference's unit, kept for its clients)."""
     width, height = _canvas(doc)
     return document.clip_settings(alpha=alpha, scale_x=scale_x, scale_y=scale_y, x=tx / width, y=ty / height)
 

@@ -165,6 +165,17 @@ def parse_items(field: str, raw: str | list[Any], model: type[ItemT]) -> list[It
     return items
 
 
+TRANSFORM_X_DOC = (
+    "Horizontal offset from the canvas centre in the reference's unit, where the element moves transform_x / 2 px "
+    "(the draft stores transform_x / canvas width, and 1.0 there is half the canvas): 200 moves it 100 px right"
+)
+TRANSFORM_Y_DOC = (
+    "Vertical offset from the canvas centre in the reference's unit, where the element moves transform_y / 2 px "
+    "up (the draft stores transform_y / canvas height, 1.0 there is half the canvas, +y up): -400 moves it 200 px "
+    "down"
+)
+
+
 class CaptionStyle(BaseModel):
     """The style add_captions applies to every caption of one call."""
 
@@ -178,8 +189,8 @@ class CaptionStyle(BaseModel):
     line_spacing: Float | None = None
     scale_x: Float = Field(1.0, gt=0)
     scale_y: Float = Field(1.0, gt=0)
-    transform_x: Float = 0.0
-    transform_y: Float = 0.0
+    transform_x: Float = Field(0.0, description=TRANSFORM_X_DOC)
+    transform_y: Float = Field(0.0, description=TRANSFORM_Y_DOC)
     style_text: Bool = False
     underline: Bool = False
     italic: Bool = False

@@ -48,7 +48,8 @@ def _url(request: Request, draft_id: str) -> str:
     "/add_sticker",
     summary="Add a sticker on a new sticker track",
     description="The sticker is referenced by its resource id (the app downloads it); scale is uniform, "
-    "transform_x/transform_y are pixels from the canvas centre.",
+    "transform_x/transform_y are the reference's offsets from the canvas centre: the sticker moves half that "
+    "many pixels (+y up).",
 )
 def add_sticker(request: Request, body: AddStickerRequest, svc: Services = Depends(services)) -> dict:
     draft_id = draft_id_from_url(body.draft_url)
