@@ -153,11 +153,36 @@ def test_failed_render_shows_its_error(
             cached.unlink()
     (source / "vanishing.mp4").unlink()
 
+    page.click("#render")  # refused at once (MEDIA_MISSING), naming the material: no task to fail later
+    message = page.locator("#message")
+    message.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    assert "vanishing.mp4" in message.inner_text() and "add_videos" in message.inner_text()
+    assert page.locator("#task .task").count() == 0
+    assert [e for e in page.errors if "422" not in e] == []  # only the refused gen_video request
+
+
+def test_the_form_keeps_the_render_settings_and_the_task_shows_them(
+    site: tuple[str, httpx.Client, str], page: Any
+) -> None:
+    base_url, client, media_url = site
+    url = build_draft(client, media_url)
+    page.goto(f"{base_url}/console/draft?id={url.split('draft_id=')[1]}")
+    page.wait_for_selector("#preview[data-time]")
+    page.select_option('select[name="resolution"]', "480p")
+    page.select_option('select[name="quality"]', "draft")
+    page.select_option('select[name="fps"]', "25")
     page.click("#render")
-    error = page.locator("#task .error")
-    error.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
-    assert "vanishing.mp4" in error.inner_text()
-    assert page.locator("#task .status-failed").count() == 1
+    page.locator("#task .status-completed").wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.locator("#task video").wait_for()
+    chosen = {name: page.locator(f'select[name="{name}"]').input_value() for name in ("resolution", "quality", "fps")}
+    assert chosen == {"resolution": "480p", "quality": "draft", "fps": "25"}  # the reloaded form kept them
+    assert page.locator('select[name="format"]').input_value() == ""
+    settings = page.locator("#task .settings").inner_text()
+    assert "480p" in settings and "draft" in settings and "25" in settings, settings
+    assert "superfast" in page.locator("#task .settings .encoding").inner_text()
+    page.reload()  # a new visit shows the last render's settings too
+    page.wait_for_selector("#preview[data-time]")
+    assert page.locator('select[name="quality"]').input_value() == "draft"
     assert page.errors == []
 
 

@@ -59,9 +59,14 @@ def _task_view(request: Request, task: Task) -> dict[str, Any]:
     lang = request_lang(request)
     svc: Services = request.app.state.services
     fields = task.status_fields(svc.video_url(task, public_url(request)), lang)
-    warnings = ((task.report or {}).get("warnings") or []) if task.status == "completed" else []
+    report = task.report or {}
+    warnings = (report.get("warnings") or []) if task.status == "completed" else []
     label = translator(lang)(task.status)
-    return {**fields, "task_id": task.task_id, "draft_id": task.draft_id, "status_label": label, "warnings": warnings}
+    # The output choices the render was asked for: kept as {"options"} until the report says "requested".
+    settings = report.get("requested") or report.get("options") or {}
+    encoding = (report.get("encoding") or {}).get("video", "")
+    return {**fields, "task_id": task.task_id, "draft_id": task.draft_id, "status_label": label, "warnings": warnings,
+            "settings": settings, "encoding": encoding}  # fmt: skip
 
 
 @router.get("/")
@@ -111,6 +116,7 @@ def draft_fragment(request: Request, id: str = Query(...), svc: Services = Depen
         tl=timeline(svc.drafts.load(draft_id)),
         task=view,
         warned={w.get("segment_id"): w.get("message", "") for w in view["warnings"]} if view else {},
+        selected={k: str(v) for k, v in view["settings"].items()} if view else {},  # the form keeps them
         choices={
             "resolution": get_args(Resolution),
             "fps": (24, 25, 30, 50, 60),
