@@ -235,10 +235,9 @@ def test_a_parent_killed_mid_chunk_leaves_its_finished_units_to_the_next(
 def test_a_chunk_that_cannot_render_fails_the_render_and_leaves_nothing(
     farm: Farm, media_url: str, s3_env: dict[str, str], tmp_path: Path
 ) -> None:
-    """The blue clip's file is gone from the bucket: the units that show it fail with MEDIA_MISSING (not
-    retried: only a failed ffmpeg run is), so the task fails with that code and the split and scratch go."""
-    farm.start_worker("a")
-    farm.start_worker("b")
+    """The blue clip's file goes from the bucket after gen_video accepted the draft (it checks the media are
+    there): the units that show it fail with MEDIA_MISSING (not retried: only a failed ffmpeg run is), so the
+    task fails with that code and the split and scratch go. Refused at submit when gone before."""
     draft_url = six_seconds(farm.client, media_url)
     storage = bucket(s3_env, tmp_path)
     prefix = f"drafts/{draft_url.split('=')[1]}/assets/videos/"
@@ -246,8 +245,14 @@ def test_a_chunk_that_cannot_render_fails_the_render_and_leaves_nothing(
     assert len(videos) == 2  # red and blue, each stored once
     doc = json.loads(storage.get_bytes(f"drafts/{draft_url.split('=')[1]}/draft_content.json"))
     blue = next(m["path"] for m in doc["materials"]["videos"] if m["material_name"].startswith("blue"))
+    post(farm.client, "gen_video", {"draft_url": draft_url})  # no worker yet: the task waits
     storage.delete(prefix + blue.rsplit("/", 1)[1])
-    seen, report = render(farm, draft_url)
+    refused = farm.client.post(f"{V1}/gen_preview", json={"draft_url": draft_url, "time": 0})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "MEDIA_MISSING", refused.text
+    farm.start_worker("a")
+    farm.start_worker("b")
+    seen = poll_both([farm.client], draft_url)
+    report = farm.client.get(f"{V1}/gen_video_report", params={"draft_url": draft_url}).json()
     assert seen[-1]["status"] == "failed" and report["error_code"] == "MEDIA_MISSING", report
     assert "blue.mp4" in report["report"]["error"]["message"]
     wait_for(lambda: farm.units() == [] and storage.list("renders/") == [], timeout=30)
