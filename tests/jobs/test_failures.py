@@ -17,7 +17,7 @@ import pytest
 
 from capcut_mate.config import Settings
 from tests import servers
-from tests.jobs.helpers import assert_monotonic, build_draft, poll, post
+from tests.jobs.helpers import V1, assert_monotonic, build_draft, poll, post
 
 pytestmark = pytest.mark.slow  # renders end to end: `pytest -m 'not slow'` is the fast set
 
@@ -29,13 +29,17 @@ def test_missing_media_fails_with_its_name_and_the_queue_goes_on(
     shutil.copytree(media_dir, source)
     shutil.copyfile(media_dir / "blue.mp4", source / "vanishing.mp4")
     settings = settings.model_copy(update={"render_workers": 1})
+    # gen_video refuses a draft whose media are already gone (MEDIA_MISSING): here they go after the tasks were
+    # accepted by a server without workers, and a server with one worker then renders them.
     with (
         servers.media_server(source) as media_url,
-        servers.api_server(settings) as base_url,
+        servers.api_server(settings.model_copy(update={"in_process_workers": False})) as base_url,
         httpx.Client(base_url=base_url, timeout=60) as client,
     ):
         broken = build_draft(client, media_url, video="vanishing.mp4")
         healthy = build_draft(client, media_url)
+        post(client, "gen_video", {"draft_url": broken})
+        post(client, "gen_video", {"draft_url": healthy})
         folder = settings.drafts_dir / broken.split("draft_id=")[1]
         doc = json.loads((folder / "draft_content.json").read_text("utf-8"))
         material = doc["materials"]["videos"][0]["path"]  # relative, behind the draft-folder placeholder
@@ -46,9 +50,12 @@ def test_missing_media_fails_with_its_name_and_the_queue_goes_on(
                 cached.unlink()
         (source / "vanishing.mp4").unlink()
         assert httpx.get(f"{media_url}/vanishing.mp4").status_code == 404
-
-        post(client, "gen_video", {"draft_url": broken})
-        post(client, "gen_video", {"draft_url": healthy})
+        refused = client.post(f"{V1}/gen_video", json={"draft_url": broken})
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "MEDIA_MISSING", refused.text
+    with (
+        servers.api_server(settings) as base_url,
+        httpx.Client(base_url=base_url, timeout=60) as client,
+    ):
         failed_seen = poll(client, broken)
         assert_monotonic(failed_seen)
         failed = failed_seen[-1]
