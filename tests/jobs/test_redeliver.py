@@ -71,5 +71,5 @@ def test_redeliver_callback(served: tuple[httpx.Client, Services]) -> None:
 
 def test_redeliver_is_an_mcp_tool(tmp_path: Path) -> None:
     app = create_app(Settings(data_dir=tmp_path / "other"))
-    tool = next(op for op in operations(app) if op.name == "redeliver_callback")
+    tool = next(op for op in operations(app.openapi()) if op.name == "redeliver_callback")
     assert tool.input_schema["required"] == ["draft_url"] and not tool.read_only
