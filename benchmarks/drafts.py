@@ -20,6 +20,7 @@ from benchmarks.media import (
     FPS,
     PHOTO_SIZES,
     SEC,
+    BrollMedia,
     FacelessMedia,
     Photo,
     SlideshowMedia,
@@ -275,6 +276,40 @@ def faceless_plan(duration_s: float) -> FacelessPlan:
     return FacelessPlan(
         1080, 1920, total, tuple(photos), tuple(pip), tuple(badges), subtitles, _music_bed(total, 0.3, 1.0, 2.0)
     )
+
+
+BROLL_CLIPS = 10
+BROLL_CUTS_PER_MINUTE = 100
+BROLL_CLIP_S = 12.0
+
+
+@dataclass(frozen=True)
+class BrollPlan:
+    """A B-roll montage: many short full-screen cuts taken in turn from a few landscape clips (their own sound
+    kept), narration and music under them. `cuts[i].source_start_us` is in clip `i % clips`."""
+
+    width: int
+    height: int
+    clips: int
+    cuts: tuple[Cut, ...]
+    music: MusicBed
+
+    @property
+    def duration_us(self) -> int:
+        return self.music.duration_us
+
+
+def broll_plan(duration_s: float) -> BrollPlan:
+    """1080×1920: 100 cuts a minute from 10 clips (clip i % 10, each next visit 1 s further into it), a voice-over
+    cut per cut and music. A clip is visited every 10 cuts, so a chunk shows most clips several times."""
+    total = round(duration_s * SEC)
+    count = max(BROLL_CLIPS, round(duration_s / 60 * BROLL_CUTS_PER_MINUTE))
+    source_span = round((BROLL_CLIP_S - 2) * SEC)
+    cuts = tuple(
+        Cut(start, dur, (i // BROLL_CLIPS) * SEC % max(1, source_span - dur), 1.0)
+        for i, (start, dur) in enumerate(_split(total, count))
+    )
+    return BrollPlan(1080, 1920, BROLL_CLIPS, cuts, _music_bed(total, 0.3, 1.0, 2.0))
 
 
 class _DraftBuilder:
@@ -565,6 +600,31 @@ def faceless_draft(plan: FacelessPlan, media: FacelessMedia) -> dict[str, Any]:
     clips = [
         b.segment(voice, start, dur, source=(start, dur), visual=None, extra_refs=(b.speed(1.0),))
         for start, dur in plan.narration
+    ]
+    b.track("audio", "narration", clips)
+    b.music(media.music, plan.music)
+    return b.document()
+
+
+def broll_draft(plan: BrollPlan, media: BrollMedia) -> dict[str, Any]:
+    """The cuts on the main track (each clip one material, as the app keeps it), then narration and music."""
+    b = _DraftBuilder("bench_broll", plan.width, plan.height)
+    ids = [b.video_material(clip) for clip in media.clips]
+    cuts = [
+        b.segment(
+            ids[i % plan.clips],
+            cut.start_us,
+            cut.duration_us,
+            source=(cut.source_start_us, cut.source_duration_us),
+            volume=0.5,
+            extra_refs=(b.speed(cut.speed),),
+        )
+        for i, cut in enumerate(plan.cuts)
+    ]
+    b.track("video", "broll", cuts)
+    voice = b.audio_material(media.narration)
+    clips = [
+        b.segment(voice, c.start_us, c.duration_us, source=(c.start_us, c.duration_us), visual=None) for c in plan.cuts
     ]
     b.track("audio", "narration", clips)
     b.music(media.music, plan.music)

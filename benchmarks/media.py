@@ -142,6 +142,22 @@ class FacelessMedia:
     music: Sound
 
 
+@dataclass(frozen=True)
+class BrollMedia:
+    clips: tuple[Video, ...]
+    narration: Sound
+    music: Sound
+
+
+def broll_media(folder: Path, seconds: float, clips: int, clip_s: float) -> BrollMedia:
+    """`clips` 1080p camera clips of `clip_s` seconds (with sound), a narration and a song."""
+    folder.mkdir(parents=True, exist_ok=True)
+    videos = tuple(source_video(folder / f"broll_{i:02d}.mp4", clip_s) for i in range(clips))
+    return BrollMedia(
+        videos, narration(folder / "narration.mp3", seconds + 1), music(folder / "music.mp3", seconds + 1)
+    )
+
+
 def narration(path: Path, seconds: float) -> Sound:
     """A mono voice-over: the talking head's modulated tone, as a TTS track would be cut per subtitle."""
     if not path.exists():

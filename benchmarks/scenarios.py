@@ -25,6 +25,7 @@ SCENARIOS = {
     "a": Scenario("a", "slideshow 1080×1920", 1.3),
     "b": Scenario("b", "talking head 1920×1080", 1.6),
     "c": Scenario("c", "faceless short 1080×1920", 1.3, moviepy=False),
+    "d": Scenario("d", "B-roll montage 1080×1920", 1.6, moviepy=False),
 }
 
 
@@ -43,6 +44,7 @@ def prepare(
     tuple[drafts.SlideshowPlan, media.SlideshowMedia]
     | tuple[drafts.TalkingHeadPlan, media.TalkingHeadMedia]
     | tuple[drafts.FacelessPlan, media.FacelessMedia]
+    | tuple[drafts.BrollPlan, media.BrollMedia]
 ):
     """Plan and media of scenario `key` (media generated on first use)."""
     folder = media_dir(work, duration_s)
@@ -50,6 +52,10 @@ def prepare(
         return drafts.slideshow_plan(duration_s), media.slideshow_media(folder, duration_s)
     if key == "c":
         return drafts.faceless_plan(duration_s), media.faceless_media(folder, duration_s)
+    if key == "d":
+        return drafts.broll_plan(duration_s), media.broll_media(
+            folder, duration_s, drafts.BROLL_CLIPS, drafts.BROLL_CLIP_S
+        )
     plan = drafts.talking_head_plan(duration_s)
     found = media.talking_head_media(
         folder, plan.source_needed_us / SEC, plan.overlay.duration_us / SEC, plan.duration_us / SEC
@@ -60,5 +66,10 @@ def prepare(
 def write_draft(key: str, work: Path, duration_s: float) -> Path:
     """Generate media if needed and write the scenario's draft folder; returns the folder."""
     plan, found = prepare(key, work, duration_s)
-    build = {"a": drafts.slideshow_draft, "b": drafts.talking_head_draft, "c": drafts.faceless_draft}[key]
+    build = {
+        "a": drafts.slideshow_draft,
+        "b": drafts.talking_head_draft,
+        "c": drafts.faceless_draft,
+        "d": drafts.broll_draft,
+    }[key]
     return drafts.write_draft(build(plan, found), draft_dir(work, key, duration_s))

@@ -27,6 +27,7 @@ from typing import Any, Protocol, TypeVar
 
 from capcut_mate import __version__
 from capcut_mate.ffmpeg import ffmpeg_exe
+from capcut_mate.render import audio
 from capcut_mate.render.chunks import chunk_frames
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.graph import Graph, build_graph
@@ -150,12 +151,14 @@ def render_audio(
     options: RenderOptions,
     on_fraction: OnFraction | None = None,
 ) -> list[RenderWarning]:
-    """The whole timeline's sound, mixed and AAC-encoded once, to `output` (an MP4 with one audio track)."""
+    """The whole timeline's sound to `output` (an MP4 with one audio track): mixed in windows of clips, so no
+    run holds every clip's decoder, and AAC-encoded once, so no fade or clip is cut at a join."""
     work_dir.mkdir(parents=True, exist_ok=True)
     prepared = Preparer(plan, resolve_media, work_dir, options.font_dir, options.system_fonts).run(video=False)
-    graph = build_graph(plan, prepared, video=False)
-    run_ffmpeg(ffmpeg_exe(options.ffmpeg), graph, output, work_dir, options, on_fraction)
-    return prepared.warnings + graph.warnings
+    timebase = Timebase.of(plan.fps)
+    duration_s = float(max(1, timebase.frame(plan.duration_us)) / timebase.rate)
+    audio.render_mix(ffmpeg_exe(options.ffmpeg), prepared.audio, duration_s, work_dir, output, options, on_fraction)
+    return prepared.warnings
 
 
 class Progress:

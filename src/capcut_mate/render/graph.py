@@ -18,16 +18,15 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from capcut_mate.render import motions
+from capcut_mate.render import audio, motions
 from capcut_mate.render.chunks import chunk_frames
 from capcut_mate.render.expr import num, piecewise
 from capcut_mate.render.geometry import scale_curve, scale_is_dynamic
 from capcut_mate.render.model import Adjustment, Chunk, Keyframes, Layer, Plan, RenderWarning
-from capcut_mate.render.prepare import REFERENCE_WHITE_NITS, AudioSource, Prepared, Source
+from capcut_mate.render.prepare import REFERENCE_WHITE_NITS, Prepared, Source
 from capcut_mate.render.strips import Strip
 from capcut_mate.render.timebase import Timebase
 
-SAMPLE_RATE = 48000
 # Cuts of one file share a decoder when the source skipped between them is at most this long
 # (decoding the gap costs about what a keyframe seek would).
 MAX_SHARED_GAP_US = 5_000_000
@@ -70,16 +69,6 @@ def ffconcat(entries: list[tuple[Path, int, int]], rate: str) -> str:
 def concat_path(path: Path) -> str:
     """An absolute path quoted for an ffconcat `file` line."""
     return "'" + str(path.resolve()).replace("'", "'\\''") + "'"
-
-
-def _atempo(speed: float) -> list[str]:
-    """atempo accepts 0.5..100 per instance; chain halves for slower rates."""
-    chain = []
-    while speed < 0.5:
-        chain.append("atempo=0.5")
-        speed /= 0.5
-    chain.append(f"atempo={num(speed)}")
-    return chain
 
 
 def tone_map(source: Source) -> list[str]:
@@ -598,70 +587,18 @@ class _Builder:
     # ---- audio -------------------------------------------------------------------------------------
 
     def audio(self, total: int) -> None:
-        duration = num(float(total / self.fps))
+        """Every clip mixed in this graph (render/audio.py has the chains; chunked renders mix in windows)."""
+        duration = float(total / self.fps)
         labels = []
         for j, item in enumerate(self.prepared.audio):
-            labels.append(self.audio_clip(j, item))
-        if labels:
-            mix = (
-                "".join(f"[{x}]" for x in labels)
-                # amix stamps its output from whichever input arrived first (a race between decoders):
-                # recount from the samples, or apad sometimes sees the end early and pads nothing.
-                + f"amix=inputs={len(labels)}:normalize=0:duration=longest:dropout_transition=0,asetpts=N/SR/TB,"
-                if len(labels) > 1
-                else f"[{labels[0]}]"
-            )
-            self.lines.append(f"{mix}apad=whole_dur={duration},atrim=duration={duration}[aout]")
-        else:
-            self.lines.append(f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=duration={duration}[aout]")
-
-    def audio_clip(self, j: int, item: AudioSource) -> str:
-        clip = item.clip
-        speed = clip.speed
-        skip = 0.0
-        if clip.from_video and clip.segment_id in self.video_inputs:
-            k, skip = self.video_inputs[clip.segment_id]
-        else:
-            read = clip.duration_us / 1e6 * speed + 0.1
-            k = self.add_input(
-                ["-vn", "-ss", num(clip.source_start_us / 1e6), "-t", num(read), "-i", str(item.path.resolve())]
-            )
-        seconds = num(clip.duration_us / 1e6)
-        chain = [f"atrim=start={num(skip)}"] if skip > 0 else []
-        chain.append("asetpts=PTS-STARTPTS")
-        if speed != 1.0:
-            if clip.pitch_follows_speed:
-                chain += [f"asetrate={round(item.info.sample_rate * speed)}"]
+            skip = 0.0
+            if item.clip.from_video and item.clip.segment_id in self.video_inputs:
+                k, skip = self.video_inputs[item.clip.segment_id]
             else:
-                chain += _atempo(speed)
-        if item.info.channels == 1:
-            # A mono source plays at full level on both sides, as in the app; the automatic upmix would
-            # treat it as a centre channel and lower it by 3 dB.
-            chain.append("pan=stereo|c0=c0|c1=c0")
-        chain += [
-            f"aresample={SAMPLE_RATE}",
-            "aformat=sample_fmts=fltp:channel_layouts=stereo",
-            f"apad=whole_dur={seconds}",
-            f"atrim=duration={seconds}",
-        ]
-        if clip.volume_keyframes:
-            chain.append(f"volume='max(0,{piecewise(clip.volume_keyframes, 't')})':eval=frame")
-        elif clip.volume != 1.0:
-            chain.append(f"volume={num(max(0.0, clip.volume))}")
-        fade_in = min(clip.fade_in_us, clip.duration_us)
-        fade_out = min(clip.fade_out_us, clip.duration_us)
-        if fade_in > 0:
-            chain.append(f"afade=t=in:st=0:d={num(fade_in / 1e6)}")
-        if fade_out > 0:
-            chain.append(f"afade=t=out:st={num((clip.duration_us - fade_out) / 1e6)}:d={num(fade_out / 1e6)}")
-        delay = round(clip.start_us * SAMPLE_RATE / 1e6)
-        if delay > 0:
-            chain.append(f"adelay=delays={delay}S:all=1")
-        # Sample-counted timestamps: adelay can emit its silence with no pts after a clip of a few samples
-        # (atempo on 100 µs), and amix then stamps garbage that the muxer writes as the audio's start.
-        chain.append("asetpts=N/SR/TB")
-        self.lines.append(f"[{k}:a:0]{','.join(chain)}[a{j}]")
-        return f"a{j}"
+                k = self.add_input(audio.clip_input(item))
+            self.lines.append(f"[{k}:a:0]{','.join(audio.clip_chain(item, skip))}[a{j}]")
+            labels.append(f"a{j}")
+        self.lines.append(audio.mix(labels, "aout", duration) if labels else audio.silence("aout", duration))
 
 
 def build_graph(

@@ -32,6 +32,7 @@ class MediaInfo:
     video_stream: int = 0
     has_alpha: bool = False
     hdr: str = ""
+    channel_names: tuple[str, ...] = ()  # its layout's channels in decoded order ("FL", "FR", "FC", ...)
 
 
 def probe(path: Path) -> MediaInfo:
@@ -59,6 +60,14 @@ def probe(path: Path) -> MediaInfo:
                 video_stream=position,
                 has_alpha=has_alpha,
                 hdr=hdr,
+                channel_names=_channel_names(audio),
             )
     except (av.FFmpegError, OSError, StopIteration) as exc:
         raise RenderError("MEDIA_UNREADABLE", f"cannot read media {path}: {exc}") from exc
+
+
+def _channel_names(audio: av.audio.stream.AudioStream | None) -> tuple[str, ...]:
+    """The first audio stream's channels by name; () when its layout is not known (unnamed channels)."""
+    if audio is None:
+        return ()
+    return tuple(channel.name for channel in audio.codec_context.layout.channels)
