@@ -154,8 +154,8 @@ def test_surround_centre_plays_as_loud_as_the_same_voice_in_mono(tmp_path: Path)
 def test_8_khz_mono_resamples_cleanly(tmp_path: Path) -> None:
     """A telephone-rate voice track: the tone at its level on both sides, nothing new above its band."""
     low = tmp_path / "low.wav"
-    mediagen.run_ffmpeg("-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=8000:duration=2", "-af", "volume=0.5",
-                        "-c:a", "pcm_s16le", str(low))  # fmt: skip
+    mediagen.run_ffmpeg("-f", "lavfi", "-i", "aevalsrc='0.5*sin(2*PI*1000*t)':s=8000:d=2", "-c:a", "pcm_s16le",
+                        str(low))  # fmt: skip
     out = render_sound(low, tmp_path, tmp_path / "low.mp4")
     left, right = channel_levels(out, 0.3, 1.7)
     assert left == pytest.approx(0.5 / np.sqrt(2), rel=0.03) and right == pytest.approx(left, rel=0.01)

@@ -4,6 +4,10 @@ Every input of an ffmpeg run is opened and holds a decoded frame from the start 
 configured before it has one frame of each), so a run's memory grows with the layers it contains; chunks
 bound it by what a span of the timeline shows, and let spans render side by side.
 
+Each video clip a run shows is one more decoder open from the run's start, holding its frame queue (about
+30 MB at 1080p, beside x264's ~300 MB): a chunk also ends before it would show more than MAX_DECODERS video
+clips, so a montage of short cuts renders in short chunks and its memory is bounded by what a chunk shows.
+
 A cut may fall only on a frame that no transition, animation, keyframe curve or video clip spans: their
 frames depend on time since their start, so each chunk would have to render them from there. Static stills
 and captions may span a cut: each chunk simply shows its part.
@@ -11,6 +15,7 @@ and captions may span a cut: each chunk simply shows its part.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Sequence
 
@@ -19,6 +24,8 @@ from capcut_mate.render.timebase import Timebase
 
 # No chunk (nor the last) shorter than this share of the target: a tiny chunk costs a run for little work.
 MIN_SHARE = 0.5
+# Video clips one chunk shows at most (when cuts allow): a run of 4 at 1080p held ~420 MB, of 17 810 MB.
+MAX_DECODERS = 4
 
 
 def layer_frames(layer: Layer, timebase: Timebase) -> tuple[int, int]:
@@ -51,14 +58,17 @@ def rigid(layer: Layer) -> bool:
 def split(layers: Sequence[Layer], duration_us: int, fps: float, target_s: float) -> list[Chunk]:
     """Chunks of about `target_s` seconds cut at allowed frames; one chunk when the timeline is short.
 
-    Timelines up to 1.5 targets are not split; otherwise each cut is the allowed layer boundary nearest to
-    one target after the previous cut, keeping every chunk at least MIN_SHARE of a target long.
+    Timelines up to 1.5 targets showing at most MAX_DECODERS video clips are not split; otherwise each cut is
+    the allowed layer boundary nearest to one target after the previous cut, keeping every chunk at least
+    MIN_SHARE of a target long, unless that chunk would show more than MAX_DECODERS video clips: then it is
+    the latest allowed cut that keeps it within them (or, when none does, the earliest allowed cut).
     """
     timebase = Timebase.of(fps)
     total = max(1, timebase.frame(duration_us))
     target = target_s * float(timebase.rate)
     whole = [Chunk(0, duration_us)]
-    if target <= 0 or total <= 1.5 * target:
+    videos = sorted(layer_frames(layer, timebase) for layer in layers if layer.kind == "video")
+    if target <= 0 or (total <= 1.5 * target and len(videos) <= MAX_DECODERS):
         return whole
     blocked = bytearray(total + 1)
     candidates: set[int] = set()
@@ -70,11 +80,29 @@ def split(layers: Sequence[Layer], duration_us: int, fps: float, target_s: float
             blocked[low:high] = b"\x01" * max(0, high - low)
     cuts = sorted(f for f in candidates if not blocked[f])
     bounds = [0]
-    while total - bounds[-1] > 1.5 * target:
-        earliest, latest = bounds[-1] + MIN_SHARE * target, total - MIN_SHARE * target
-        options = [f for f in cuts if earliest <= f <= latest]
-        if not options:
+    while True:
+        start = bounds[-1]
+        fits = _decoders(videos, start, total) <= MAX_DECODERS
+        if fits and total - start <= 1.5 * target:
             break
-        bounds.append(min(options, key=lambda f: (abs(f - bounds[-1] - target), f)))
+        earliest, latest = start + MIN_SHARE * target, total - MIN_SHARE * target
+        options = [f for f in cuts if earliest <= f <= latest]
+        nearest = min(options, key=lambda f: (abs(f - start - target), f)) if options else None
+        if nearest is not None and _decoders(videos, start, nearest) <= MAX_DECODERS:
+            bounds.append(nearest)
+            continue
+        if nearest is None and fits:
+            break
+        later = cuts[bisect.bisect_right(cuts, start) :]
+        if not later:
+            break
+        # The count only grows with the chunk's end: the latest cut within the cap, by bisection.
+        keep = bisect.bisect_right(later, MAX_DECODERS, key=lambda f: _decoders(videos, start, f))
+        bounds.append(later[keep - 1] if keep else later[0])
     edges = [timebase.us(f) for f in bounds] + [duration_us]
     return [Chunk(a, b) for a, b in itertools.pairwise(edges)]
+
+
+def _decoders(videos: Sequence[tuple[int, int]], start: int, end: int) -> int:
+    """How many of the video clips' [first, stop) frame spans a run of frames [start, end) shows."""
+    return sum(1 for first, stop in videos if first < end and stop > start)
