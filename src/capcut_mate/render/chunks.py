@@ -25,7 +25,7 @@ from capcut_mate.render.timebase import Timebase
 # No chunk (nor the last) shorter than this share of the target: a tiny chunk costs a run for little work.
 MIN_SHARE = 0.5
 # Video clips one chunk shows at most (when cuts allow): a run of 4 at 1080p held ~420 MB, of 17 810 MB.
-MAX_DECODERS = 4
+MAX_DECODERS = 3
 
 
 def layer_frames(layer: Layer, timebase: Timebase) -> tuple[int, int]:
