@@ -291,6 +291,7 @@ class BrollPlan:
     width: int
     height: int
     clips: int
+    clip_s: float  # each clip's length
     cuts: tuple[Cut, ...]
     music: MusicBed
 
@@ -304,12 +305,13 @@ def broll_plan(duration_s: float) -> BrollPlan:
     cut per cut and music. A clip is visited every 10 cuts, so a chunk shows most clips several times."""
     total = round(duration_s * SEC)
     count = max(BROLL_CLIPS, round(duration_s / 60 * BROLL_CUTS_PER_MINUTE))
-    source_span = round((BROLL_CLIP_S - 2) * SEC)
+    clip_s = min(BROLL_CLIP_S, duration_s + 2)  # short smoke runs need short clips only
+    source_span = round((clip_s - 1) * SEC)
     cuts = tuple(
         Cut(start, dur, (i // BROLL_CLIPS) * SEC % max(1, source_span - dur), 1.0)
         for i, (start, dur) in enumerate(_split(total, count))
     )
-    return BrollPlan(1080, 1920, BROLL_CLIPS, cuts, _music_bed(total, 0.3, 1.0, 2.0))
+    return BrollPlan(1080, 1920, BROLL_CLIPS, clip_s, cuts, _music_bed(total, 0.3, 1.0, 2.0))
 
 
 class _DraftBuilder:

@@ -1,6 +1,6 @@
 """Peak-memory benchmark (issue 21): the process tree's peak while rendering, per draft, against the targets.
 
-    python -m benchmarks.memory [--long] [--before SRC] [--only NAME ...] [--keep DIR] [--json PATH]
+    python -m benchmarks.memory [--long] [--before SRC] [--only NAME ...] [--scale F] [--keep DIR] [--json PATH]
 
 Drafts: the 60 s B-roll montage (scenario d: 100 cuts from 10 1080p clips, their sound, narration, music), the
 faceless short (scenario c) at 60 s and 240 s, and with --long at 600 s. Each render runs in a fresh process
@@ -58,6 +58,7 @@ def main() -> None:
     parser.add_argument("--long", action="store_true", help="also the 600 s faceless short")
     parser.add_argument("--before", type=Path, help="a src/ folder holding the capcut_mate to compare with")
     parser.add_argument("--only", nargs="+", help="draft names to run (default: all)")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every length (a quick smoke run)")
     parser.add_argument("--keep", type=Path, help="work folder to keep (media is reused between runs)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -68,7 +69,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="memory-bench-") as tmp:
         work = (args.keep or Path(tmp)).resolve()
         for name in names:
-            key, duration_s = drafts[name]
+            key, duration_s = drafts[name][0], drafts[name][1] * args.scale
             scenarios.write_draft(key, work, duration_s)
             results[name] = {"after": run(name, key, duration_s, work, None)}
             if args.before:

@@ -53,9 +53,8 @@ def prepare(
     if key == "c":
         return drafts.faceless_plan(duration_s), media.faceless_media(folder, duration_s)
     if key == "d":
-        return drafts.broll_plan(duration_s), media.broll_media(
-            folder, duration_s, drafts.BROLL_CLIPS, drafts.BROLL_CLIP_S
-        )
+        broll = drafts.broll_plan(duration_s)
+        return broll, media.broll_media(folder, duration_s, broll.clips, broll.clip_s)
     plan = drafts.talking_head_plan(duration_s)
     found = media.talking_head_media(
         folder, plan.source_needed_us / SEC, plan.overlay.duration_us / SEC, plan.duration_us / SEC

@@ -14,7 +14,17 @@ from typing import Any
 import av
 import pytest
 from benchmarks import drafts, scenarios
-from benchmarks.media import PHOTO_SIZES, SEC, FacelessMedia, Photo, SlideshowMedia, Sound, TalkingHeadMedia, Video
+from benchmarks.media import (
+    PHOTO_SIZES,
+    SEC,
+    BrollMedia,
+    FacelessMedia,
+    Photo,
+    SlideshowMedia,
+    Sound,
+    TalkingHeadMedia,
+    Video,
+)
 from pyJianYingDraft import DraftFolder
 
 from capcut_mate.render import DraftMediaResolver, RenderOptions, render_draft
@@ -173,3 +183,31 @@ def test_long_timeline_command_reports_the_targets(bench_work: Path, tmp_path: P
         assert r["ours"]["tree_peak_mib"] > 10 and r["cpu_over_bare"] > 0
         assert r["content_encode"]["cpu_s"] > 0 and r["wall_over_content"] > 0
     assert len(found["targets"]) == 3 and all(t["value"] is not None for t in found["targets"].values())
+
+
+def test_broll_draft_parses_in_pyjianyingdraft(tmp_path: Path) -> None:
+    clips = tuple(Video(tmp_path / f"b{i}.mp4", 1920, 1080, 12 * SEC) for i in range(drafts.BROLL_CLIPS))
+    broll = BrollMedia(clips, Sound(tmp_path / "voice.mp3", 61 * SEC), Sound(tmp_path / "music.mp3", 61 * SEC))
+    plan = drafts.broll_plan(60)
+    script = _load(tmp_path, "d", drafts.broll_draft(plan, broll))
+
+    assert (script.width, script.height, script.duration) == (1080, 1920, 60 * SEC)
+    [cuts] = _segments(script, "video")
+    voice, music = _segments(script, "audio")
+    assert (len(cuts), len(voice), len(music)) == (100, 100, 1)
+    assert len({seg["material_id"] for seg in cuts}) == 10
+    for seg in cuts:
+        source = seg["source_timerange"]
+        assert source["start"] + source["duration"] <= 12 * SEC
+
+
+def test_memory_command_reports_the_targets(bench_work: Path, tmp_path: Path) -> None:
+    results_path = tmp_path / "memory.json"
+    cmd = [sys.executable, "-m", "benchmarks.memory", "--only", "broll-60", "faceless-60", "--scale",
+           str(SMOKE_S / 60), "--keep", str(bench_work), "--json", str(results_path)]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True)
+
+    assert "peak memory" in proc.stdout and "B-roll 60 s peak MB" in proc.stdout
+    found = json.loads(results_path.read_text(encoding="utf-8"))
+    for runs in found["results"].values():
+        assert runs["after"]["tree_peak_mib"] > 10 and runs["after"]["output_s"] == pytest.approx(SMOKE_S, abs=0.05)

@@ -146,7 +146,7 @@ def test_surround_centre_plays_as_loud_as_the_same_voice_in_mono(tmp_path: Path)
     mono_l, mono_r = channel_levels(render_sound(mono, tmp_path, tmp_path / "m.mp4"), 0.3, 1.7)
     centre_l, centre_r = channel_levels(render_sound(centre, tmp_path, tmp_path / "c.mp4"), 0.3, 1.7)
     left_l, left_r = channel_levels(render_sound(left, tmp_path, tmp_path / "l.mp4"), 0.3, 1.7)
-    assert mono_l == pytest.approx(0.25 / np.sqrt(2), rel=0.03)
+    assert mono_l == pytest.approx(0.25 / np.sqrt(2), rel=0.03) and mono_r == pytest.approx(mono_l, rel=0.01)
     for level in (centre_l, centre_r):
         assert 20 * np.log10(level / mono_l) == pytest.approx(0.0, abs=0.3)  # dB
     assert left_l == pytest.approx(mono_l, rel=0.035) and left_r < 0.01 * left_l

@@ -2,8 +2,8 @@
 
 `render_chunk` is the unit of work: a plan and a chunk index in, a video-only MP4 of that span out. It
 prepares only the inputs the chunk shows and needs nothing from the other chunks, so a queue job on another
-machine can run it given the plan and the media. The audio is rendered once over the whole timeline
-(`render_audio`), so no fade or clip is cut at a join.
+machine can run it given the plan and the media. The audio is one more unit over the whole timeline
+(`render_audio`: mixed in windows of clips, encoded once, render/audio.py), so no fade or clip is cut at a join.
 
 Who runs the units is a `ChunkRunner`, handed to render_draft: here `render_chunks` runs them in this
 process (it prepares the next chunk while `chunk_workers` ffmpeg runs encode, retries a failed run alone
