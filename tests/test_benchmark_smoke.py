@@ -121,7 +121,7 @@ def test_faceless_short_draft_parses_in_pyjianyingdraft(tmp_path: Path) -> None:
 def bench_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Both scenarios' media and drafts at SMOKE_S seconds (full-size photos and camera clip)."""
     work = tmp_path_factory.mktemp("bench")
-    for key in scenarios.SCENARIOS:
+    for key in ("a", "b", "c"):  # the B-roll's ten 1080p clips would double the media to make
         scenarios.write_draft(key, work, SMOKE_S)
     return work
 
@@ -203,11 +203,12 @@ def test_broll_draft_parses_in_pyjianyingdraft(tmp_path: Path) -> None:
 
 def test_memory_command_reports_the_targets(bench_work: Path, tmp_path: Path) -> None:
     results_path = tmp_path / "memory.json"
-    cmd = [sys.executable, "-m", "benchmarks.memory", "--only", "broll-60", "faceless-60", "--scale",
+    cmd = [sys.executable, "-m", "benchmarks.memory", "--only", "faceless-60", "--scale",
            str(SMOKE_S / 60), "--keep", str(bench_work), "--json", str(results_path)]  # fmt: skip
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True)
 
-    assert "peak memory" in proc.stdout and "B-roll 60 s peak MB" in proc.stdout
+    assert "peak memory" in proc.stdout
     found = json.loads(results_path.read_text(encoding="utf-8"))
+    assert list(found["results"]) == ["faceless-60"]
     for runs in found["results"].values():
         assert runs["after"]["tree_peak_mib"] > 10 and runs["after"]["output_s"] == pytest.approx(SMOKE_S, abs=0.05)
