@@ -99,25 +99,35 @@ class TreeSampler:
 
 
 def tree_rss_mib(root: int) -> float:
-    """RSS of `root` and every process below it; processes that vanish while being read are skipped."""
+    """RSS of `root` and every process below it; processes that vanish while being read are skipped.
+
+    A child still running its parent's program is a fork on its way to exec (subprocess's vfork shares the
+    parent's memory, which /proc reports as the child's RSS too): it is not counted, or a sample falling in
+    that instant would count Python twice (seen: 262 MiB added to a 600 s render's peak)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    names: dict[int, str] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
+                text = stat.read()
         except OSError:
             continue
         pid = int(entry.name)
+        head, _, tail = text.rpartition(")")
+        fields = tail.split()
+        names[pid] = head.partition("(")[2]
         children.setdefault(int(fields[1]), []).append(pid)  # fields[1] = ppid
         rss[pid] = int(fields[21]) * resource.getpagesize()  # fields[21] = rss in pages
-    total, stack = 0, [root]
+    total, stack = rss.get(root, 0), [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(children.get(pid, ()))
+        for child in children.get(pid, ()):
+            if names.get(child) != names.get(pid):
+                total += rss.get(child, 0)
+                stack.append(child)
     return total / 2**20
 
 
