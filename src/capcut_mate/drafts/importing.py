@@ -20,6 +20,7 @@ name and stored as add_font stores one, so add_captions can use them too.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
@@ -138,6 +139,18 @@ def _unsafe(name: str) -> bool:
     return name.startswith("/") or "\0" in name or bool(re.match(r"[A-Za-z]:", name)) or ".." in parts
 
 
+def _compressed_sizes(entries: list[zipfile.ZipInfo], archive_size: int) -> dict[int, int]:
+    """Each entry's compressed size by its header offset, at most up to where the next entry (or the file)
+    begins, whatever its header says: the ratio cap measures against this, so a forged compress_size (or
+    entries overlapping one compressed kernel) buys nothing."""
+    ends = sorted({info.header_offset for info in entries} | {archive_size})
+    sizes = {}
+    for info in entries:
+        following = ends[bisect.bisect_right(ends, info.header_offset)] if info.header_offset < archive_size else 0
+        sizes[info.header_offset] = max(0, min(info.compress_size, following - info.header_offset))
+    return sizes
+
+
 class DraftZip:
     """A checked zip: its file entries by normalised name, and a byte budget for unpacking them."""
 
@@ -162,6 +175,7 @@ class DraftZip:
             )
         self.budget = limits.max_unzipped_bytes
         self.max_ratio = limits.max_ratio
+        self._compressed = _compressed_sizes(entries, archive.seek(0, 2))
         self.files: dict[str, zipfile.ZipInfo] = {}
         for info in entries:
             name = _entry_name(info)
@@ -220,9 +234,10 @@ class DraftZip:
     def _ratio_cap(self, name: str, info: zipfile.ZipInfo) -> int:
         """The most bytes the entry may unpack to: its compressed size times the ratio cap, past the floor.
         Refused at once when its own header already declares more."""
-        cap = max(RATIO_FLOOR_BYTES, info.compress_size * self.max_ratio)
+        compressed = self._compressed.get(info.header_offset, 0)
+        cap = max(RATIO_FLOOR_BYTES, compressed * self.max_ratio)
         if info.file_size > cap:
-            raise self._ratio_error(name, info.file_size, info.compress_size)
+            raise self._ratio_error(name, info.file_size, compressed)
         return cap
 
     def _ratio_error(self, name: str, size: int, compressed: int) -> ApiError:
@@ -246,7 +261,7 @@ class DraftZip:
                     if self.budget < 0:
                         raise ApiError("ZIP_TOO_LARGE", "the zip unpacks to more than it declares")
                     if written > cap:
-                        raise self._ratio_error(name, written, info.compress_size)
+                        raise self._ratio_error(name, written, self._compressed.get(info.header_offset, 0))
                     yield chunk
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise ApiError("ZIP_INVALID", f"entry {clip(name)!r} cannot be unpacked ({exc})") from None
@@ -387,8 +402,9 @@ def unpack_draft(archive: IO[bytes], limits: ZipLimits, scratch: Path) -> Import
                     imported.skipped.append({"file": entry, "reason": digest})
                     stored[entry] = None
                 else:
-                    stored[entry] = f"assets/{_asset_kind(bucket, material)}/{digest[:32]}{suffix}"
-                    imported.files[stored[entry]] = unpacked
+                    kept = f"assets/{_asset_kind(bucket, material)}/{digest[:32]}{suffix}"
+                    stored[entry] = kept
+                    imported.files[kept] = unpacked
             relative = stored.get(entry) if entry is not None else None
             if relative is None:
                 kind = "audio" if bucket == "audios" else str(material.get("type") or "video")
@@ -402,6 +418,8 @@ def unpack_draft(archive: IO[bytes], limits: ZipLimits, scratch: Path) -> Import
             material["path"] = material_path(relative)
     _Fonts(draft_zip, root, scratch, imported).rehome(doc)
     imported.skipped += [
-        {"file": name, "reason": "not used by the draft"} for name in sorted(draft_zip.files) if name not in imported.used
+        {"file": name, "reason": "not used by the draft"}
+        for name in sorted(draft_zip.files)
+        if name not in imported.used
     ]
     return imported
