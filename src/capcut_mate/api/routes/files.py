@@ -6,9 +6,11 @@ built from storage in both modes.
 
 These files sit on the API's own origin, beside the console, and need no key: whatever they hold must stay
 inert in a browser. Every answer has a content type from the allow-list (`storage.content_types`, never a
-document type), `nosniff`, and a CSP that forbids everything and sandboxes; a draft's own files (its JSON,
-its media, its zip) are attachments, so opening one downloads it. Rendered videos stay inline (video/mp4,
-webm, gif, made by our own encoder): a browser or player opening a video_url plays it.
+document type), `nosniff`, and a CSP that runs no script; a draft's own files (its JSON, its media, its
+zip) are attachments, so opening one downloads it, under a CSP that forbids everything. Rendered videos
+stay inline (video/mp4, webm, gif, made by our own encoder): a browser tab opening a video_url plays it
+in its own player document, which must be allowed to load the video itself from its own origin (Chromium
+blocks it under `default-src 'none'`, and under a sandbox without `allow-same-origin`, as CORS).
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ router = APIRouter(tags=["files"])
 
 
 INERT = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox"}
+PLAYABLE = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; media-src 'self'; img-src 'self'; sandbox allow-same-origin",
+}
 NAME_MAX = 255  # bytes in one file name (ext4, and the app's folder once unpacked)
 PATH_MAX = 900  # bytes in a path below its folder, well inside an S3 key's 1024
 
@@ -63,17 +69,18 @@ def _serve(request: Request, storage: Storage, folder: str, relative: str, *, at
         raise _missing(relative)
     key = folder + relative
     filename = relative.rsplit("/", 1)[-1] if attachment else None
+    headers = INERT if attachment else PLAYABLE
     try:
         root = storage.local_path(folder)
         if root is None:
             if storage.exists(key):
                 head = request.method == "HEAD"
                 target = storage.url(key, public_url(request), head=head, filename=filename)
-                return RedirectResponse(target, status_code=307, headers=INERT)
+                return RedirectResponse(target, status_code=307, headers=headers)
         else:
             path = (root / relative).resolve()
             if path.is_relative_to(root.resolve()) and path.is_file():
-                return FileResponse(path, media_type=safe_content_type(relative), headers=INERT, filename=filename)
+                return FileResponse(path, media_type=safe_content_type(relative), headers=headers, filename=filename)
     except (StorageNotFound, OSError, ValueError):
         pass
     raise _missing(relative)
