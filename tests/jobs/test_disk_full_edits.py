@@ -89,6 +89,7 @@ def test_a_full_disk_is_disk_full_for_every_download_and_import(
         response = client.post(f"{V1}/import_draft", json={"zip_url": f"{zips}/draft.zip"})
         assert_disk_full(response)
         assert sorted(p.name for p in settings.drafts_dir.iterdir()) == drafts_before
+        assert_disk_full(client.get(f"/files/drafts/{draft_id(url)}.zip"))  # the zip is built in scratch
         assert leftovers(settings) == []
         assert client.get("/healthz").json()["status"] == "ok"
 
@@ -98,3 +99,4 @@ def test_a_full_disk_is_disk_full_for_every_download_and_import(
         response = client.post(f"{V1}/import_draft", files={"file": ("d.zip", upload, "application/zip")})
         assert response.status_code == 200 and response.json()["missing_materials"] == [], response.text
         assert draft_id(response.json()["draft_url"]) not in drafts_before
+        assert client.get(f"/files/drafts/{draft_id(url)}.zip").status_code == 200
