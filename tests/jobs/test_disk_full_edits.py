@@ -64,14 +64,16 @@ def leftovers(settings: Settings) -> list[str]:
     return partial + [p.name for p in settings.tmp_dir.iterdir()]
 
 
+@pytest.mark.parametrize("keys", [[], ["disk-key"]], ids=["open", "with-api-keys"])  # + the auth middleware
 def test_a_full_disk_is_disk_full_for_every_download_and_import(
-    volume: Path, settings: Settings, media_url: str, media_dir: Path
+    volume: Path, settings: Settings, media_url: str, media_dir: Path, keys: list[str]
 ) -> None:
-    settings = settings.model_copy(update={"data_dir": volume / "data"})
+    settings = settings.model_copy(update={"data_dir": volume / "data", "api_keys": keys})
     draft = Draft()
     draft.video(draft.track("video"), "C:/me/red.mp4", 0, 1_000_000)
     upload = zip_bytes({"draft_content.json": json.dumps(draft.doc).encode(), "red.mp4": media_dir / "red.mp4"})
     with servers.media_server(media_dir) as zips, servers.in_process(settings) as client:
+        client.headers["Authorization"] = "Bearer disk-key"
         (media_dir / "draft.zip").write_bytes(upload)
         url = client.post(f"{V1}/create_draft", json={"width": 320, "height": 240}).json()["draft_url"]
         before = draft_files(settings, url)
