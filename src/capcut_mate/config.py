@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         2 * 1024 * 1024 * 1024, description="Largest total size of the files inside a draft zip (zip bombs)"
     )
     max_import_entries: int = Field(10_000, description="Most files and folders a draft zip may hold")
+    max_import_ratio: int = Field(
+        100, ge=1, description="Largest unpacked:compressed ratio of one draft zip entry past its first MB (zip bombs)"
+    )
     max_image_pixels: int = Field(
         64 * 1024 * 1024, description="Largest width x height of an image or video frame accepted by add_*"
     )

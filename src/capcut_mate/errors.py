@@ -55,6 +55,7 @@ _KINDS = [
         "草稿引用的素材文件不存在,请先替换或重新添加这些素材",
         "Media the draft uses are missing: replace or add them again first",
     ),
+    ErrorKind("DISK_FULL", 507, "服务器磁盘空间不足", "The server's disk is full"),
     ErrorKind("SERVICE_BUSY", 503, "服务繁忙,请稍后重试", "Service busy, retry later"),
     ErrorKind(
         "DATABASE_UNAVAILABLE", 503, "数据库暂时不可用,请稍后重试", "The database is unavailable for now, retry later"

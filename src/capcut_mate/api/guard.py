@@ -5,6 +5,9 @@ ServerErrorMiddleware, which re-raises after answering, and uvicorn then closes 
 client's next keep-alive request fails with a reset. Answering here completes the request normally.
 A dependency that is down (outages.py) is a 503 with Retry-After rather than a 500.
 The body cap counts bytes as they arrive, so a chunked upload without Content-Length is stopped too.
+A full disk is no bug of ours and no mistake of the client's: wherever it strikes (a download into the
+cache, an unpacked import, a draft's save, SQLite), it is a 507 DISK_FULL that says so, as a render says it.
+Each writer removes its own partial file, and a failed edit is rolled back, before the error gets here.
 A few paths take larger bodies (import_draft's zip upload) under a cap of their own.
 """
 
@@ -17,6 +20,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from capcut_mate.api.errors import error_response, outage_error
+from capcut_mate.db import is_disk_full
 from capcut_mate.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -77,6 +81,11 @@ class GuardMiddleware:
         except Exception as exc:
             if started:
                 raise  # half a response is out: only dropping the connection tells the client
+            if is_disk_full(exc):
+                log.warning("disk full on %s %s: %s", scope.get("method"), scope.get("path"), exc)
+                details = "no space left on the server's disk; free disk space (or raise the volume) and retry"
+                await self._answer(scope, send, ApiError("DISK_FULL", details))
+                return
             outage = outage_error(exc)
             if outage is not None:
                 log.warning("%s on %s %s: %r", outage.code, scope.get("method"), scope.get("path"), exc)

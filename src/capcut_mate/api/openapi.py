@@ -36,7 +36,7 @@ OWN_CODES = {  # codes of one operation alone
 def _codes_for(name: str, path: str, operation: dict[str, Any], body_fields: set[str], auth: bool) -> set[str]:
     """The error codes one operation can answer, from what it takes and which family it belongs to."""
     params = {p["name"] for p in operation.get("parameters", [])}
-    codes = {"INTERNAL_ERROR"}
+    codes = {"INTERNAL_ERROR", "DISK_FULL"}  # a full disk can strike any request that writes (or logs a task)
     if "requestBody" in operation or params:
         codes.add("VALIDATION_ERROR")
     if "requestBody" in operation:

@@ -2,9 +2,13 @@
 
 A zip comes from anyone, so every entry is checked before anything is read: no path leaving the folder
 (absolute, drive letters, `..`), no symbolic links, no password-protected entries, and caps on the number
-of entries and on their total unpacked size (the sizes the zip declares; zipfile never inflates an entry
-past its declared size, and extraction counts again). Only what the draft uses is unpacked: its content
-file, the media its materials reference and the fonts its texts name.
+of entries and on their total unpacked size (the sizes the zip declares). Unpacking counts the bytes as
+they come out and stops the moment the total budget or an entry's compression-ratio cap is crossed,
+deleting what that entry wrote: a 3 MB zip must not write gigabytes while it still fits the total cap.
+Only what the draft uses is unpacked: its content file, the media its materials reference and the fonts
+its texts name, and a media file is kept only if it probes as media (decoded, not judged by its name):
+the files are served from the API's own origin, where an HTML page or an SVG named `clip.mp3` must never
+land. Everything not kept is listed in `skipped` with the reason.
 
 The app writes absolute paths of its author's machine (`C:/Users/.../clip.mp4`, `/Users/.../clip.mov`).
 Each media path is matched to a file of the zip: by its tails under the draft folder (the app's own
@@ -16,6 +20,7 @@ name and stored as add_font stores one, so add_captions can use them too.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
@@ -34,10 +39,12 @@ from capcut_mate.drafts.store import CONTENT_FILES, font_files, material_path
 from capcut_mate.errors import ApiError, clip
 from capcut_mate.jsontypes import Int
 from capcut_mate.media.font_file import inspect_font
+from capcut_mate.media.probe import probe
 from capcut_mate.render.paths import PLACEHOLDER, path_parts, plain_json_text
 
 Json = dict[str, Any]
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
+RATIO_FLOOR_BYTES = 1024 * 1024  # an entry may unpack this far whatever its ratio (a small, repetitive JSON)
 _CHUNK = 1 << 16
 _SYMLINK = 0o120000
 _UTF8_NAMES = 0x800  # general purpose flag: the entry's name is UTF-8
@@ -47,6 +54,8 @@ _UTF8_NAMES = 0x800  # general purpose flag: the entry's name is UTF-8
 class ZipLimits:
     max_unzipped_bytes: int
     max_entries: int
+    max_ratio: int = 100  # unpacked : compressed, per entry, past RATIO_FLOOR_BYTES
+    max_pixels: int = 64 * 1024 * 1024  # for the media probe
 
 
 @dataclass
@@ -58,6 +67,8 @@ class ImportedDraft:
     files: dict[str, Path] = field(default_factory=dict)  # draft-relative path -> unpacked file
     missing: list[Json] = field(default_factory=list)  # materials whose file is not in the zip
     missing_fonts: list[str] = field(default_factory=list)  # font files named but not in the zip, or unusable
+    skipped: list[Json] = field(default_factory=list)  # {file, reason}: entries of the zip not kept
+    used: set[str] = field(default_factory=set)  # entries the draft names (kept, or skipped with a reason)
 
 
 class _Range(BaseModel):
@@ -128,6 +139,18 @@ def _unsafe(name: str) -> bool:
     return name.startswith("/") or "\0" in name or bool(re.match(r"[A-Za-z]:", name)) or ".." in parts
 
 
+def _compressed_sizes(entries: list[zipfile.ZipInfo], archive_size: int) -> dict[int, int]:
+    """Each entry's compressed size by its header offset, at most up to where the next entry (or the file)
+    begins, whatever its header says: the ratio cap measures against this, so a forged compress_size (or
+    entries overlapping one compressed kernel) buys nothing."""
+    ends = sorted({info.header_offset for info in entries} | {archive_size})
+    sizes = {}
+    for info in entries:
+        following = ends[bisect.bisect_right(ends, info.header_offset)] if info.header_offset < archive_size else 0
+        sizes[info.header_offset] = max(0, min(info.compress_size, following - info.header_offset))
+    return sizes
+
+
 class DraftZip:
     """A checked zip: its file entries by normalised name, and a byte budget for unpacking them."""
 
@@ -151,6 +174,8 @@ class DraftZip:
                 "(CAPCUT_MATE_MAX_IMPORT_UNZIPPED_BYTES)",
             )
         self.budget = limits.max_unzipped_bytes
+        self.max_ratio = limits.max_ratio
+        self._compressed = _compressed_sizes(entries, archive.seek(0, 2))
         self.files: dict[str, zipfile.ZipInfo] = {}
         for info in entries:
             name = _entry_name(info)
@@ -193,22 +218,50 @@ class DraftZip:
         return b"".join(self._chunks(name))
 
     def extract(self, name: str, dest: Path) -> str:
-        """Unpack an entry into `dest`; returns the SHA-256 of its content."""
+        """Unpack an entry into `dest`; returns the SHA-256 of its content. On any failure (a cap, a damaged
+        entry, a full disk) `dest` is removed before the error goes on."""
         digest = hashlib.sha256()
-        with open(dest, "wb") as out:
-            for chunk in self._chunks(name):
-                digest.update(chunk)
-                out.write(chunk)
+        try:
+            with open(dest, "wb") as out:
+                for chunk in self._chunks(name):
+                    digest.update(chunk)
+                    out.write(chunk)
+        except BaseException:
+            dest.unlink(missing_ok=True)
+            raise
         return digest.hexdigest()
 
+    def _ratio_cap(self, name: str, info: zipfile.ZipInfo) -> int:
+        """The most bytes the entry may unpack to: its compressed size times the ratio cap, past the floor.
+        Refused at once when its own header already declares more."""
+        compressed = self._compressed.get(info.header_offset, 0)
+        cap = max(RATIO_FLOOR_BYTES, compressed * self.max_ratio)
+        if info.file_size > cap:
+            raise self._ratio_error(name, info.file_size, compressed)
+        return cap
+
+    def _ratio_error(self, name: str, size: int, compressed: int) -> ApiError:
+        return ApiError(
+            "ZIP_TOO_LARGE",
+            f"entry {clip(name)!r} unpacks to {size} bytes or more from {compressed} "
+            f"(over {self.max_ratio}:1, CAPCUT_MATE_MAX_IMPORT_RATIO): a zip bomb, or zip it again",
+        )
+
     def _chunks(self, name: str) -> Iterator[bytes]:
-        """The entry's bytes, counted against the budget; what goes wrong reading the zip is ZIP_INVALID."""
+        """The entry's bytes, counted as they come out (the header's sizes are not trusted) against the total
+        budget and the entry's ratio cap; what goes wrong reading the zip is ZIP_INVALID."""
+        info = self.files[name]
+        cap = self._ratio_cap(name, info)
+        written = 0
         try:
-            with self.zip.open(self.files[name]) as entry:
+            with self.zip.open(info) as entry:
                 while chunk := entry.read(_CHUNK):
+                    written += len(chunk)
                     self.budget -= len(chunk)
                     if self.budget < 0:
                         raise ApiError("ZIP_TOO_LARGE", "the zip unpacks to more than it declares")
+                    if written > cap:
+                        raise self._ratio_error(name, written, self._compressed.get(info.header_offset, 0))
                     yield chunk
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise ApiError("ZIP_INVALID", f"entry {clip(name)!r} cannot be unpacked ({exc})") from None
@@ -260,11 +313,6 @@ def _asset_kind(bucket: str, material: Json) -> str:
     return "images" if material.get("type") == "photo" else "videos"
 
 
-def _suffix(name: str) -> str:
-    suffix = PurePosixPath(name).suffix.lower()
-    return suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ""
-
-
 class _Fonts:
     """The fonts the draft's texts name, stored as add_font stores one (checked, named by content, with the
     record of its names) and the references rewritten to it; a font the zip lacks or that is no usable font
@@ -303,10 +351,14 @@ class _Fonts:
         if entry is None:
             self.imported.missing_fonts.append(name)
             return None
+        self.imported.used.add(entry)
         try:
             font = inspect_font(self.draft_zip.read(entry), clip(name))
         except ApiError as exc:
+            if exc.code != "UNSUPPORTED_FONT":
+                raise
             self.imported.missing_fonts.append(f"{name} ({exc.details})")
+            self.imported.skipped.append({"file": entry, "reason": exc.details})
             return None
         record, files = font_files(font)
         for name, data in files:
@@ -316,34 +368,58 @@ class _Fonts:
         return record.path
 
 
+def _media_file(draft_zip: DraftZip, entry: str, unpacked: Path, limits: ZipLimits) -> tuple[str, str | None]:
+    """Unpack an entry the draft uses as media and probe it: (its SHA-256, its suffix from the content), or
+    (the reason, None) when it is no media, which is then deleted again."""
+    digest = draft_zip.extract(entry, unpacked)
+    try:
+        info = probe(unpacked, source=clip(entry), max_pixels=limits.max_pixels)
+    except ApiError as exc:
+        unpacked.unlink()
+        return exc.details, None
+    return digest, info.suffix
+
+
 def unpack_draft(archive: IO[bytes], limits: ZipLimits, scratch: Path) -> ImportedDraft:
     """Check the zip, read its draft and unpack what the draft uses into `scratch` (paths rewritten)."""
     draft_zip = DraftZip(archive, limits)
     root, content_file = draft_zip.root()
     doc = parse_document(draft_zip.read(root + content_file), content_file)
     doc["id"] = new_uuid().upper()  # a new draft: importing one zip twice must not give the app two of one id
-    imported = ImportedDraft(doc, content_file)
-    stored: dict[str, str] = {}  # zip entry -> draft-relative path it was stored under
+    imported = ImportedDraft(doc, content_file, used={root + name for name in CONTENT_FILES})
+    stored: dict[str, str | None] = {}  # zip entry -> draft-relative path it was stored under (None: no media)
     for bucket in ("videos", "audios"):
         for material in doc["materials"].get(bucket) or []:
             path = material.get("path")
             if not isinstance(path, str) or not path.strip():
                 continue
             entry = draft_zip.locate(root, path)
-            if entry is None:
+            if entry is not None and entry not in stored:
+                imported.used.add(entry)
+                unpacked = scratch / f"media{len(stored)}"
+                digest, suffix = _media_file(draft_zip, entry, unpacked, limits)
+                if suffix is None:
+                    imported.skipped.append({"file": entry, "reason": digest})
+                    stored[entry] = None
+                else:
+                    kept = f"assets/{_asset_kind(bucket, material)}/{digest[:32]}{suffix}"
+                    stored[entry] = kept
+                    imported.files[kept] = unpacked
+            relative = stored.get(entry) if entry is not None else None
+            if relative is None:
                 kind = "audio" if bucket == "audios" else str(material.get("type") or "video")
                 imported.missing.append(
                     {"material_id": material["id"], "type": kind, "name": material_name(material), "path": path}
                 )
                 continue
-            if entry not in stored:
-                unpacked = scratch / f"media{len(stored)}"
-                digest = draft_zip.extract(entry, unpacked)
-                stored[entry] = f"assets/{_asset_kind(bucket, material)}/{digest[:32]}{_suffix(entry)}"
-                imported.files[stored[entry]] = unpacked
             name_key = "material_name" if bucket == "videos" else "name"
             if not material.get(name_key):  # the app leaves photos unnamed: keep the file name to find them by
                 material[name_key] = material_name(material)
-            material["path"] = material_path(stored[entry])
+            material["path"] = material_path(relative)
     _Fonts(draft_zip, root, scratch, imported).rehome(doc)
+    imported.skipped += [
+        {"file": name, "reason": "not used by the draft"}
+        for name in sorted(draft_zip.files)
+        if name not in imported.used
+    ]
     return imported

@@ -40,9 +40,11 @@ class Storage(Protocol):
     def delete(self, key: str) -> None:
         """Remove the object (no error when it is already gone)."""
 
-    def url(self, key: str, api_base: str) -> str:
+    def url(self, key: str, api_base: str, *, head: bool = False, filename: str | None = None) -> str:
         """A URL anyone holding it can download the object from; `api_base` is the service's public base
-        URL (the client's), whose `/files/` route serves storage that has no URLs of its own."""
+        URL (the client's), whose `/files/` route serves storage that has no URLs of its own. `head`: a URL
+        for HEAD requests (a presigned URL is signed for one method); `filename`: served as an attachment
+        of that name, where the storage can say so per URL (the `/files/` route says so itself)."""
 
     def local_path(self, key: str) -> Path | None:
         """The file holding the object when it is on this machine's disk, else None (fetch or redirect)."""

@@ -97,7 +97,7 @@ class LocalStorage:
         with suppress(StorageNotFound):
             self._path(key).unlink(missing_ok=True)
 
-    def url(self, key: str, api_base: str) -> str:
+    def url(self, key: str, api_base: str, *, head: bool = False, filename: str | None = None) -> str:
         return f"{api_base}/files/{key}"
 
     def local_path(self, key: str) -> Path | None:

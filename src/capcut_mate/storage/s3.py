@@ -5,7 +5,9 @@ boto3 rather than an async client: every caller is sync code running in a thread
 worker's render threads), boto3's clients are thread-safe, and its credential chain (AWS_* variables,
 profiles, instance roles) is what operators already know. A PUT replaces an object at once, so readers
 never see half a draft. `url` is the public base + key when the bucket is public (or behind a CDN), else
-a presigned GET URL.
+a presigned GET URL. Objects are stored with a content type from the allow-list (`content_types`), and
+presigned URLs also name it (and the attachment, for a draft's files), so an object stored by an older
+version with a guessed type is served inert too.
 
 Every call is bounded (`timeout_s`: connect timeout; a few retries with back-off): a bucket that is down
 becomes an error within seconds, which the API answers with 503 and a worker with a retry (outages.py).
@@ -13,7 +15,6 @@ becomes an error within seconds, which the API answers with 503 and a worker wit
 
 from __future__ import annotations
 
-import mimetypes
 import os
 import shutil
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from urllib.parse import quote, urlsplit
 
 from capcut_mate.storage import StorageNotFound
 from capcut_mate.storage.cache import ObjectCache
+from capcut_mate.storage.content_types import safe_content_type
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
@@ -97,11 +99,11 @@ class S3Storage:
         return self.prefix + key
 
     def put_bytes(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=safe_content_type(key))
 
     def put_file(self, key: str, path: Path, *, move: bool = False) -> None:
-        kind = mimetypes.guess_type(key)[0]  # a video_url opened in a browser plays (mp4, webm) or shows (gif)
-        extra = {"ContentType": kind} if kind else {}
+        # a video_url opened in a browser plays (mp4, webm) or shows (gif); nothing is ever a document
+        extra = {"ContentType": safe_content_type(key)}
         self.client.upload_file(str(path), self.bucket, self._key(key), ExtraArgs=extra)
         if move:
             path.unlink(missing_ok=True)
@@ -144,14 +146,14 @@ class S3Storage:
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
-    def url(self, key: str, api_base: str) -> str:
+    def url(self, key: str, api_base: str, *, head: bool = False, filename: str | None = None) -> str:
         if self.public_url:
             return f"{self.public_url}/{quote(self._key(key))}"
-        return str(
-            self.signer.generate_presigned_url(
-                "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=self.url_expires_s
-            )
-        )
+        params = {"Bucket": self.bucket, "Key": self._key(key), "ResponseContentType": safe_content_type(key)}
+        if filename is not None:
+            params["ResponseContentDisposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+        method = "head_object" if head else "get_object"
+        return str(self.signer.generate_presigned_url(method, Params=params, ExpiresIn=self.url_expires_s))
 
     def local_path(self, key: str) -> Path | None:
         return None

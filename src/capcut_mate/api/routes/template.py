@@ -54,8 +54,9 @@ ASSET_FOLDERS = {"video": "videos", "photo": "images", "audio": "audios"}
     summary="Import a zip of an app draft folder as a new draft (template mode)",
     description="Send the zip as multipart field `file`, or JSON {zip_url}. The draft's media found in the zip "
     "are stored with the draft and its paths made relative; media the zip lacks are listed in "
-    "`missing_materials` (replace_material them before gen_video). Drafts JianYing 6+ encrypted are a 422 "
-    "DRAFT_ENCRYPTED.",
+    "`missing_materials` (replace_material them before gen_video); a file the draft names that does not probe "
+    "as media is not kept (its material is missing), and every entry not kept is in `skipped_files` with the "
+    "reason. Drafts JianYing 6+ encrypted are a 422 DRAFT_ENCRYPTED.",
     openapi_extra={"requestBody": IMPORT_BODY},
 )
 async def import_draft(request: Request, svc: Services = Depends(services)) -> dict[str, Any]:
@@ -85,6 +86,7 @@ async def import_draft(request: Request, svc: Services = Depends(services)) -> d
         stored_files=sorted(imported.files),
         missing_materials=imported.missing,
         missing_fonts=imported.missing_fonts,
+        skipped_files=imported.skipped,
     )
 
 
@@ -109,7 +111,12 @@ def _import_request(raw: bytes) -> ImportDraftRequest:
 
 def _import(svc: Services, archive: IO[bytes], scratch: Path) -> tuple[str, Any]:
     settings = svc.settings
-    limits = ZipLimits(settings.max_import_unzipped_bytes, settings.max_import_entries)
+    limits = ZipLimits(
+        settings.max_import_unzipped_bytes,
+        settings.max_import_entries,
+        settings.max_import_ratio,
+        settings.max_image_pixels,
+    )
     imported = unpack_draft(archive, limits, scratch)
     return svc.drafts.create_from(imported.doc, imported.files), imported
 
