@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from capcut_mate.render import audio, motions, transform
+from capcut_mate.render import audio, graphcheck, motions, transform
 from capcut_mate.render.chunks import chunk_frames
 from capcut_mate.render.expr import num, piecewise
 from capcut_mate.render.model import Adjustment, Chunk, Keyframes, Layer, Plan, RenderWarning
@@ -144,6 +144,7 @@ class _Builder:
         if audio:
             self.audio(self.total)
         script = ";\n".join(self.lines) + "\n"
+        graphcheck.check(script, self.side_files)
         return Graph(self.inputs, script, self.side_files, self.total, self.fps, self.warnings, video, audio)
 
     def video(self) -> None:
