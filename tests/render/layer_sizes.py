@@ -20,12 +20,12 @@ _SIZE = re.compile(r"\[showinfo@(L\d+) @ [^\]]*\] n:\s*\d+ .*? s:(\d+)x(\d+)")
 def layer_frame_sizes(draft: dict[str, Any], media_dir: Path, work_dir: Path) -> dict[str, set[tuple[int, int]]]:
     """Layer label (L<index>) -> the set of frame sizes that reached its overlay, over the whole draft.
 
-    The graph is the one the renderer builds for a single pass (the first chunk when it chunks).
+    The graph is the one the renderer builds for a single pass over the whole draft (never chunked); it
+    runs to a null output, so every filter but the encoder's runs (with the caller's environment).
     """
-    plan = build_plan(draft, RenderOptions())
-    chunk = plan.chunks[0] if len(plan.chunks) > 1 else None
-    prepared = Preparer(plan, DraftMediaResolver(media_dir), work_dir, None).run(chunk, audio=False)
-    graph = build_graph(plan, prepared, chunk, audio=False)
+    plan = build_plan(draft, RenderOptions(chunk_seconds=0))
+    prepared = Preparer(plan, DraftMediaResolver(media_dir), work_dir, None).run(audio=False)
+    graph = build_graph(plan, prepared, audio=False)
     lines = []
     for line in graph.script.rstrip().split(";\n"):
         found = _LAYER_END.search(line)
