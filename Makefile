@@ -40,7 +40,7 @@ test: lint
 # default 1000), plus the full catalogue sweep (every animation and transition name); ffmpeg runs with glibc's heap
 # checks (tests/render/heapcheck.py).
 fuzz-render: setup
-	HYPOTHESIS_PROFILE=fuzz CAPCUT_MATE_FULL_SWEEP=1 $(BIN)/pytest tests/render/test_random_drafts.py \
+	HYPOTHESIS_PROFILE=fuzz CAPCUT_MATE_FULL_SWEEP=1 $(BIN)/pytest --timeout 0 tests/render/test_random_drafts.py \
 		tests/render/test_time_rule.py tests/render/test_motion.py -q
 
 # Schemathesis over /openapi.json, long: every phase, 200 examples per operation; prints the counts.
