@@ -36,9 +36,12 @@ lint: setup
 test: lint
 	$(BIN)/pytest
 
-# Property tests of the renderer with many more generated drafts than the default test run (~1-2 min).
+# Property tests of the renderer with many more generated drafts than the default test run (FUZZ_RENDER_EXAMPLES,
+# default 1000), plus the full catalogue sweep (every animation and transition name); ffmpeg runs with glibc's heap
+# checks (tests/render/heapcheck.py).
 fuzz-render: setup
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/render/test_random_drafts.py tests/render/test_time_rule.py -q
+	HYPOTHESIS_PROFILE=fuzz CAPCUT_MATE_FULL_SWEEP=1 $(BIN)/pytest --timeout 0 tests/render/test_random_drafts.py \
+		tests/render/test_time_rule.py tests/render/test_motion.py -q
 
 # Schemathesis over /openapi.json, long: every phase, 200 examples per operation; prints the counts.
 # (The default test run has the short version: 4 examples per operation, no boundary phase.)

@@ -15,7 +15,9 @@ from tests import mediagen, servers
 
 # Property tests: a bounded run by default (CI); `make fuzz-render` selects "fuzz" for many more examples.
 hypothesis_settings.register_profile("ci", max_examples=25, print_blob=True)
-hypothesis_settings.register_profile("fuzz", max_examples=1000, print_blob=True)
+hypothesis_settings.register_profile(
+    "fuzz", max_examples=int(os.environ.get("FUZZ_RENDER_EXAMPLES", "1000")), print_blob=True
+)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

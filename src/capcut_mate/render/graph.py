@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from capcut_mate.render import audio, motions
+from capcut_mate.render import audio, graphcheck, motions, transform
 from capcut_mate.render.chunks import chunk_frames
 from capcut_mate.render.expr import num, piecewise
-from capcut_mate.render.geometry import scale_curve, scale_is_dynamic
 from capcut_mate.render.model import Adjustment, Chunk, Keyframes, Layer, Plan, RenderWarning
 from capcut_mate.render.prepare import REFERENCE_WHITE_NITS, Prepared, Source
 from capcut_mate.render.strips import Strip
@@ -145,6 +144,7 @@ class _Builder:
         if audio:
             self.audio(self.total)
         script = ";\n".join(self.lines) + "\n"
+        graphcheck.check(script, self.side_files)
         return Graph(self.inputs, script, self.side_files, self.total, self.fps, self.warnings, video, audio)
 
     def video(self) -> None:
@@ -305,7 +305,9 @@ class _Builder:
             or t.animated("rotation")
             or (t.rotation % 360 != 0 and not source.baked_rotation)
         )
-        fmt = "rgba" if needs_rgba else ("yuva420p" if needs_alpha else "yuv420p")
+        shown = self.shown(count, first_f)
+        warp = self.warp(layer, source, first_f, lead_f, shown[0]) if transform.needed(layer) else None
+        fmt = "rgba" if needs_rgba else ("yuva420p" if needs_alpha or warp else "yuv420p")
         label = f"L{index}"
         background: str | None = None
         if source.still:
@@ -321,8 +323,7 @@ class _Builder:
             chain, background = self.video_head(index, layer, source, count, lead_f, fmt, self.shown(count, first_f))
         steps: list[str] = motions.wipes(index, layer.motions, float(offset), fmt)
         steps += self.eq(layer, local)
-        steps += self.rotation(layer, source, local)
-        steps += self.scaling(layer, source, local)
+        steps += warp.steps if warp else self.rotation(layer, source)
         canvas = (self.plan.canvas_width, self.plan.canvas_height)
         end_s = float(count / self.fps)
         effects, side_files = motions.filters(index, layer.motions, float(offset), fmt, canvas, end_s)
@@ -345,9 +346,12 @@ class _Builder:
                 f"[{below}][{background}]overlay=0:0:eof_action=pass:repeatlast=0:enable='{window}'[bo{index}]"
             )
             below = f"bo{index}"
-        x, y, dynamic = self.position(layer, start_f)
-        turning = t.animated("rotation") or motions.rotation_term(layer.motions, "t") is not None
-        eval_mode = "frame" if dynamic or scale_is_dynamic(layer) or turning else "init"
+        if warp:
+            x, y, dynamic = warp.x, warp.y, not (warp.x.lstrip("-").isdigit() and warp.y.lstrip("-").isdigit())
+        else:
+            centre = self.centre(layer, f"(t-{num((start_f - self.origin) / self.fps)})")
+            x, y, dynamic = f"{centre.x}-w/2", f"{centre.y}-h/2", centre.dynamic
+        eval_mode = "frame" if dynamic else "init"
         self.lines.append(
             f"[{below}][{label}]overlay=x='{x}':y='{y}':eval={eval_mode}:eof_action=pass:repeatlast=0:"
             f"enable='{window}'[v{index + 1}]"
@@ -493,43 +497,32 @@ class _Builder:
             parts.append(f"saturation='1+({piecewise(kf['saturation'], local)})'")
         return [f"eq={':'.join(parts)}:eval=frame"] if parts else []
 
-    def rotation(self, layer: Layer, source: Source, local: str) -> list[str]:
-        """Clockwise degrees about the centre, box grown to fit; c=black@0 clears corners every frame.
+    def rotation(self, layer: Layer, source: Source) -> list[str]:
+        """A static clockwise rotation about the centre (not baked into a still), box grown to fit once.
 
-        Rotating animations add their degrees to the keyframed or (unbaked) static angle.
+        Turning layers rotate inside their warp (transform.py) instead.
         """
         t = layer.transform
-        extra = motions.rotation_term(layer.motions, local)
-        if t.animated("rotation") or extra is not None:
-            base = piecewise(t.keyframes["rotation"], local) if t.animated("rotation") else "0"
-            if not t.animated("rotation") and not source.baked_rotation:
-                base = num(t.rotation)
-            angle = f"({base}{'+' + extra if extra else ''})*PI/180"
-            return [f"rotate=a='{angle}':c=black@0:ow='hypot(iw,ih)':oh=ow"]
         if t.rotation % 360 != 0 and not source.baked_rotation:
             rad = num(math.radians(t.rotation))
             return [f"rotate=a={rad}:c=black@0:ow='rotw({rad})':oh='roth({rad})'"]
         return []
 
-    def scaling(self, layer: Layer, source: Source, local: str) -> list[str]:
-        """Per-frame scale relative to the reference size (always <= 1, so frames only shrink).
-
-        Bilinear, not swscale's default bicubic: a size that changes every frame re-plans the scaler every
-        frame, and bilinear costs ~35 % less per 1080p frame; swscale widens its bilinear kernel when it
-        shrinks, so a zoom out does not alias, and a moving zoom hides bicubic's extra sharpness.
-        """
-        if not scale_is_dynamic(layer):
-            return []
-        exprs = []
-        for axis in (0, 1):
-            keyframes, zoom = scale_curve(layer, axis)
-            static = layer.transform.scale_x if axis == 0 else layer.transform.scale_y
-            base = piecewise(keyframes, local) if keyframes else num(static)
-            factor = f"({base})*({piecewise(zoom, local)})" if zoom else f"({base})"
-            pulse = motions.scale_factor(layer.motions, local)
-            factor = f"{factor}*{pulse}" if pulse else factor
-            exprs.append(f"{factor}/{num(source.ref_scale[axis])}")
-        return [f"scale=w='max(1,iw*abs({exprs[0]}))':h='max(1,ih*abs({exprs[1]}))':eval=frame:flags=bilinear"]
+    def warp(self, layer: Layer, source: Source, first_f: int, lead_f: int, first_shown: int) -> transform.Warp:
+        """The fixed-size warp of a layer that zooms, pulses or turns (transform.py)."""
+        t = layer.transform
+        static_angle = 0.0 if source.baked_rotation or t.animated("rotation") else t.rotation
+        fps = self.fps
+        seen = f"round(t*{fps.numerator}/{fps.denominator})-{first_f - self.origin}"  # local frame in overlay
+        return transform.build(
+            layer,
+            (source.width, source.height),
+            source.ref_scale,
+            static_angle,
+            (fps, first_shown, lead_f),
+            lambda var: self.centre(layer, var),
+            seen,
+        )
 
     def alpha(self, index: int, layer: Layer, source: Source, count: int, first_f: int, local: str) -> list[str]:
         """Static alpha, keyframed alpha (sendcmd per frame) and fade motions (fade alpha=1).
@@ -557,11 +550,13 @@ class _Builder:
                 steps.append(f"fade=t={kind}:st={num(start)}:d={num(length)}:{through}")
         return steps
 
-    def position(self, layer: Layer, start_f: int) -> tuple[str, str, bool]:
-        """Overlay x/y: centre at W/2 + x·W/2, H/2 − y·H/2 (half-canvas units, +y up), plus slides."""
+    def centre(self, layer: Layer, var: str) -> transform.Centre:
+        """The layer centre on the canvas: W/2 + x·W/2, H/2 − y·H/2 (half-canvas units, +y up), plus slides.
+
+        `var` is the time since the segment start, in seconds, as an expression.
+        """
         t = layer.transform
         cw, ch = self.plan.canvas_width, self.plan.canvas_height
-        var = f"(t-{num((start_f - self.origin) / self.fps)})"
         coords = []
         dynamic = False
         for prop, static, axis in (("x", t.x, 0), ("y", t.y, 1)):
@@ -580,9 +575,11 @@ class _Builder:
                 value = f"{value}+({shake})"
                 dynamic = True
             coords.append(value)
-        x = f"{num(cw / 2)}+({coords[0]})*{num(cw / 2)}-w/2"
-        y = f"{num(ch / 2)}-({coords[1]})*{num(ch / 2)}-h/2"
-        return x, y, dynamic
+        if not dynamic:
+            return transform.Centre(num(cw / 2 + t.x * cw / 2), num(ch / 2 - t.y * ch / 2), False)
+        x = f"{num(cw / 2)}+({coords[0]})*{num(cw / 2)}"
+        y = f"{num(ch / 2)}-({coords[1]})*{num(ch / 2)}"
+        return transform.Centre(x, y, True)
 
     # ---- audio -------------------------------------------------------------------------------------
 

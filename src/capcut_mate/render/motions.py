@@ -96,8 +96,8 @@ def filters(
 
 
 def wipes(index: int, motions: Sequence[Motion], offset: float, fmt: str) -> list[str]:
-    """Wipe filters for one layer, to run before any per-frame scale: geq keeps the frame size it was
-    configured with, so a frame that grows after it (a zoom-in) overruns its buffers and crashes ffmpeg."""
+    """Wipe filters for one layer (geq on alpha). They run on the layer's own frames, before its warp; since
+    every frame keeps one size (transform.py), the order no longer guards against a crash."""
     return [_wipe(m, offset, fmt, f"{index}_{n}") for n, m in enumerate(m for m in motions if m.kind == "wipe")]
 
 
