@@ -10,7 +10,6 @@ import os
 import shutil
 import stat
 import struct
-import subprocess
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -27,7 +26,7 @@ from capcut_mate.config import Settings
 from capcut_mate.drafts.importing import RATIO_FLOOR_BYTES, DraftZip, ZipLimits
 from capcut_mate.errors import ApiError
 from capcut_mate.media.probe import probe
-from tests import servers
+from tests import servers, volumes
 from tests.api.helpers import V1, draft_id
 from tests.render.draftkit import Draft
 
@@ -125,13 +124,8 @@ def small_volume(tmp_path: Path) -> Iterator[Path]:
     """A 64 MB tmpfs: a data directory where writing a bomb's hundreds of MB would fail with ENOSPC."""
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root")
-    mount_point = tmp_path / "volume"
-    mount_point.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount_point)], check=True)
-    try:
+    with volumes.tmpfs(tmp_path / "volume", size_mb=64) as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def used_bytes(folder: Path) -> int:

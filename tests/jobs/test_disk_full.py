@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from capcut_mate.config import Settings
-from tests import mediagen, servers
+from tests import mediagen, servers, volumes
 from tests.jobs.helpers import poll, post
 
 pytestmark = [
@@ -26,25 +25,8 @@ pytestmark = [
 
 @pytest.fixture
 def volume(tmp_path: Path) -> Iterator[Path]:
-    mount_point = tmp_path / "volume"
-    mount_point.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mount_point)], check=True)
-    try:
+    with volumes.tmpfs(tmp_path / "volume", size_mb=48) as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
-
-
-def fill(path: Path, leave: int) -> None:
-    """Write zeros into `path` until only `leave` bytes are free: less than the render will need."""
-    with open(path, "wb") as handle:
-        while True:
-            stat = os.statvfs(path.parent)
-            free = stat.f_bavail * stat.f_frsize
-            if free <= leave:
-                return
-            handle.write(b"\0" * min(1 << 16, free - leave))
-            handle.flush()
 
 
 def test_a_full_disk_fails_the_render_cleanly_and_the_service_recovers(
@@ -75,7 +57,7 @@ def test_a_full_disk_fails_the_render_cleanly_and_the_service_recovers(
         video = [{"video_url": f"{media_url}/noise.mp4", "start": 0, "end": 3_000_000}]
         post(client, "add_videos", {"draft_url": draft_url, "video_infos": json.dumps(video)})
         filler = volume / "filler"
-        fill(filler, leave=512 * 1024)  # plus the database's 1 MB reserve: room for records, not for the video
+        volumes.fill(filler, leave=512 * 1024)  # plus the database's 1 MB reserve: room for records, not for the video
         post(client, "gen_video", {"draft_url": draft_url})
         failed = poll(client, draft_url)[-1]
         assert failed["status"] == "failed", failed

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,9 @@ import httpx
 import pytest
 
 from capcut_mate.config import Settings
-from tests import servers
+from tests import servers, volumes
 from tests.api.helpers import V1, draft_files, draft_id
 from tests.api.test_import_hostile import zip_bytes
-from tests.jobs.test_disk_full import fill
 from tests.render.draftkit import Draft
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
@@ -26,13 +24,8 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpf
 
 @pytest.fixture
 def volume(tmp_path: Path) -> Iterator[Path]:
-    mount_point = tmp_path / "volume"
-    mount_point.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount_point)], check=True)
-    try:
+    with volumes.tmpfs(tmp_path / "volume", size_mb=16) as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def edits(url: str, media_url: str) -> dict[str, dict[str, Any]]:
@@ -79,7 +72,7 @@ def test_a_full_disk_is_disk_full_for_every_download_and_import(
         before = draft_files(settings, url)
         drafts_before = sorted(p.name for p in settings.drafts_dir.iterdir())
         filler = volume / "filler"
-        fill(filler, leave=0)
+        volumes.fill(filler, leave=0)
 
         for endpoint, body in edits(url, media_url).items():
             response = client.post(f"{V1}/{endpoint}", json=body)
