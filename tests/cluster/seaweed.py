@@ -51,9 +51,9 @@ def client(endpoint: str) -> Any:
     )
 
 
-@contextmanager
-def seaweedfs(root: Path, weed: str) -> Iterator[str]:
-    """Run SeaweedFS with its data under `root`; yields the S3 endpoint URL once it answers."""
+def server_args(root: Path, weed: str) -> tuple[list[str], str]:
+    """The command line of a one-process SeaweedFS (master, volume, filer, S3) with its data and identity
+    under `root`, on a free block of loopback ports; and its S3 endpoint URL."""
     config = root / "s3.json"
     identity = {
         "name": "capcut",
@@ -69,9 +69,15 @@ def seaweedfs(root: Path, weed: str) -> Iterator[str]:
     args += [f"-{name}={port}" for name, port in ports.items()]
     args += ["-s3.port.iceberg=0", "-s3.port.lance=0", "-master.volumeSizeLimitMB=64", "-volume.max=50"]
     args += [f"-filer.localSocket={root}/filer.sock"]
+    return args, f"http://127.0.0.1:{ports['s3.port']}"
+
+
+@contextmanager
+def seaweedfs(root: Path, weed: str) -> Iterator[str]:
+    """Run SeaweedFS with its data under `root`; yields the S3 endpoint URL once it answers."""
+    args, endpoint = server_args(root, weed)
     with open(root / "weed.log", "wb") as log:
         process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=root)
-    endpoint = f"http://127.0.0.1:{ports['s3.port']}"
     try:
         s3 = client(endpoint)
         deadline = time.monotonic() + 90

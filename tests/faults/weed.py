@@ -3,34 +3,19 @@ survives a SIGKILL: only the server goes away, as when the bucket's machine or n
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 from pathlib import Path
 
-from tests.cluster.seaweed import ACCESS_KEY, SECRET_KEY, _free_block, client
+from tests.cluster.seaweed import client, server_args
 
 
 class RestartableSeaweed:
     def __init__(self, root: Path, weed: str) -> None:
         self.root = root
-        config = root / "s3.json"
-        identity = {
-            "name": "capcut",
-            "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-        }
-        config.write_text(json.dumps({"identities": [identity]}))
-        base = _free_block(8)
-        names = ["master.port", "master.port.grpc", "volume.port", "volume.port.grpc"]
-        names += ["filer.port", "filer.port.grpc", "s3.port", "s3.port.grpc"]
-        ports = {name: base + n for n, name in enumerate(names)}
-        self.args = [weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={root}", "-s3"]
-        self.args += [f"-s3.config={config}", *(f"-{name}={port}" for name, port in ports.items())]
-        self.args += ["-s3.port.iceberg=0", "-s3.port.lance=0", "-master.volumeSizeLimitMB=64", "-volume.max=50"]
-        self.args += ["-master.electionTimeout=1s", "-master.resumeState=false"]  # restart in seconds, not 20
-        self.args += [f"-filer.localSocket={root}/filer.sock"]
-        self.endpoint = f"http://127.0.0.1:{ports['s3.port']}"
+        args, self.endpoint = server_args(root, weed)
+        # restart in seconds, not 20
+        self.args = [*args, "-master.electionTimeout=1s", "-master.resumeState=false"]
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, bucket: str | None = None) -> None:
