@@ -31,3 +31,13 @@ def has_filters(exe: str, *names: str) -> bool:
         return False
     available = {line.split()[1] for line in listed.splitlines() if len(line.split()) > 2}
     return all(name in available for name in names)
+
+
+@cache
+def has_decoder(exe: str, name: str) -> bool:
+    """Whether the ffmpeg at `exe` has the decoder `name` (libvpx's, for WebM alpha, may be missing)."""
+    try:
+        listed = subprocess.run([exe, "-hide_banner", "-decoders"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return any(len(line.split()) > 2 and line.split()[1] == name for line in listed.splitlines())

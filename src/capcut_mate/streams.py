@@ -13,6 +13,9 @@ import av.container
 import av.video.stream
 
 DEFAULT_BONUS_PIXELS = 5_000_000  # ffmpeg's auto-mapping bonus for a default-flagged video stream
+# WebM keeps a VP8/VP9 clip's alpha in a side channel (the `alpha_mode` tag says so) that only the libvpx
+# decoders read: ffmpeg's native vp8/vp9 decoders drop it, and a transparent sticker comes out opaque.
+ALPHA_DECODERS = {"vp8": "libvpx", "vp9": "libvpx-vp9"}
 
 
 def main_video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
@@ -66,3 +69,15 @@ def video_position(path: Path) -> int:
             return list(container.streams.video).index(stream) if stream is not None else 0
     except av.FFmpegError:
         return 0
+
+
+def alpha_decoder(stream: av.video.stream.VideoStream) -> str:
+    """The decoder that keeps this stream's WebM alpha ("libvpx-vp9", "libvpx"); "" when it has none."""
+    if str(stream.metadata.get("alpha_mode", "")).strip() != "1":
+        return ""
+    return ALPHA_DECODERS.get(stream.codec_context.name, "")
+
+
+def decoder_args(decoder: str) -> list[str]:
+    """The ffmpeg input options (placed before `-i`) that make it decode with `decoder`; none for ffmpeg's choice."""
+    return ["-c:v", decoder] if decoder else []

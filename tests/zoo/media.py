@@ -98,6 +98,19 @@ def apng_sticker(path: Path) -> Path:
     return path
 
 
+def webm_alpha_sticker(path: Path) -> Path:
+    """A VP9 WebM with alpha (libvpx-vp9, yuva420p), the common format of transparent overlays: the same
+    moving square as the other stickers, 5 frames a second (a 1.2 s loop)."""
+    pattern = path.with_suffix(".frame%d.png")
+    for n, frame in enumerate(sticker_frames()):
+        frame.save(str(pattern).replace("%d", str(n)))
+    run_ffmpeg(
+        "-framerate", str(1000 // STICKER_FRAME_MS), "-i", str(pattern),
+        "-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-auto-alt-ref", "0", "-lossless", "1", str(path),
+    )  # fmt: skip
+    return path
+
+
 def still_webp(path: Path) -> Path:
     """A one-frame WebP with alpha: a photo, not an animation."""
     sticker_frames()[0].save(path, lossless=True)
@@ -187,6 +200,14 @@ def narrowband_audio(path: Path) -> Path:
 def grey16_png(path: Path) -> Path:
     """A 16-bit greyscale PNG at 25 % grey."""
     Image.fromarray(np.full((90, 120), GREY_16, dtype=np.uint16)).save(path)
+    return path
+
+
+def grey16_trns_png(path: Path) -> Path:
+    """A 16-bit greyscale PNG with a tRNS chunk: left half 25 % grey, right half the transparent level (white)."""
+    levels = np.full((90, 120), GREY_16, dtype=np.uint16)
+    levels[:, 60:] = 0xFFFF
+    Image.fromarray(levels).save(path, transparency=0xFFFF)
     return path
 
 

@@ -226,6 +226,14 @@ MEMBERS: dict[str, Member] = {
         under=True,
         intake=("video", 96, 96, 1_200_000, ".mov"),
     ),
+    "webm_alpha_sticker": Member(
+        "sticker.webm",
+        media.webm_alpha_sticker,
+        "add_videos",
+        animated_sticker,
+        under=True,
+        intake=("video", 96, 96, 1_200_000, ".mkv"),
+    ),
     "still_webp": Member(
         "still.webp", media.still_webp, "add_images", still_with_alpha, under=True, intake=("photo", 96, 96, 0, ".webp")
     ),
@@ -256,6 +264,14 @@ MEMBERS: dict[str, Member] = {
     ),
     "grey16_png": Member(
         "grey16.png", media.grey16_png, "add_images", level(64, 6), intake=("photo", 120, 90, 0, ".png")
+    ),
+    "grey16_trns_png": Member(
+        "grey16trns.png",
+        media.grey16_trns_png,
+        "add_images",
+        halves((64, 64, 64), GREEN),
+        under=True,
+        intake=("photo", 120, 90, 0, ".png"),
     ),
     "rgb48_png": Member(
         "rgb48.png",

@@ -25,6 +25,7 @@ from capcut_mate.render.model import Adjustment, Chunk, Keyframes, Layer, Plan, 
 from capcut_mate.render.prepare import REFERENCE_WHITE_NITS, Prepared, Source
 from capcut_mate.render.strips import Strip
 from capcut_mate.render.timebase import Timebase
+from capcut_mate.streams import decoder_args
 
 # Cuts of one file share a decoder when the source skipped between them is at most this long
 # (decoding the gap costs about what a keyframe seek would).
@@ -410,7 +411,8 @@ class _Builder:
         seek = self.preview_seek(source.path, src_start - pre, shown[0] - (lead_f - pre_f), speed)
         origin = src_start - pre if seek is None else seek[0]
         read -= origin - (src_start - pre)
-        k = self.add_input(["-threads", "1", "-ss", num(origin), "-t", num(read), "-i", str(source.path.resolve())])
+        decode = decoder_args(source.decoder)
+        k = self.add_input(["-threads", "1", *decode, "-ss", num(origin), "-t", num(read), "-i", str(source.path.resolve())])
         self.video_inputs[layer.segment_id] = (k, pre)
         head = tone_map(source)
         if seek is not None:  # a preview far into the clip: the same timestamps and frames, from a seek

@@ -21,7 +21,7 @@ from typing import cast
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
-from capcut_mate.ffmpeg import ffmpeg_exe, has_filters
+from capcut_mate.ffmpeg import ffmpeg_exe, has_decoder, has_filters
 from capcut_mate.render.chunks import visible
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.fonts import FontNotFoundError, FontResolver
@@ -65,6 +65,7 @@ class Source:
     background_path: Path | None = None
     stream: int = 0
     tone_map: str = ""
+    decoder: str = ""  # the video decoder to force (libvpx for a WebM's alpha); "" = ffmpeg's choice
 
 
 @dataclass
@@ -112,11 +113,19 @@ def _finish_still(layer: Layer, image: Image.Image) -> tuple[Image.Image, bool, 
 
 
 def _eight_bit(image: Image.Image) -> Image.Image:
-    """16-bit (and 32-bit integer) greyscale as 8-bit L: Pillow's own convert clips such levels to white."""
+    """16-bit (and 32-bit integer) greyscale as 8-bit L: Pillow's own convert clips such levels to white.
+
+    A tRNS grey level (the PNG's transparent colour) becomes an alpha band (LA), so it stays transparent.
+    """
     if image.mode not in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
         return image
     levels = np.asarray(image, dtype=np.float64)
-    return Image.fromarray(np.clip(np.rint(levels / 257), 0, 255).astype(np.uint8))
+    grey = Image.fromarray(np.clip(np.rint(levels / 257), 0, 255).astype(np.uint8))
+    key = image.info.get("transparency")  # a tRNS grey level: those pixels are transparent
+    if not isinstance(key, int):
+        return grey
+    grey.putalpha(Image.fromarray(np.where(levels == key, 0, 255).astype(np.uint8)))
+    return grey
 
 
 def _has_alpha(image: Image.Image) -> bool:
@@ -218,6 +227,8 @@ class Preparer:
         info = self.probe(path)
         if info.width <= 0:
             raise RenderError("MEDIA_UNREADABLE", f"{path} has no video stream; cannot use it as a video clip")
+        decoder = self._alpha_decoder(layer, info, path)
+        alpha_lost = bool(info.decoder) and not decoder
         if layer.reverse:
             path, layer = self._reversed_layer(index, layer, path)
             info = self.probe(path)
@@ -234,12 +245,21 @@ class Preparer:
                 )
             )
         source = Source(path, False, width, height, max_scale(layer), media_duration_us=info.duration_us)
-        source.stream, source.has_alpha = info.video_stream, info.has_alpha
+        source.stream, source.has_alpha = info.video_stream, info.has_alpha and not alpha_lost
+        source.decoder = decoder if decoder == info.decoder else ""  # a reversed copy needs none
         if info.hdr:
             source.tone_map = self._hdr(layer, info.hdr, path)
         if layer.mask is not None:
             source.mask_path = _save(mask_image(layer.mask, (width, height)), self.work_dir / f"mask{index}.tiff")
         return source
+
+    def _alpha_decoder(self, layer: Layer, info: MediaInfo, path: Path) -> str:
+        """The decoder that keeps a WebM's alpha, when this ffmpeg has it; else "" and a named warning."""
+        if not info.decoder or has_decoder(ffmpeg_exe(self.ffmpeg), info.decoder):
+            return info.decoder
+        message = f"{path.name} has an alpha channel this ffmpeg cannot decode (no {info.decoder} decoder): drawn opaque"
+        self.warnings.append(RenderWarning(layer.segment_id, layer.track, "alpha", message))
+        return ""
 
     def _hdr(self, layer: Layer, transfer: str, path: Path) -> str:
         """The transfer to tone-map from, when this ffmpeg has the filters; a named warning either way."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import av
 
 from capcut_mate.render.errors import RenderError
-from capcut_mate.streams import display_size, main_video_stream
+from capcut_mate.streams import alpha_decoder, display_size, main_video_stream
 
 # ffmpeg's AVColorTransferCharacteristic values of the HDR transfers, by the name the report gives them
 HDR_TRANSFERS = {16: "PQ", 18: "HLG"}
@@ -19,7 +19,8 @@ class MediaInfo:
     """Displayed size (pixel aspect and rotation applied, as drawn), audio presence, duration.
 
     `video_stream` is the position among the file's video streams of the one to draw (`v:N`): an attached
-    cover picture is never it. `has_alpha` says its frames carry transparency (a GIF, a ProRes 4444 sticker);
+    cover picture is never it. `has_alpha` says its frames carry transparency (a GIF, a ProRes 4444 sticker, a
+    WebM with alpha); `decoder` is the decoder that keeps it, when ffmpeg's default would not ("" otherwise);
     `hdr` names its HDR transfer ("HLG", "PQ") or is empty.
     """
 
@@ -33,6 +34,7 @@ class MediaInfo:
     has_alpha: bool = False
     hdr: str = ""
     channel_names: tuple[str, ...] = ()  # its layout's channels in decoded order ("FL", "FR", "FC", ...)
+    decoder: str = ""
 
 
 def probe(path: Path) -> MediaInfo:
@@ -41,13 +43,14 @@ def probe(path: Path) -> MediaInfo:
         with av.open(str(path)) as container:
             audio = container.streams.audio[0] if container.streams.audio else None
             width = height = position = 0
-            has_alpha, hdr = False, ""
+            has_alpha, hdr, decoder = False, "", ""
             stream = main_video_stream(container)
             if stream is not None:
                 width, height = display_size(container, stream)
                 position = list(container.streams.video).index(stream)
                 pix_fmt = stream.codec_context.format
-                has_alpha = pix_fmt is not None and any(part.is_alpha for part in pix_fmt.components)
+                decoder = alpha_decoder(stream)
+                has_alpha = bool(decoder) or (pix_fmt is not None and any(p.is_alpha for p in pix_fmt.components))
                 hdr = HDR_TRANSFERS.get(int(stream.codec_context.color_trc or 0), "")
             duration = int(container.duration) if container.duration else None  # AV_TIME_BASE = µs
             return MediaInfo(
@@ -61,6 +64,7 @@ def probe(path: Path) -> MediaInfo:
                 has_alpha=has_alpha,
                 hdr=hdr,
                 channel_names=_channel_names(audio),
+                decoder=decoder,
             )
     except (av.FFmpegError, OSError, StopIteration) as exc:
         raise RenderError("MEDIA_UNREADABLE", f"cannot read media {path}: {exc}") from exc

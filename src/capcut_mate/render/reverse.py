@@ -3,40 +3,57 @@
 ffmpeg's `reverse`/`areverse` filters buffer every frame of their input, so a whole 60 s 1080p range would
 need gigabytes. The range is cut into chunks of at most CHUNK_BYTES of decoded picture; each chunk is
 decoded, reversed and encoded on its own (last chunk first), and the chunks are joined without re-encoding.
-Chunk edges sit half a frame between source frames, so every frame lands in exactly one chunk.
+Chunk edges sit half a frame between source frames, so every frame lands in exactly one chunk. A clip with
+alpha (a sticker) is reversed into lossless FFV1 with its alpha kept; H.264 would drop it.
 """
 
 from __future__ import annotations
 
 import math
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
 
-from capcut_mate.ffmpeg import ffmpeg_exe
+from capcut_mate.ffmpeg import ffmpeg_exe, has_decoder
 from capcut_mate.render.errors import RenderError
-from capcut_mate.streams import main_video_stream
+from capcut_mate.streams import alpha_decoder, decoder_args, main_video_stream
 
 CHUNK_BYTES = 48 * 1024 * 1024  # decoded frames one chunk may hold (yuv420p: 1.5 bytes a pixel)
 MAX_CHUNK_S = 2.0  # also bounds the audio a chunk holds
 DEFAULT_FPS = 30.0
 
 
-def _stream_shape(path: Path) -> tuple[float, int, int, int | None, bool]:
-    """(frame rate, width, height, position of the video among video streams or None, has audio).
+@dataclass(frozen=True)
+class _Shape:
+    fps: float
+    width: int
+    height: int
+    video: int | None  # position of the video among video streams; None without one
+    has_audio: bool
+    alpha: bool = False  # its frames carry transparency (decoded with `decoder` when that is set)
+    decoder: str = ""
 
-    The video is the one ffmpeg plays (never a cover picture, which would be "reversed" instead)."""
+
+def _stream_shape(path: Path) -> _Shape:
+    """The video ffmpeg plays (never a cover picture, which would be "reversed" instead), and the audio."""
     try:
         with av.open(str(path)) as container:
             audio = bool(container.streams.audio)
             stream = main_video_stream(container)
             if stream is None:
-                return DEFAULT_FPS, 0, 0, None, audio
+                return _Shape(DEFAULT_FPS, 0, 0, None, audio)
             rate = stream.average_rate or stream.guessed_rate
             fps = float(rate) if rate else DEFAULT_FPS
             position = list(container.streams.video).index(stream)
-            return fps, stream.codec_context.width, stream.codec_context.height, position, audio
+            decoder = alpha_decoder(stream)
+            if decoder and not has_decoder(ffmpeg_exe(), decoder):
+                decoder = ""  # the render's prepare stage names the lost alpha
+            pix_fmt = stream.codec_context.format
+            alpha = bool(decoder) or (pix_fmt is not None and any(p.is_alpha for p in pix_fmt.components))
+            width, height = stream.codec_context.width, stream.codec_context.height
+            return _Shape(fps, width, height, position, audio, alpha, decoder)
     except (av.FFmpegError, OSError) as exc:
         raise RenderError("MEDIA_UNREADABLE", f"cannot read media {path}: {exc}") from exc
 
@@ -54,7 +71,8 @@ def reverse_range(source: Path, start_us: int, end_us: int, out: Path) -> int:
     Returns the mirror time: time r of the copy shows source time (mirror − r). Audio (when present) is
     reversed too and kept as PCM, so chunk joins have no codec padding.
     """
-    fps, width, height, video, has_audio = _stream_shape(source)
+    shape = _stream_shape(source)
+    fps, width, height, video, has_audio = shape.fps, shape.width, shape.height, shape.video, shape.has_audio
     if video is None and not has_audio:
         raise RenderError("MEDIA_UNREADABLE", f"{source} has no audio or video stream to reverse")
     frame_bytes = max(1, width * height * 3 // 2)
@@ -70,11 +88,14 @@ def reverse_range(source: Path, start_us: int, end_us: int, out: Path) -> int:
         begin = max(0.0, (lower - 0.5) / fps)
         length = (upper - 0.5) / fps - begin
         part = scratch / f"part{len(chunks):05d}.mkv"
-        args = ["-ss", f"{begin:.6f}", "-t", f"{length:.6f}", "-i", str(source)]
+        args = [*decoder_args(shape.decoder), "-ss", f"{begin:.6f}", "-t", f"{length:.6f}", "-i", str(source)]
         if video is not None:
             args += ["-map", f"0:v:{video}", "-vf", "reverse,setpts=N/FRAME_RATE/TB"]
-            args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "12"]
-            if width % 2 or height % 2:
+            if shape.alpha:
+                args += ["-c:v", "ffv1", "-pix_fmt", "yuva444p"]  # lossless, alpha kept, any size
+            else:
+                args += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "12"]
+            if not shape.alpha and (width % 2 or height % 2):
                 args += ["-pix_fmt", "yuv444p"]  # 4:2:0 needs even sizes; the copy keeps the source's size
         if has_audio:
             args += ["-map", "0:a:0", "-af", "areverse,asetpts=N/SR/TB", "-c:a", "pcm_s16le"]
