@@ -8,6 +8,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.media.conform import conform
 from capcut_mate.media.fetch import FetchedMedia
 from capcut_mate.media.probe import probe
@@ -80,3 +81,58 @@ def test_full_frame_sticker_at_the_bottom_keeps_its_alpha(zoo_dir: Path, tmp_pat
     frame = rgb_frames(tmp_path / "out.mp4")[0]
     assert frame[10:20, 70:90].max() < 30, frame[15, 80]  # transparent: black canvas
     assert np.abs(frame[48, 16].astype(int) - (255, 0, 255)).max() <= 40, frame[48, 16]
+
+
+GREEN_RGB = np.array([0, 160, 0])
+MAGENTA = np.array([255, 0, 255])
+
+
+def near(pixel: np.ndarray, rgb: np.ndarray) -> bool:
+    return bool(np.abs(pixel.astype(int) - rgb).max() <= 40)
+
+
+def webm_over_green(zoo_dir: Path, **segment: object) -> Draft:
+    """The WebM sticker (alpha in libvpx's side channel) filling a 96×96 canvas over a green 4:3 picture (y 12..84)."""
+    draft = Draft(96, 96)
+    draft.video(draft.track("video"), zoo_dir / "green.png", 0, 1_000_000, photo=True, size=(96, 96))
+    draft.video(draft.track("video"), zoo_dir / "sticker.webm", 0, 1_000_000, size=(96, 96), **segment)
+    draft.doc["duration"] = 1_000_000
+    return draft
+
+
+def test_reversed_webm_sticker_keeps_its_alpha(zoo_dir: Path, tmp_path: Path) -> None:
+    """Reversed from the source (decoded with libvpx-vp9, copied with its alpha): the square moves right to
+    left, the picture under shows around it."""
+    options = RenderOptions(preset="ultrafast", work_dir=tmp_path / "work")
+    report = render_draft(webm_over_green(zoo_dir, reverse=True).doc, DraftMediaResolver(tmp_path),
+                          tmp_path / "out.mp4", options)  # fmt: skip
+    frames = rgb_frames(tmp_path / "out.mp4")
+    first, last = frames[0], frames[-1]  # source frame 4 (square at x 51..82), then source frame 0 (x 0..31)
+    assert near(first[48, 66], MAGENTA) and near(last[48, 16], MAGENTA), (first[48, 66], last[48, 16])
+    assert near(first[20, 10], GREEN_RGB) and near(first[48, 20], GREEN_RGB), (first[20, 10], first[48, 20])
+    assert near(last[48, 66], GREEN_RGB), last[48, 66]
+    assert report.warnings == []
+
+
+def test_preview_of_webm_sticker_keeps_its_alpha(zoo_dir: Path, tmp_path: Path) -> None:
+    (frame,) = preview_frames(webm_over_green(zoo_dir).doc, DraftMediaResolver(tmp_path), [500_000],
+                              RenderOptions(work_dir=tmp_path))  # fmt: skip
+    picture = np.asarray(frame.image.convert("RGB"))
+    assert near(picture[20, 10], GREEN_RGB), picture[20, 10]  # transparent: the picture under shows
+    assert near(picture[48, 40], MAGENTA), picture[48, 40]  # source frame 2: the square at x 25..56
+
+
+def test_webm_alpha_without_libvpx_is_a_named_warning(zoo_dir: Path, tmp_path: Path) -> None:
+    """An operator's ffmpeg without the libvpx decoders draws the sticker opaque and the report says so."""
+    real = ffmpeg_exe()
+    wrapper = tmp_path / "ffmpeg-without-libvpx"
+    wrapper.write_text(
+        f'#!/bin/sh\nfor arg in "$@"; do [ "$arg" = -decoders ] && {{ "{real}" "$@" | grep -v libvpx; exit 0; }}; done\n'
+        f'exec "{real}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    options = RenderOptions(preset="ultrafast", work_dir=tmp_path / "work", ffmpeg=str(wrapper))
+    report = render_draft(webm_over_green(zoo_dir).doc, DraftMediaResolver(tmp_path), tmp_path / "out.mp4", options)
+    assert [w["feature"] for w in report.warnings] == ["alpha", "hidden"], report.warnings  # opaque now: covers the green
+    assert "libvpx-vp9" in report.warnings[0]["message"] and "sticker.webm" in report.warnings[0]["message"]
+    assert not near(rgb_frames(tmp_path / "out.mp4")[0][20, 10], GREEN_RGB)  # drawn opaque, as the warning says
