@@ -22,10 +22,14 @@ from hypothesis import strategies as st
 
 from capcut_mate.config import Settings
 from capcut_mate.media.probe import probe
+from capcut_mate.render import DraftMediaResolver, RenderOptions, render_draft
+from capcut_mate.render.probe import probe as render_probe
 from tests import mediagen, servers
 from tests.api.helpers import V1, captions, content_of, create_draft, draft_files, draft_id, post_error, post_ok
 from tests.render.draftkit import Draft
+from tests.render.helpers import rgb_frames
 from tests.render.test_app_drafts import app_caption
+from tests.zoo import media as zoo_media
 
 SEC = 1_000_000
 CALIBRATION = Path(__file__).resolve().parents[3] / "shared" / "calibration" / "capcut_7.9_text_and_photo"
@@ -142,6 +146,43 @@ def test_an_app_draft_imports_with_its_media_rehomed(
     assert [t["type"] for t in listing["tracks"]] == ["video", "audio", "text", "text", "video"]
     script = pyJianYingDraft.DraftFolder(str(folder.parent)).load_template(folder.name)
     assert len(script.imported_tracks) == 5
+
+
+def test_an_animated_webp_sticker_is_imported_as_the_clip_add_images_makes(
+    api: httpx.Client, settings: Settings, tmp_path: Path
+) -> None:
+    """The app keeps an animated WebP as a photo; imported as it is, nothing could play it. It becomes the
+    ProRes 4444 clip add_images makes of one (alpha and timing kept) and the material points at it."""
+    sticker = zoo_media.webp_sticker(tmp_path / "sticker.webp")
+    green = mediagen.image(tmp_path / "green.png", (0, 160, 0))
+    draft = Draft()
+    draft.video(draft.track("video"), "C:/Users/me/Pictures/green.png", 0, SEC, photo=True)
+    draft.video(draft.track("video"), "C:/Users/me/Stickers/sticker.webp", 0, SEC, photo=True, size=(96, 96))
+    draft.doc["duration"] = SEC
+    body = imported(api, zip_bytes({"Stickers/draft_content.json": json.dumps(draft.doc).encode(),
+                                    "Stickers/sticker.webp": sticker, "Stickers/green.png": green}))  # fmt: skip
+    assert body["missing_materials"] == [], body
+    url = body["draft_url"]
+    doc = content_of(settings.data_dir, url)
+    material = doc["materials"]["videos"][1]
+    assert (material["type"], material["duration"], material["width"], material["height"]) == (
+        "video", 1_200_000, 96, 96), material  # fmt: skip
+    stored = local(settings, url, material["path"])
+    assert stored.suffix == ".mov" and stored.parent.name == "videos", stored
+    assert render_probe(stored).has_alpha
+
+    report = render_draft(doc, DraftMediaResolver(folder_of(settings, url)), tmp_path / "out.mp4",
+                          RenderOptions(preset="ultrafast", work_dir=tmp_path / "work"))  # fmt: skip
+    frames = rgb_frames(tmp_path / "out.mp4")
+    first, later = frames[3], frames[27]  # 0.1 s: source frame 0 (x 0..31); 0.9 s: frame 4 (x 51..82)
+
+    def near(pixel: Any, rgb: tuple[int, int, int]) -> bool:
+        return bool(max(abs(int(a) - b) for a, b in zip(pixel, rgb, strict=True)) <= 40)
+
+    magenta, green_rgb = (255, 0, 255), (0, 160, 0)  # drawn 240x240 at x 40..280: 2.5 px a sticker pixel
+    assert near(first[120, 80], magenta) and near(first[120, 250], green_rgb), (first[120, 80], first[120, 250])
+    assert near(later[120, 200], magenta) and near(later[120, 80], green_rgb), (later[120, 200], later[120, 80])
+    assert report.warnings == [], report.warnings
 
 
 def test_media_the_zip_lacks_are_listed_and_can_be_replaced(

@@ -38,8 +38,9 @@ from capcut_mate.drafts.listing import content_object, material_name
 from capcut_mate.drafts.store import CONTENT_FILES, font_files, material_path
 from capcut_mate.errors import ApiError, clip
 from capcut_mate.jsontypes import Int
+from capcut_mate.media import animated
 from capcut_mate.media.font_file import inspect_font
-from capcut_mate.media.probe import probe
+from capcut_mate.media.probe import MediaInfo, probe
 from capcut_mate.render.paths import PLACEHOLDER, path_parts, plain_json_text
 
 Json = dict[str, Any]
@@ -368,16 +369,26 @@ class _Fonts:
         return record.path
 
 
-def _media_file(draft_zip: DraftZip, entry: str, unpacked: Path, limits: ZipLimits) -> tuple[str, str | None]:
-    """Unpack an entry the draft uses as media and probe it: (its SHA-256, its suffix from the content), or
-    (the reason, None) when it is no media, which is then deleted again."""
+def _media_file(
+    draft_zip: DraftZip, entry: str, unpacked: Path, limits: ZipLimits
+) -> tuple[str, MediaInfo | None, bool]:
+    """Unpack an entry the draft uses as media and probe it: (its SHA-256, its probe, whether it was converted),
+    or (the reason, None, False) when it is no media, which is then deleted again.
+
+    An animated WebP/APNG becomes the alpha clip add_images makes of it (media/animated.py): as it is, the
+    app and the renderer cannot play it."""
     digest = draft_zip.extract(entry, unpacked)
+    converted = False
     try:
+        if converted := animated.is_animation(unpacked):
+            animated.to_alpha_clip(unpacked, label=clip(entry), max_pixels=limits.max_pixels)
+            with open(unpacked, "rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
         info = probe(unpacked, source=clip(entry), max_pixels=limits.max_pixels)
     except ApiError as exc:
-        unpacked.unlink()
-        return exc.details, None
-    return digest, info.suffix
+        unpacked.unlink(missing_ok=True)
+        return exc.details, None, False
+    return digest, info, converted
 
 
 def unpack_draft(archive: IO[bytes], limits: ZipLimits, scratch: Path) -> ImportedDraft:
@@ -388,6 +399,7 @@ def unpack_draft(archive: IO[bytes], limits: ZipLimits, scratch: Path) -> Import
     doc["id"] = new_uuid().upper()  # a new draft: importing one zip twice must not give the app two of one id
     imported = ImportedDraft(doc, content_file, used={root + name for name in CONTENT_FILES})
     stored: dict[str, str | None] = {}  # zip entry -> draft-relative path it was stored under (None: no media)
+    clips: dict[str, MediaInfo] = {}  # zip entries of animated images, converted to video clips
     for bucket in ("videos", "audios"):
         for material in doc["materials"].get(bucket) or []:
             path = material.get("path")
@@ -397,12 +409,15 @@ def unpack_draft(archive: IO[bytes], limits: ZipLimits, scratch: Path) -> Import
             if entry is not None and entry not in stored:
                 imported.used.add(entry)
                 unpacked = scratch / f"media{len(stored)}"
-                digest, suffix = _media_file(draft_zip, entry, unpacked, limits)
-                if suffix is None:
+                digest, info, converted = _media_file(draft_zip, entry, unpacked, limits)
+                if info is None:
                     imported.skipped.append({"file": entry, "reason": digest})
                     stored[entry] = None
                 else:
-                    kept = f"assets/{_asset_kind(bucket, material)}/{digest[:32]}{suffix}"
+                    if converted:
+                        clips[entry] = info
+                    folder = "videos" if converted else _asset_kind(bucket, material)
+                    kept = f"assets/{folder}/{digest[:32]}{info.suffix}"
                     stored[entry] = kept
                     imported.files[kept] = unpacked
             relative = stored.get(entry) if entry is not None else None
@@ -416,6 +431,9 @@ def unpack_draft(archive: IO[bytes], limits: ZipLimits, scratch: Path) -> Import
             if not material.get(name_key):  # the app leaves photos unnamed: keep the file name to find them by
                 material[name_key] = material_name(material)
             material["path"] = material_path(relative)
+            if bucket == "videos" and entry in clips:  # as add_images writes a converted sticker
+                found = clips[entry]
+                material.update(type="video", duration=found.duration_us, width=found.width, height=found.height)
     _Fonts(draft_zip, root, scratch, imported).rehome(doc)
     imported.skipped += [
         {"file": name, "reason": "not used by the draft"}
