@@ -126,13 +126,11 @@ def test_webm_alpha_without_libvpx_is_a_named_warning(zoo_dir: Path, tmp_path: P
     """An operator's ffmpeg without the libvpx decoders draws the sticker opaque and the report says so."""
     real = ffmpeg_exe()
     wrapper = tmp_path / "ffmpeg-without-libvpx"
-    wrapper.write_text(
-        f'#!/bin/sh\nfor arg in "$@"; do [ "$arg" = -decoders ] && {{ "{real}" "$@" | grep -v libvpx; exit 0; }}; done\n'
-        f'exec "{real}" "$@"\n'
-    )
+    listing = f'[ "$arg" = -decoders ] && {{ "{real}" "$@" | grep -v libvpx; exit 0; }}'
+    wrapper.write_text(f'#!/bin/sh\nfor arg in "$@"; do {listing}; done\nexec "{real}" "$@"\n')
     wrapper.chmod(0o755)
     options = RenderOptions(preset="ultrafast", work_dir=tmp_path / "work", ffmpeg=str(wrapper))
     report = render_draft(webm_over_green(zoo_dir).doc, DraftMediaResolver(tmp_path), tmp_path / "out.mp4", options)
-    assert [w["feature"] for w in report.warnings] == ["alpha", "hidden"], report.warnings  # opaque now: covers the green
+    assert [w["feature"] for w in report.warnings] == ["alpha", "hidden"], report.warnings  # opaque: covers
     assert "libvpx-vp9" in report.warnings[0]["message"] and "sticker.webm" in report.warnings[0]["message"]
     assert not near(rgb_frames(tmp_path / "out.mp4")[0][20, 10], GREEN_RGB)  # drawn opaque, as the warning says

@@ -411,8 +411,8 @@ class _Builder:
         seek = self.preview_seek(source.path, src_start - pre, shown[0] - (lead_f - pre_f), speed)
         origin = src_start - pre if seek is None else seek[0]
         read -= origin - (src_start - pre)
-        decode = decoder_args(source.decoder)
-        k = self.add_input(["-threads", "1", *decode, "-ss", num(origin), "-t", num(read), "-i", str(source.path.resolve())])
+        decode = [*decoder_args(source.decoder), "-ss", num(origin), "-t", num(read)]
+        k = self.add_input(["-threads", "1", *decode, "-i", str(source.path.resolve())])
         self.video_inputs[layer.segment_id] = (k, pre)
         head = tone_map(source)
         if seek is not None:  # a preview far into the clip: the same timestamps and frames, from a seek

@@ -257,7 +257,7 @@ class Preparer:
         """The decoder that keeps a WebM's alpha, when this ffmpeg has it; else "" and a named warning."""
         if not info.decoder or has_decoder(ffmpeg_exe(self.ffmpeg), info.decoder):
             return info.decoder
-        message = f"{path.name} has an alpha channel this ffmpeg cannot decode (no {info.decoder} decoder): drawn opaque"
+        message = f"{path.name} has an alpha channel this ffmpeg cannot decode (no {info.decoder} decoder): opaque"
         self.warnings.append(RenderWarning(layer.segment_id, layer.track, "alpha", message))
         return ""
 
