@@ -21,6 +21,7 @@ from capcut_mate.render.errors import RenderError
 from capcut_mate.streams import alpha_decoder, decoder_args, main_video_stream
 
 CHUNK_BYTES = 48 * 1024 * 1024  # decoded frames one chunk may hold (yuv420p: 1.5 bytes a pixel)
+ALPHA_PIXEL_BYTES = 8  # the most an alpha frame takes decoded (ProRes 4444: yuva444p10, 4 planes of 2 bytes)
 MAX_CHUNK_S = 2.0  # also bounds the audio a chunk holds
 DEFAULT_FPS = 30.0
 
@@ -75,7 +76,7 @@ def reverse_range(source: Path, start_us: int, end_us: int, out: Path) -> int:
     fps, width, height, video, has_audio = shape.fps, shape.width, shape.height, shape.video, shape.has_audio
     if video is None and not has_audio:
         raise RenderError("MEDIA_UNREADABLE", f"{source} has no audio or video stream to reverse")
-    frame_bytes = max(1, width * height * 3 // 2)
+    frame_bytes = max(1, width * height * ALPHA_PIXEL_BYTES if shape.alpha else width * height * 3 // 2)
     chunk_frames = max(1, min(CHUNK_BYTES // frame_bytes, math.floor(MAX_CHUNK_S * fps)))
     first = math.ceil(start_us * fps / 1e6 - 1e-6)  # first and past-last source frame of the range
     stop = max(first + 1, math.ceil(end_us * fps / 1e6 - 1e-6))
