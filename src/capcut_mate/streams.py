@@ -81,3 +81,16 @@ def alpha_decoder(stream: av.video.stream.VideoStream) -> str:
 def decoder_args(decoder: str) -> list[str]:
     """The ffmpeg input options (placed before `-i`) that make it decode with `decoder`; none for ffmpeg's choice."""
     return ["-c:v", decoder] if decoder else []
+
+
+def video_alpha(path: Path) -> tuple[bool, str]:
+    """(whether the video ffmpeg plays carries alpha, the decoder that keeps it or ""); (False, "") if unreadable."""
+    try:
+        with av.open(str(path)) as container:
+            stream = main_video_stream(container)
+            if stream is None:
+                return False, ""
+            decoder, pix_fmt = alpha_decoder(stream), stream.codec_context.format
+            return bool(decoder) or (pix_fmt is not None and any(p.is_alpha for p in pix_fmt.components)), decoder
+    except av.FFmpegError:
+        return False, ""

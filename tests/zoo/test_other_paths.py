@@ -7,6 +7,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.media.conform import conform
@@ -56,6 +57,20 @@ def test_conformed_clip_keeps_the_video(zoo_dir: Path, tmp_path: Path) -> None:
     with av.open(str(looped.path)) as container:
         assert (container.streams.video[0].width, container.streams.video[0].height) == (160, 120)
         assert red(next(container.decode(video=0)).to_ndarray(format="rgb24"))
+
+
+@pytest.mark.parametrize("name", ["sticker.webm", "sticker.gif"])
+@pytest.mark.parametrize("fit", ["loop", "freeze"])
+def test_conformed_sticker_keeps_its_alpha(name: str, fit: str, zoo_dir: Path, tmp_path: Path) -> None:
+    """A sticker looped or held for a longer slot stays transparent around its square (ProRes 4444)."""
+    path = zoo_dir / name
+    media = FetchedMedia(f"http://media.test/{name}", path, path.suffix, probe(path), "0" * 64)
+    conformed = conform(media, 3_000_000, fit, tmp_path, audio_only=False)
+    assert conformed.info.duration_us >= 3_000_000 and conformed.path.suffix == ".mov"
+    with av.open(str(conformed.path)) as container:
+        frames = [frame.to_ndarray(format="rgba") for frame in container.decode(video=0)]
+    for frame in (frames[0], frames[-1]):
+        assert frame[5, 5, 3] < 16 and frame[48, :, 3].max() > 240, (frame[5, 5], frame[48, :, 3].max())
 
 
 def test_hdr_layer_is_tone_mapped_where_it_is_composited(zoo_dir: Path, tmp_path: Path) -> None:
