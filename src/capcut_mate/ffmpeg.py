@@ -23,21 +23,21 @@ def ffmpeg_exe(configured: str | None = None) -> str:
 
 
 @cache
+def _listed(exe: str, kind: str) -> frozenset[str]:
+    """The names `ffmpeg -filters` / `-decoders` lists (second column of each entry line); empty when the
+    ffmpeg at `exe` cannot be run."""
+    try:
+        listed = subprocess.run([exe, "-hide_banner", f"-{kind}"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(line.split()[1] for line in listed.splitlines() if len(line.split()) > 2)
+
+
 def has_filters(exe: str, *names: str) -> bool:
     """Whether the ffmpeg at `exe` has every filter in `names` (an operator's build may lack some)."""
-    try:
-        listed = subprocess.run([exe, "-hide_banner", "-filters"], capture_output=True, text=True, timeout=30).stdout
-    except (OSError, subprocess.SubprocessError):
-        return False
-    available = {line.split()[1] for line in listed.splitlines() if len(line.split()) > 2}
-    return all(name in available for name in names)
+    return set(names) <= _listed(exe, "filters")
 
 
-@cache
 def has_decoder(exe: str, name: str) -> bool:
     """Whether the ffmpeg at `exe` has the decoder `name` (libvpx's, for WebM alpha, may be missing)."""
-    try:
-        listed = subprocess.run([exe, "-hide_banner", "-decoders"], capture_output=True, text=True, timeout=30).stdout
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return any(len(line.split()) > 2 and line.split()[1] == name for line in listed.splitlines())
+    return name in _listed(exe, "decoders")
