@@ -66,9 +66,14 @@ def video_position(path: Path) -> int:
     try:
         with av.open(str(path)) as container:
             stream = main_video_stream(container)
-            return list(container.streams.video).index(stream) if stream is not None else 0
+            return position_of(container, stream) if stream is not None else 0
     except av.FFmpegError:
         return 0
+
+
+def position_of(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> int:
+    """The stream's N in ffmpeg's `v:N`: its place among the file's video streams."""
+    return list(container.streams.video).index(stream)
 
 
 def alpha_decoder(stream: av.video.stream.VideoStream) -> str:
@@ -83,14 +88,18 @@ def decoder_args(decoder: str) -> list[str]:
     return ["-c:v", decoder] if decoder else []
 
 
+def stream_alpha(stream: av.video.stream.VideoStream) -> tuple[bool, str]:
+    """(whether its frames carry alpha, the decoder that keeps it or ""): a WebM's side-channel alpha, or a
+    pixel format with an alpha plane (a GIF, a ProRes 4444 sticker)."""
+    decoder, pix_fmt = alpha_decoder(stream), stream.codec_context.format
+    return bool(decoder) or (pix_fmt is not None and any(p.is_alpha for p in pix_fmt.components)), decoder
+
+
 def video_alpha(path: Path) -> tuple[bool, str]:
-    """(whether the video ffmpeg plays carries alpha, the decoder that keeps it or ""); (False, "") if unreadable."""
+    """`stream_alpha` of the video ffmpeg plays in `path`; (False, "") when it has none or is unreadable."""
     try:
         with av.open(str(path)) as container:
             stream = main_video_stream(container)
-            if stream is None:
-                return False, ""
-            decoder, pix_fmt = alpha_decoder(stream), stream.codec_context.format
-            return bool(decoder) or (pix_fmt is not None and any(p.is_alpha for p in pix_fmt.components)), decoder
+            return stream_alpha(stream) if stream is not None else (False, "")
     except av.FFmpegError:
         return False, ""

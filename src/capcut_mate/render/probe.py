@@ -8,7 +8,7 @@ from pathlib import Path
 import av
 
 from capcut_mate.render.errors import RenderError
-from capcut_mate.streams import alpha_decoder, display_size, main_video_stream
+from capcut_mate.streams import display_size, main_video_stream, position_of, stream_alpha
 
 # ffmpeg's AVColorTransferCharacteristic values of the HDR transfers, by the name the report gives them
 HDR_TRANSFERS = {16: "PQ", 18: "HLG"}
@@ -47,10 +47,8 @@ def probe(path: Path) -> MediaInfo:
             stream = main_video_stream(container)
             if stream is not None:
                 width, height = display_size(container, stream)
-                position = list(container.streams.video).index(stream)
-                pix_fmt = stream.codec_context.format
-                decoder = alpha_decoder(stream)
-                has_alpha = bool(decoder) or (pix_fmt is not None and any(p.is_alpha for p in pix_fmt.components))
+                position = position_of(container, stream)
+                has_alpha, decoder = stream_alpha(stream)
                 hdr = HDR_TRANSFERS.get(int(stream.codec_context.color_trc or 0), "")
             duration = int(container.duration) if container.duration else None  # AV_TIME_BASE = µs
             return MediaInfo(

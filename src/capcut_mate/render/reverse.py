@@ -18,7 +18,7 @@ import av
 
 from capcut_mate.ffmpeg import ffmpeg_exe, has_decoder
 from capcut_mate.render.errors import RenderError
-from capcut_mate.streams import alpha_decoder, decoder_args, main_video_stream
+from capcut_mate.streams import decoder_args, main_video_stream, position_of, stream_alpha
 
 CHUNK_BYTES = 48 * 1024 * 1024  # decoded frames one chunk may hold (yuv420p: 1.5 bytes a pixel)
 ALPHA_PIXEL_BYTES = 8  # the most an alpha frame takes decoded (ProRes 4444: yuva444p10, 4 planes of 2 bytes)
@@ -47,12 +47,12 @@ def _stream_shape(path: Path) -> _Shape:
                 return _Shape(DEFAULT_FPS, 0, 0, None, audio)
             rate = stream.average_rate or stream.guessed_rate
             fps = float(rate) if rate else DEFAULT_FPS
-            position = list(container.streams.video).index(stream)
-            decoder = alpha_decoder(stream)
+            position = position_of(container, stream)
+            alpha, decoder = stream_alpha(stream)
             if decoder and not has_decoder(ffmpeg_exe(), decoder):
-                decoder = ""  # the render's prepare stage names the lost alpha
-            pix_fmt = stream.codec_context.format
-            alpha = bool(decoder) or (pix_fmt is not None and any(p.is_alpha for p in pix_fmt.components))
+                # ffmpeg's own vp8/vp9 decoders drop WebM's side-channel alpha (their pixel format has none):
+                # reversed opaque, and the render's prepare stage names the lost alpha
+                alpha, decoder = False, ""
             width, height = stream.codec_context.width, stream.codec_context.height
             return _Shape(fps, width, height, position, audio, alpha, decoder)
     except (av.FFmpegError, OSError) as exc:
