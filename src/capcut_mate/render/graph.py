@@ -348,7 +348,7 @@ class _Builder:
             )
             below = f"bo{index}"
         if warp:
-            x, y, dynamic = warp.x, warp.y, not (warp.x.lstrip("-").isdigit() and warp.y.lstrip("-").isdigit())
+            x, y, dynamic = warp.x, warp.y, warp.moving
         else:
             centre = self.centre(layer, f"(t-{num((start_f - self.origin) / self.fps)})")
             x, y, dynamic = f"{centre.x}-w/2", f"{centre.y}-h/2", centre.dynamic

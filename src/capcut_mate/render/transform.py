@@ -52,6 +52,7 @@ class Warp:
     box: tuple[int, int]
     x: str  # overlay x/y: even integers (exact in double), as expressions when the position moves
     y: str
+    moving: bool  # whether x/y change over time (overlay evaluates them per frame)
 
 
 def needed(layer: Layer) -> bool:
@@ -142,7 +143,7 @@ def build(
     names = ("x0", "y0", "x1", "y1", "x2", "y2", "x3", "y3")
     points = ":".join(f"{name}={value}" for name, value in zip(names, corners, strict=True))
     pad = f"pad={bw}:{bh}:(ow-iw)/2:(oh-ih)/2:color=black@0"
-    return Warp([pad, f"perspective={points}:sense=destination:eval=frame"], (bw, bh), ox, oy)
+    return Warp([pad, f"perspective={points}:sense=destination:eval=frame"], (bw, bh), ox, oy, centre.dynamic)
 
 
 def _numbers(coord: str, half: float) -> tuple[str, str]:
