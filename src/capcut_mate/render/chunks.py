@@ -64,7 +64,7 @@ def split(layers: Sequence[Layer], duration_us: int, fps: float, target_s: float
     the latest allowed cut that keeps it within them (or, when none does, the earliest allowed cut).
     """
     timebase = Timebase.of(fps)
-    total = max(1, timebase.frame(duration_us))
+    total = timebase.frame_count(duration_us)
     target = target_s * float(timebase.rate)
     whole = [Chunk(0, duration_us)]
     videos = sorted(layer_frames(layer, timebase) for layer in layers if layer.kind == "video")

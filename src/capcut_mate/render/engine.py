@@ -97,7 +97,7 @@ def render_draft(
     timebase = Timebase.of(plan.fps)
     return RenderReport(
         output=str(output),
-        duration_us=round(max(1, timebase.frame(plan.duration_us)) / timebase.rate * 1_000_000),
+        duration_us=round(timebase.seconds(timebase.frame_count(plan.duration_us)) * 1_000_000),
         width=plan.width,
         height=plan.height,
         fps=float(timebase.rate),

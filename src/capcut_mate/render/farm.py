@@ -156,7 +156,7 @@ def render_audio(
     work_dir.mkdir(parents=True, exist_ok=True)
     prepared = Preparer(plan, resolve_media, work_dir, options.font_dir, options.system_fonts).run(video=False)
     timebase = Timebase.of(plan.fps)
-    duration_s = float(max(1, timebase.frame(plan.duration_us)) / timebase.rate)
+    duration_s = float(timebase.seconds(timebase.frame_count(plan.duration_us)))
     audio.render_mix(ffmpeg_exe(options.ffmpeg), prepared.audio, duration_s, work_dir, output, options, on_fraction)
     return prepared.warnings
 

@@ -553,7 +553,7 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
     if not keyed_layers and not audio:
         raise RenderError("DRAFT_EMPTY", "the draft has no visible segment to render; add media first")
     timebase = Timebase.of(fps)
-    total_f = max(1, timebase.frame(max(ends)))
+    total_f = timebase.frame_count(max(ends))
     keyed_layers = [(key, layer) for key, layer in keyed_layers if _snap_layer(builder, layer, timebase, total_f)]
     keyed_layers.sort(key=lambda item: item[0])
     layers = [layer for _, layer in keyed_layers]

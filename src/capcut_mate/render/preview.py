@@ -51,7 +51,7 @@ class Frame:
 def frame_at(plan: Plan, time_us: int) -> int:
     """The output frame on screen at `time_us` (frame k covers [k/fps, (k+1)/fps)), inside the video."""
     timebase = Timebase.of(plan.fps)
-    total = max(1, timebase.frame(plan.duration_us))
+    total = timebase.frame_count(plan.duration_us)
     return min(total - 1, max(0, timebase.frame_showing(time_us)))
 
 

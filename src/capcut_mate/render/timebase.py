@@ -30,6 +30,10 @@ class Timebase:
         """The frame boundary nearest to `us` (halves up)."""
         return math.floor(Fraction(us) * self.rate / MICROS + Fraction(1, 2))
 
+    def frame_count(self, duration_us: int) -> int:
+        """Frames of a video lasting `duration_us`: its end's nearest boundary, and never none."""
+        return max(1, self.frame(duration_us))
+
     def frame_showing(self, us: int) -> int:
         """The frame on screen at instant `us` (frame k covers [k/fps, (k+1)/fps)): what a preview shows.
 
