@@ -36,7 +36,8 @@ from typing import Any
 import httpx
 
 from capcut_mate.config import Settings
-from capcut_mate.jobs.outbox import DELIVERED, FAILED, Delivery, age_s
+from capcut_mate.jobs.dialect import age_s
+from capcut_mate.jobs.outbox import DELIVERED, FAILED, Delivery
 from capcut_mate.jobs.tasks import BaseTaskStore
 from capcut_mate.media.urlpolicy import UrlForbidden, guarded_client
 

@@ -21,9 +21,18 @@ from typing import Any, Protocol
 PG_NOW = "extract(epoch from clock_timestamp())::float8"
 
 
+def iso(at: float) -> str:
+    """Unix time `at` as ISO-8601 UTC with milliseconds and Z: the API's time format, and it sorts as text."""
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def now_iso() -> str:
-    """ISO-8601 UTC with milliseconds and Z: the API's time format, and it sorts as text."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso(time.time())
+
+
+def age_s(at_iso: str) -> float:
+    """Seconds since a time written by `iso` / `now_iso`."""
+    return time.time() - datetime.fromisoformat(at_iso.replace("Z", "+00:00")).timestamp()
 
 
 class Connection:

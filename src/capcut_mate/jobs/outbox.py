@@ -16,10 +16,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from capcut_mate.jobs.dialect import Dialect, now_iso
+from capcut_mate.jobs.dialect import Dialect, iso, now_iso
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
@@ -39,15 +38,6 @@ class Delivery:
     body: str
     attempt: int  # this one, counting from 1
     created_at: str  # when it was written down (or redelivered): its age counts from here
-
-
-def _iso(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def age_s(created_at: str) -> float:
-    """Seconds since an ISO time of now_iso()."""
-    return time.time() - datetime.fromisoformat(created_at.replace("Z", "+00:00")).timestamp()
 
 
 class Outbox:
@@ -126,7 +116,7 @@ class Outbox:
             "state": row["state"],
             "attempts": row["attempts"],
             "last_error": row["last_error"],
-            "next_attempt_at": _iso(row["next_at"]) if pending else None,
+            "next_attempt_at": iso(row["next_at"]) if pending else None,
             "finished_at": row["finished_at"],
         }
 
