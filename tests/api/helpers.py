@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +56,12 @@ def draft_files(settings: Settings, url: str) -> dict[str, bytes]:
     """Every file of the draft folder and its bytes: equal before and after a failed call."""
     folder = settings.data_dir / "drafts" / draft_id(url)
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def zip_bytes(entries: dict[str, bytes | Path]) -> bytes:
+    """A deflated zip of `entries` (name -> bytes, or a file to read), as an import_draft upload."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data.read_bytes() if isinstance(data, Path) else data)
+    return buffer.getvalue()

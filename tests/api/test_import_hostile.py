@@ -27,20 +27,12 @@ from capcut_mate.drafts.importing import RATIO_FLOOR_BYTES, DraftZip, ZipLimits
 from capcut_mate.errors import ApiError
 from capcut_mate.media.probe import probe
 from tests import servers, volumes
-from tests.api.helpers import V1, draft_id
+from tests.api.helpers import V1, draft_id, zip_bytes
 from tests.render.draftkit import Draft
 
 SEC = 1_000_000
 PAGE = b"<!doctype html><html><body><script>fetch('/console').then(r=>r.text()).then(alert)</script></body></html>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.domain)"><rect width="9" height="9"/></svg>'
-
-
-def zip_bytes(entries: dict[str, bytes | Path]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data.read_bytes() if isinstance(data, Path) else data)
-    return buffer.getvalue()
 
 
 def upload(client: httpx.Client, data: bytes) -> httpx.Response:

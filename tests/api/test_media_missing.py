@@ -3,16 +3,14 @@ every missing material and the call that fixes it: replace_material for an app t
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from pathlib import Path
 
 import httpx
 import pytest
 
 from capcut_mate.config import Settings
-from tests.api.helpers import V1, create_draft, draft_id, post_ok
+from tests.api.helpers import V1, create_draft, draft_id, post_ok, zip_bytes
 
 CALIBRATION = Path(__file__).resolve().parents[3] / "shared" / "calibration" / "capcut_7.9_text_and_photo"
 
@@ -30,11 +28,9 @@ def test_an_app_template_without_its_media_names_every_material(
     api: httpx.Client, media_url: str, settings: Settings
 ) -> None:
     """The app's draft zipped without data/ (its photo and its music): both named, with replace_material."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name in ("draft_content.json", "draft_meta_info.json"):
-            archive.write(CALIBRATION / name, f"my template/{name}")
-    imported = api.post(f"{V1}/import_draft", files={"file": ("t.zip", buffer.getvalue(), "application/zip")})
+    names = ("draft_content.json", "draft_meta_info.json")
+    data = zip_bytes({f"my template/{name}": CALIBRATION / name for name in names})
+    imported = api.post(f"{V1}/import_draft", files={"file": ("t.zip", data, "application/zip")})
     assert imported.status_code == 200, imported.text
     url = imported.json()["draft_url"]
     assert len(imported.json()["missing_materials"]) == 2

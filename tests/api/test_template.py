@@ -25,7 +25,17 @@ from capcut_mate.media.probe import probe
 from capcut_mate.render import DraftMediaResolver, RenderOptions, render_draft
 from capcut_mate.render.probe import probe as render_probe
 from tests import mediagen, servers
-from tests.api.helpers import V1, captions, content_of, create_draft, draft_files, draft_id, post_error, post_ok
+from tests.api.helpers import (
+    V1,
+    captions,
+    content_of,
+    create_draft,
+    draft_files,
+    draft_id,
+    post_error,
+    post_ok,
+    zip_bytes,
+)
 from tests.render.draftkit import Draft
 from tests.render.helpers import rgb_frames
 from tests.render.test_app_drafts import app_caption
@@ -35,14 +45,6 @@ SEC = 1_000_000
 CALIBRATION = Path(__file__).resolve().parents[3] / "shared" / "calibration" / "capcut_7.9_text_and_photo"
 needs_calibration = pytest.mark.skipif(not CALIBRATION.is_dir(), reason="shared/calibration not present")
 PLACEHOLDER = "##_draftpath_placeholder_"
-
-
-def zip_bytes(entries: dict[str, bytes | Path]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data.read_bytes() if isinstance(data, Path) else data)
-    return buffer.getvalue()
 
 
 def folder_entries(folder: Path, top: str) -> dict[str, bytes | Path]:

@@ -15,8 +15,7 @@ import pytest
 
 from capcut_mate.config import Settings
 from tests import servers, volumes
-from tests.api.helpers import V1, draft_files, draft_id
-from tests.api.test_import_hostile import zip_bytes
+from tests.api.helpers import V1, draft_files, draft_id, zip_bytes
 from tests.render.draftkit import Draft
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
