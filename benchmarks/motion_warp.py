@@ -136,7 +136,7 @@ def main() -> None:
     console.print(table)
     console.print(
         "CPU above the baseline graph (the still looped and overlaid without motion). 'before' changes the frame "
-        "size every frame (refused by render/graphcheck.py); the precision columns measure the right bar's centre "
+        "size every frame (refused by render/graph/check.py); the precision columns measure the right bar's centre "
         "against the zoom curve (zoompan can only crop into its input, so it draws another framing: not measured here; "
         "its window is whole, even pixels). The machine is shared: compare rows of one run."
     )

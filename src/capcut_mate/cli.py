@@ -166,7 +166,7 @@ def render(
     from rich.console import Console
 
     from capcut_mate.render import RenderError, RenderOptions
-    from capcut_mate.render.console import render_command
+    from capcut_mate.render.cli_progress import render_command
     from capcut_mate.render.formats import FORMATS
 
     console = Console(stderr=True)
@@ -198,7 +198,7 @@ def preview(
 ) -> None:
     """Draw the frame at --at exactly as `render` would, as a PNG (several --at: a storyboard grid)."""
     from capcut_mate.render import DraftMediaResolver, RenderError, RenderOptions, load_draft
-    from capcut_mate.render.console import parse_remaps
+    from capcut_mate.render.cli_progress import parse_remaps
     from capcut_mate.render.preview import preview_png, timestamp
 
     try:

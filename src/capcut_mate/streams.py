@@ -1,6 +1,6 @@
 """Which stream of a media file is its video, and the size it is shown at, read with PyAV.
 
-Shared by the intake probe (media/probe.py) and the render probe (render/probe.py), so a draft's material
+Shared by the intake probe (media/probe.py) and the render probe (render/prepare/probe.py), so a draft's material
 and the drawing agree on both.
 """
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from capcut_mate.config import Settings
 from capcut_mate.media.probe import probe
 from capcut_mate.render import DraftMediaResolver, RenderOptions, render_draft
-from capcut_mate.render.probe import probe as render_probe
+from capcut_mate.render.prepare.probe import probe as render_probe
 from tests import mediagen, servers
 from tests.api.helpers import (
     V1,

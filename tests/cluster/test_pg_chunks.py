@@ -14,8 +14,8 @@ from capcut_mate.jobs.farm import DRAFT_FILE, RenderFarm, help_render, scratch_p
 from capcut_mate.jobs.pg_chunks import PgChunkStore
 from capcut_mate.jobs.store import MAX_ATTEMPTS
 from capcut_mate.render import DraftMediaResolver, RenderOptions
-from capcut_mate.render.farm import output_settings, plan_fingerprint
-from capcut_mate.render.plan import build_plan
+from capcut_mate.render.chunking.units import output_settings, plan_fingerprint
+from capcut_mate.render.plan.build import build_plan
 from capcut_mate.storage.local import LocalStorage
 from tests.render.draftkit import Draft
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.render import DraftMediaResolver, RenderOptions
-from capcut_mate.render.graph import build_graph
-from capcut_mate.render.plan import build_plan
-from capcut_mate.render.prepare import Preparer
+from capcut_mate.render.graph.build import build_graph
+from capcut_mate.render.plan.build import build_plan
+from capcut_mate.render.prepare.inputs import Preparer
 
 _LAYER_END = re.compile(r"\[(L\d+)\]\s*$")
 _SIZE = re.compile(r"\[showinfo@(L\d+) @ [^\]]*\] n:\s*\d+ .*? s:(\d+)x(\d+)")

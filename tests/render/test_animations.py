@@ -6,8 +6,8 @@ import pyJianYingDraft.metadata as catalogue
 import pytest
 
 from capcut_mate.drafts.apps import APPS, library
-from capcut_mate.render.animations import Role, classify, direction_of
-from capcut_mate.render.plan import build_plan
+from capcut_mate.render.plan.animations import Role, classify, direction_of
+from capcut_mate.render.plan.build import build_plan
 from tests.render.draftkit import Draft
 
 SEC = 1_000_000

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capcut_mate.render.curves import MAX_PIECES, TOLERANCE
-from capcut_mate.render.geometry import value_at
-from capcut_mate.render.plan import build_plan
+from capcut_mate.render.plan.build import build_plan
+from capcut_mate.render.plan.curves import MAX_PIECES, TOLERANCE
+from capcut_mate.render.plan.geometry import value_at
 from tests.render.draftkit import Draft, new_id
 from tests.render.helpers import render, rgb_frames
 

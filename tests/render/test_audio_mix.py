@@ -1,4 +1,4 @@
-"""The audio mix (render/audio.py): windowed equals one graph, levels of multichannel and low-rate sources."""
+"""The audio mix (render/graph/audio.py): windowed equals one graph, levels of multichannel and low-rate sources."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from capcut_mate.ffmpeg import ffmpeg_exe
-from capcut_mate.render import audio
-from capcut_mate.render.graph import build_graph
-from capcut_mate.render.model import AudioClip, Chunk, Plan
-from capcut_mate.render.prepare import AudioSource, Prepared
-from capcut_mate.render.probe import probe
+from capcut_mate.render.graph import audio
+from capcut_mate.render.graph.build import build_graph
+from capcut_mate.render.plan.model import AudioClip, Chunk, Plan
+from capcut_mate.render.prepare.inputs import AudioSource, Prepared
+from capcut_mate.render.prepare.probe import probe
 from tests import mediagen
 from tests.render.draftkit import Draft
 from tests.render.helpers import render

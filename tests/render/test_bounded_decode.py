@@ -1,4 +1,4 @@
-"""A montage of many short video cuts decodes only what each run shows (render/chunks.py MAX_DECODERS)."""
+"""A montage of many short video cuts decodes only what each run shows (render/chunking/cuts.py MAX_DECODERS)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capcut_mate.render.chunks import MAX_DECODERS, split, visible
-from capcut_mate.render.farm import prepare_chunk
-from capcut_mate.render.model import Layer, Transform
+from capcut_mate.render.chunking.cuts import MAX_DECODERS, split, visible
+from capcut_mate.render.chunking.units import prepare_chunk
 from capcut_mate.render.options import RenderOptions
-from capcut_mate.render.plan import build_plan
+from capcut_mate.render.plan.build import build_plan
+from capcut_mate.render.plan.model import Layer, Transform
 from capcut_mate.render.timebase import Timebase
 from tests.render.draftkit import Draft
 from tests.render.helpers import render, rgb_frames, samples

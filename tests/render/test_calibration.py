@@ -6,7 +6,7 @@ contain-fitted photo, downscale the same way and compare the thresholded text in
 region: bounding-box IoU (size and position) and IoU of the 1 px dilated ink masks (glyph placement).
 The Arabic line scores lower: the draft's KFGQPC font has no glyph for U+0671 (alef wasla, three in the line),
 which the app draws from a Windows system font and we cannot, and its words measure ~0.83-0.98 of our
-widths (see render/text.py's docstring).
+widths (see render/text/raster.py's docstring).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from capcut_mate.render.fonts import FontResolver
-from capcut_mate.render.text import render_text_layer
+from capcut_mate.render.text.fonts import FontResolver
+from capcut_mate.render.text.raster import render_text_layer
 
 DRAFT = Path(__file__).resolve().parents[3] / "shared" / "calibration" / "capcut_7.9_text_and_photo"
 COVER_SIZE = (720, 379)

@@ -184,7 +184,7 @@ def test_animations_slide_zoom_rotate_wipe_blur_and_loops(media_dir: Path, tmp_p
     assert centre_x(25) == pytest.approx(160, abs=3)  # 向右滑动: from 0.3 units left, in 0.6 s
     row1 = slice(80, 160)
     assert extent(0, row1, col0, 1) == pytest.approx(38, abs=3)  # 放大: 0.6 -> 1
-    # 64 px wide at its end; placed to the sub-pixel (render/transform.py), an edge column may be partly covered
+    # 64 px wide at its end; placed to the sub-pixel (render/graph/transform.py), an edge column may be partly covered
     assert extent(9, row1, col0, 1) == pytest.approx(51, abs=3) and extent(25, row1, col0, 1) == pytest.approx(
         64, abs=1
     )

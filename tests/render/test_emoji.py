@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from capcut_mate.config import Settings as AppSettings
-from capcut_mate.render.fonts import FontResolver, is_colour, load_size, open_font
-from capcut_mate.render.text import LAYOUT, TextLayer, em_pixels, render_text_layer
+from capcut_mate.render.text.fonts import FontResolver, is_colour, load_size, open_font
+from capcut_mate.render.text.raster import LAYOUT, TextLayer, em_pixels, render_text_layer
 from tests import servers
 from tests.jobs.helpers import V1, poll, post
 from tests.render.draftkit import Draft

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capcut_mate.render.expr import piecewise
-from capcut_mate.render.geometry import value_at
+from capcut_mate.render.graph.expr import piecewise
+from capcut_mate.render.plan.geometry import value_at
 
 
 def evaluate(expr: str, t: float) -> float:

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from capcut_mate.render import reverse
-from capcut_mate.render.plan import build_plan
+from capcut_mate.render.plan.build import build_plan
+from capcut_mate.render.prepare import reverse
 from tests import mediagen
 from tests.render.draftkit import Draft, keyframes
 from tests.render.helpers import is_color, luma_frames, render, rgb_frames, rms, samples

@@ -13,11 +13,11 @@ from PIL import Image
 
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.render import DraftMediaResolver, RenderError, RenderOptions, render_draft
-from capcut_mate.render.farm import render_chunk
-from capcut_mate.render.graph import build_graph
-from capcut_mate.render.model import Chunk
-from capcut_mate.render.plan import build_plan
-from capcut_mate.render.prepare import Preparer
+from capcut_mate.render.chunking.units import render_chunk
+from capcut_mate.render.graph.build import build_graph
+from capcut_mate.render.plan.build import build_plan
+from capcut_mate.render.plan.model import Chunk
+from capcut_mate.render.prepare.inputs import Preparer
 from capcut_mate.render.timebase import Timebase
 from tests.render.draftkit import Draft, keyframes
 from tests.render.helpers import render, rgb_frames, samples

@@ -1,4 +1,4 @@
-"""Layer motion keeps one frame size (render/transform.py) and moves smoothly; the graph check refuses the rest.
+"""Layer motion keeps one frame size (render/graph/transform.py) and moves smoothly; the graph check refuses the rest.
 
 The catalogue sweep draws every image in/out/group animation and every transition of both apps on a tiny
 canvas, each on a layer that also grows by scale keyframes and sits under a blur effect (with a blur
@@ -22,7 +22,7 @@ from capcut_mate.drafts.apps import APPS, AppName
 from capcut_mate.drafts.items import EffectInfo, ImageInfo, KeyframeInfo
 from capcut_mate.media.probe import probe
 from capcut_mate.render import RenderError
-from capcut_mate.render.graphcheck import check
+from capcut_mate.render.graph.check import check
 from tests.render.draftkit import Draft, keyframes
 from tests.render.helpers import luma_frames, render
 from tests.render.layer_sizes import layer_frame_sizes

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from capcut_mate.render import RenderError, RenderOptions
-from capcut_mate.render.geometry import fit_size, max_scale, value_at
-from capcut_mate.render.graph import piecewise
-from capcut_mate.render.plan import build_plan
+from capcut_mate.render.graph.build import piecewise
+from capcut_mate.render.plan.build import build_plan
+from capcut_mate.render.plan.geometry import fit_size, max_scale, value_at
 from tests.render.draftkit import Draft, keyframes
 
 SEC = 1_000_000

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from capcut_mate.render import fonts as fonts_module
-from capcut_mate.render.fonts import FontNotFoundError, FontResolver
-from capcut_mate.render.text import TextLayer, em_pixels, render_text_layer
+from capcut_mate.render.text import fonts as fonts_module
+from capcut_mate.render.text.fonts import FontNotFoundError, FontResolver
+from capcut_mate.render.text.raster import TextLayer, em_pixels, render_text_layer
 
 CANVAS = (1080, 1920)
 WHITE = [1.0, 1.0, 1.0]

@@ -20,8 +20,8 @@ from capcut_mate.drafts.items import ImageInfo
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.media.probe import probe
 from capcut_mate.render import RenderError, RenderOptions
-from capcut_mate.render.graph import Graph
-from capcut_mate.render.plan import build_plan
+from capcut_mate.render.graph.build import Graph
+from capcut_mate.render.plan.build import build_plan
 from capcut_mate.render.run import run_ffmpeg
 from capcut_mate.render.timebase import Timebase
 from tests import mediagen

@@ -17,8 +17,8 @@ from capcut_mate.errors import ApiError
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.media.fetch import FetchPolicy, MediaFetcher
 from capcut_mate.render import DraftMediaResolver, RenderOptions, render_draft
-from capcut_mate.render.prepare import _eight_bit
-from capcut_mate.render.probe import probe as render_probe
+from capcut_mate.render.prepare.inputs import _eight_bit
+from capcut_mate.render.prepare.probe import probe as render_probe
 from tests import servers
 from tests.render.draftkit import Draft
 from tests.zoo import media

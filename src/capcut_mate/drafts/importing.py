@@ -41,7 +41,7 @@ from capcut_mate.jsontypes import Int
 from capcut_mate.media import animated
 from capcut_mate.media.font_file import inspect_font
 from capcut_mate.media.probe import MediaInfo, probe
-from capcut_mate.render.paths import PLACEHOLDER, path_parts, plain_json_text
+from capcut_mate.render.prepare.paths import PLACEHOLDER, path_parts, plain_json_text
 
 Json = dict[str, Any]
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")

@@ -34,8 +34,7 @@ from typing import Any
 
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.jobs.pg_chunks import PgChunkStore, Unit, describe
-from capcut_mate.render.errors import RenderError
-from capcut_mate.render.farm import (
+from capcut_mate.render.chunking.units import (
     ChunkedRender,
     OnFraction,
     Progress,
@@ -45,9 +44,10 @@ from capcut_mate.render.farm import (
     render_audio,
     render_chunk,
 )
-from capcut_mate.render.model import Plan, RenderWarning
+from capcut_mate.render.errors import RenderError
 from capcut_mate.render.options import RenderOptions
-from capcut_mate.render.plan import build_plan
+from capcut_mate.render.plan.build import build_plan
+from capcut_mate.render.plan.model import Plan, RenderWarning
 from capcut_mate.render.run import join
 from capcut_mate.storage import Storage, StorageNotFound, fetch_file
 
@@ -192,7 +192,7 @@ def _side_by_side(count: int, loop: Callable[[], None]) -> None:
 
 
 class ClusterChunks:
-    """The parent's ChunkRunner (render/farm.py): the chunks of one task's render, spread over the cluster.
+    """The parent's ChunkRunner (render/chunking/units.py): the chunks of one task's render, spread over the cluster.
 
     `on_helpers(n)` asks the queue for `n` helper jobs; the worker process holds the queue.
     """

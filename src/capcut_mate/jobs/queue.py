@@ -48,7 +48,7 @@ class EmbeddedQueue:
         self._wake.set()
 
     def wake_helpers(self, task_id: str, count: int) -> None:
-        """Never asked: an embedded render runs its chunks in its own process (render/farm.py)."""
+        """Never asked: an embedded render runs its chunks in its own process (render/chunking/units.py)."""
 
     def start(self, pool: WorkerPool) -> None:
         self._stop.clear()

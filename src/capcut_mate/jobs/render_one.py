@@ -60,7 +60,7 @@ def output_options(draft: dict[str, Any], requested: dict[str, Any] | None) -> A
     """RenderOptions for gen_video's choices (render/formats.py); none given = today's defaults."""
     from capcut_mate.render import RenderOptions
     from capcut_mate.render.formats import SHORT_SIDE, X264, OutputChoice, short_side_size
-    from capcut_mate.render.plan import build_plan
+    from capcut_mate.render.plan.build import build_plan
 
     choice = OutputChoice.from_dict(requested)
     quality = choice.quality or "standard"
@@ -102,7 +102,7 @@ def _ffmpeg(spec: dict[str, Any]) -> str:
 def render(spec: dict[str, Any], farm: Any = None) -> None:
     """The whole render of a task; `farm` (cluster mode) renders its chunks on any worker."""
     from capcut_mate.render import load_draft, render_draft
-    from capcut_mate.render.farm import render_chunks
+    from capcut_mate.render.chunking.units import render_chunks
 
     try:
         draft, draft_dir = load_draft(Path(spec["draft_dir"]))

@@ -13,17 +13,17 @@ from typing import Any
 
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.render import formats
+from capcut_mate.render.chunking.units import ChunkRunner, render_chunks
 from capcut_mate.render.errors import RenderError
-from capcut_mate.render.farm import ChunkRunner, render_chunks
-from capcut_mate.render.graph import build_graph
-from capcut_mate.render.model import RenderWarning
+from capcut_mate.render.graph.build import build_graph
+from capcut_mate.render.graph.visibility import hidden_layers
 from capcut_mate.render.options import RenderOptions
-from capcut_mate.render.plan import build_plan
-from capcut_mate.render.prepare import Preparer
+from capcut_mate.render.plan.build import build_plan
+from capcut_mate.render.plan.model import RenderWarning
+from capcut_mate.render.prepare.inputs import Preparer
 from capcut_mate.render.report import RenderReport
 from capcut_mate.render.run import run_ffmpeg
 from capcut_mate.render.timebase import Timebase
-from capcut_mate.render.visibility import hidden_layers
 
 ProgressCallback = Callable[[str, float], None]
 

@@ -24,11 +24,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.render.errors import RenderError
-from capcut_mate.render.graph import build_graph
-from capcut_mate.render.model import Plan, RenderWarning
+from capcut_mate.render.graph.build import build_graph
 from capcut_mate.render.options import RenderOptions
-from capcut_mate.render.plan import build_plan
-from capcut_mate.render.prepare import Preparer
+from capcut_mate.render.plan.build import build_plan
+from capcut_mate.render.plan.model import Plan, RenderWarning
+from capcut_mate.render.prepare.inputs import Preparer
 from capcut_mate.render.run import GRAPH_FILE
 from capcut_mate.render.timebase import Timebase
 from capcut_mate.streams import main_video_stream

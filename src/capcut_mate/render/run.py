@@ -12,7 +12,7 @@ from pathlib import Path
 
 from capcut_mate.render import formats
 from capcut_mate.render.errors import RenderError
-from capcut_mate.render.graph import Graph, concat_path
+from capcut_mate.render.graph.build import Graph, concat_path
 from capcut_mate.render.options import RenderOptions
 
 GRAPH_FILE = "graph.txt"

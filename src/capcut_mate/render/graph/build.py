@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from capcut_mate.render import audio, graphcheck, motions, transform
-from capcut_mate.render.chunks import chunk_frames
-from capcut_mate.render.expr import num, piecewise
-from capcut_mate.render.model import Adjustment, Chunk, Keyframes, Layer, Plan, RenderWarning
-from capcut_mate.render.prepare import REFERENCE_WHITE_NITS, Prepared, Source
-from capcut_mate.render.strips import Strip
+from capcut_mate.render.chunking.cuts import chunk_frames
+from capcut_mate.render.graph import audio, motions, transform
+from capcut_mate.render.graph import check as graphcheck
+from capcut_mate.render.graph.expr import num, piecewise
+from capcut_mate.render.plan.model import Adjustment, Chunk, Keyframes, Layer, Plan, RenderWarning
+from capcut_mate.render.prepare.inputs import REFERENCE_WHITE_NITS, Prepared, Source
+from capcut_mate.render.prepare.strips import Strip
 from capcut_mate.render.timebase import Timebase
 from capcut_mate.streams import decoder_args
 
@@ -432,7 +433,7 @@ class _Builder:
             head.append(f"crop=iw*{num(cw)}:ih*{num(ch)}:iw*{num(crop.left)}:ih*{num(crop.top)}")
         background = None
         if layer.background is not None and layer.background.kind == "blur":
-            from capcut_mate.render.prepare import blur_radius
+            from capcut_mate.render.prepare.inputs import blur_radius
 
             canvas = (self.plan.canvas_width, self.plan.canvas_height)
             self.lines.append(f"[{k}:v:{source.stream}]{','.join(head)},split[h{index}][hb{index}]")
@@ -586,7 +587,7 @@ class _Builder:
     # ---- audio -------------------------------------------------------------------------------------
 
     def audio(self, total: int) -> None:
-        """Every clip mixed in this graph (render/audio.py has the chains; chunked renders mix in windows)."""
+        """Every clip mixed in this graph (render/graph/audio.py has the chains; chunked renders mix in windows)."""
         duration = float(total / self.fps)
         labels = []
         for j, item in enumerate(self.prepared.audio):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from capcut_mate.render.model import Motion
+from capcut_mate.render.plan.model import Motion
 
 Role = Literal["in", "out", "loop", "group", "transition"]
 

@@ -26,10 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from capcut_mate.render import motions
-from capcut_mate.render.expr import num, piecewise
-from capcut_mate.render.geometry import scale_curve, scale_is_dynamic
-from capcut_mate.render.model import Layer
+from capcut_mate.render.graph import motions
+from capcut_mate.render.graph.expr import num, piecewise
+from capcut_mate.render.plan.geometry import scale_curve, scale_is_dynamic
+from capcut_mate.render.plan.model import Layer
 
 MARGIN = 4  # transparent px around the layer in its box: room for the 0..2 px sub-pixel shift, and what
 # perspective's edge clamping repeats outside the layer

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from capcut_mate.render.model import Layer
+from capcut_mate.render.plan.model import Layer
 
 # A strip box larger than this share of the canvas (captions far apart) blends more than it saves.
 MAX_BOX_SHARE = 0.25

@@ -22,16 +22,16 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from capcut_mate.ffmpeg import ffmpeg_exe, has_decoder, has_filters
-from capcut_mate.render.chunks import visible
+from capcut_mate.render.chunking.cuts import visible
 from capcut_mate.render.errors import RenderError
-from capcut_mate.render.fonts import FontNotFoundError, FontResolver
-from capcut_mate.render.geometry import max_scale, reference_size
-from capcut_mate.render.masks import mask_image
-from capcut_mate.render.model import AudioClip, Chunk, Layer, Plan, RenderWarning
-from capcut_mate.render.probe import MediaInfo, probe
-from capcut_mate.render.reverse import reverse_range
-from capcut_mate.render.strips import Strip, groups, is_static_text, write_strip
-from capcut_mate.render.text import render_text_layer
+from capcut_mate.render.plan.geometry import max_scale, reference_size
+from capcut_mate.render.plan.model import AudioClip, Chunk, Layer, Plan, RenderWarning
+from capcut_mate.render.prepare.masks import mask_image
+from capcut_mate.render.prepare.probe import MediaInfo, probe
+from capcut_mate.render.prepare.reverse import reverse_range
+from capcut_mate.render.prepare.strips import Strip, groups, is_static_text, write_strip
+from capcut_mate.render.text.fonts import FontNotFoundError, FontResolver
+from capcut_mate.render.text.raster import render_text_layer
 from capcut_mate.render.timebase import Timebase
 
 # Photo preparation threads: one per core (the machine is otherwise idle until ffmpeg starts), at most 4.

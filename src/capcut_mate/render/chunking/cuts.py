@@ -19,7 +19,7 @@ import bisect
 import itertools
 from collections.abc import Sequence
 
-from capcut_mate.render.model import Chunk, Layer
+from capcut_mate.render.plan.model import Chunk, Layer
 from capcut_mate.render.timebase import Timebase
 
 # No chunk (nor the last) shorter than this share of the target: a tiny chunk costs a run for little work.

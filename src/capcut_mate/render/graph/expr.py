@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 
-from capcut_mate.render.model import Keyframes
+from capcut_mate.render.plan.model import Keyframes
 
 
 def num(value: float | Fraction) -> str:

@@ -21,9 +21,9 @@ import numpy as np
 
 from capcut_mate.render import formats
 from capcut_mate.render.errors import RenderError
-from capcut_mate.render.expr import num, piecewise
+from capcut_mate.render.graph.expr import num, piecewise
 from capcut_mate.render.options import RenderOptions
-from capcut_mate.render.prepare import AudioSource
+from capcut_mate.render.prepare.inputs import AudioSource
 
 SAMPLE_RATE = 48000
 CHANNELS = 2

@@ -19,7 +19,7 @@ Line layout (same calibration): lines are stacked at the fonts' own line height 
 plus ``line_spacing`` x em between lines (Poppins: 1.40 em + 0.02 em = 112.4 px pitch, measured 113 +- 1.3 px);
 the text box spans from the first line's ascent to the last line's descent and its centre is the anchor
 (measured centre within 1 px of the transform position); trailing spaces count in a line's width (the app
-centres "Mehribon va rahmli " with its trailing space). Emoji are drawn by `capcut_mate.render.emoji` with their
+centres "Mehribon va rahmli " with its trailing space). Emoji are drawn by `capcut_mate.render.text.emoji` with their
 own colours; they sit on the baseline at the colour font's advance, and the line's height stays that of the
 caption's font, so adding an emoji never moves the text around it. Stroke geometry follows spec/DRAFT_FORMAT.md
 §3.3 (stroke radius = width x em). Shadows and background boxes: see `_shadow_offset` and `_background`, which
@@ -41,8 +41,8 @@ from typing import TypeVar
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, features
 
-from capcut_mate.render import emoji
-from capcut_mate.render.fonts import (
+from capcut_mate.render.text import emoji
+from capcut_mate.render.text.fonts import (
     FontFace,
     FontFileError,
     FontResolver,

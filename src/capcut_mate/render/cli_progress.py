@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from capcut_mate.render.engine import render_draft
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.options import RenderOptions
-from capcut_mate.render.paths import DraftMediaResolver, load_draft
+from capcut_mate.render.prepare.paths import DraftMediaResolver, load_draft
 from capcut_mate.render.report import RenderReport
 
 # Share of the bar given to each stage; encoding dominates.

@@ -12,12 +12,13 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, cast
 
-from capcut_mate.render.animations import Family, Role, animation_motions, classify, transition_motions
-from capcut_mate.render.chunks import split
-from capcut_mate.render.colour import colour_family, colour_filter
-from capcut_mate.render.curves import Bezier, preset
+from capcut_mate.render.chunking.cuts import split
 from capcut_mate.render.errors import RenderError
-from capcut_mate.render.model import (
+from capcut_mate.render.graph.colour import colour_family, colour_filter
+from capcut_mate.render.options import RenderOptions
+from capcut_mate.render.plan.animations import Family, Role, animation_motions, classify, transition_motions
+from capcut_mate.render.plan.curves import Bezier, preset
+from capcut_mate.render.plan.model import (
     Adjustment,
     AudioClip,
     Background,
@@ -30,7 +31,6 @@ from capcut_mate.render.model import (
     RenderWarning,
     Transform,
 )
-from capcut_mate.render.options import RenderOptions
 from capcut_mate.render.timebase import Timebase
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".heic"}

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from capcut_mate.render.expr import num, piecewise
-from capcut_mate.render.model import Keyframes, Motion
+from capcut_mate.render.graph.expr import num, piecewise
+from capcut_mate.render.plan.model import Keyframes, Motion
 
 # Motion kinds whose frames need an alpha channel.
 ALPHA_KINDS = {"fade_in", "fade_out", "rotate", "wipe", "spin", "swing", "blink"}

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
-from capcut_mate.render.model import Mask
+from capcut_mate.render.plan.model import Mask
 
 # Heart curve (x² + y² − 1)³ = x²y³ spans x ±1.139 and y −1..1.236; centred, its half height is 1.118.
 HEART_HALF_W, HEART_HALF_H, HEART_SHIFT = 1.139, 1.118, 0.118

@@ -3,7 +3,7 @@
 `render_chunk` is the unit of work: a plan and a chunk index in, a video-only MP4 of that span out. It
 prepares only the inputs the chunk shows and needs nothing from the other chunks, so a queue job on another
 machine can run it given the plan and the media. The audio is one more unit over the whole timeline
-(`render_audio`: mixed in windows of clips, encoded once, render/audio.py), so no fade or clip is cut at a join.
+(`render_audio`: mixed in windows of clips, encoded once, render/graph/audio.py), so no fade or clip is cut at a join.
 
 Who runs the units is a `ChunkRunner`, handed to render_draft: here `render_chunks` runs them in this
 process (it prepares the next chunk while `chunk_workers` ffmpeg runs encode, retries a failed run alone
@@ -27,16 +27,16 @@ from typing import Any, Protocol, TypeVar
 
 from capcut_mate import __version__
 from capcut_mate.ffmpeg import ffmpeg_exe
-from capcut_mate.render import audio
-from capcut_mate.render.chunks import chunk_frames
+from capcut_mate.render.chunking.cuts import chunk_frames
 from capcut_mate.render.errors import RenderError
-from capcut_mate.render.graph import Graph, build_graph
-from capcut_mate.render.model import Plan, RenderWarning
+from capcut_mate.render.graph import audio
+from capcut_mate.render.graph.build import Graph, build_graph
+from capcut_mate.render.graph.visibility import hidden_layers
 from capcut_mate.render.options import RenderOptions
-from capcut_mate.render.prepare import Preparer
+from capcut_mate.render.plan.model import Plan, RenderWarning
+from capcut_mate.render.prepare.inputs import Preparer
 from capcut_mate.render.run import join, run_ffmpeg
 from capcut_mate.render.timebase import Timebase
-from capcut_mate.render.visibility import hidden_layers
 
 OnFraction = Callable[[float], None]
 T = TypeVar("T")

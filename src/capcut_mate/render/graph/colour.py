@@ -7,7 +7,7 @@ the item's intensity; every other name returns None and is reported by the calle
 
 from __future__ import annotations
 
-from capcut_mate.render.expr import num
+from capcut_mate.render.graph.expr import num
 
 # Sepia as a colour matrix (rows r, g, b); mixed with the identity by intensity.
 SEPIA = ((0.393, 0.769, 0.189), (0.349, 0.686, 0.168), (0.272, 0.534, 0.131))

@@ -17,9 +17,9 @@ import itertools
 import math
 from collections.abc import Sequence
 
-from capcut_mate.render.geometry import scale_curve, value_at
-from capcut_mate.render.model import Keyframes, Layer, Plan, RenderWarning
-from capcut_mate.render.prepare import Source
+from capcut_mate.render.plan.geometry import scale_curve, value_at
+from capcut_mate.render.plan.model import Keyframes, Layer, Plan, RenderWarning
+from capcut_mate.render.prepare.inputs import Source
 
 _SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)  # degree <= 4 on an interval: zero at five points = zero throughout
 

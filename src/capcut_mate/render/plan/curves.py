@@ -21,7 +21,7 @@ import heapq
 import re
 from dataclasses import dataclass
 
-from capcut_mate.render.model import Keyframes
+from capcut_mate.render.plan.model import Keyframes
 
 TOLERANCE = 0.001  # largest chord error, as a share of the pair's value span
 MAX_PIECES = 64  # per keyframe pair (6 halvings)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 
-from capcut_mate.render.model import Keyframes, Layer
+from capcut_mate.render.plan.model import Keyframes, Layer
 
 
 def fit_size(src_w: float, src_h: float, canvas_w: int, canvas_h: int) -> tuple[float, float]:
