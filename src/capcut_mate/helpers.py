@@ -11,7 +11,7 @@ import itertools
 import json
 import random
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from capcut_mate.drafts.items import KEYFRAME_PROPERTIES
 from capcut_mate.errors import ApiError
@@ -20,13 +20,20 @@ Json = dict[str, Any]
 RANDOM_SEED = 42  # the reference's fixed seed: "random" splits are reproducible
 
 
+class Span(TypedDict):
+    """One timeline piece, µs: what the timeline endpoints answer and the *_infos builders take."""
+
+    start: int
+    end: int
+
+
 def dumps(items: list[Json]) -> str:
     return json.dumps(items, ensure_ascii=False)
 
 
-def timelines(duration: int, num: int, start: int, kind: int) -> tuple[list[Json], list[Json]]:
+def timelines(duration: int, num: int, start: int, kind: int) -> tuple[list[Span], list[Span]]:
     """`num` pieces of [start, start+duration): even (kind 0, the last piece takes the remainder) or random."""
-    whole = [{"start": start, "end": start + duration}]
+    whole: list[Span] = [{"start": start, "end": start + duration}]
     if num <= 0:
         return [], whole
     if kind == 0:
@@ -38,9 +45,10 @@ def timelines(duration: int, num: int, start: int, kind: int) -> tuple[list[Json
     return [{"start": a, "end": b} for a, b in itertools.pairwise(cuts)], whole
 
 
-def back_to_back(durations: Sequence[int]) -> tuple[list[Json], list[Json]]:
+def back_to_back(durations: Sequence[int]) -> tuple[list[Span], list[Span]]:
     """Pieces laid end to end from 0 (audio_timelines)."""
-    pieces, cursor = [], 0
+    pieces: list[Span] = []
+    cursor = 0
     for length in durations:
         pieces.append({"start": cursor, "end": cursor + length})
         cursor += length
@@ -56,7 +64,7 @@ def _pick(names: list[str], index: int) -> str:
     return names[min(index, len(names) - 1)]
 
 
-def _timed(key: str, values: Sequence[Any], lines: Sequence[Json]) -> list[Json]:
+def _timed(key: str, values: Sequence[Any], lines: Sequence[Span]) -> list[Json]:
     """`{key: value, start, end}` for each pair; the longer list is cut to the shorter one."""
     return [{key: value, "start": t["start"], "end": t["end"]} for value, t in zip(values, lines, strict=False)]
 
@@ -67,12 +75,12 @@ def _with(infos: list[Json], extra: Json) -> list[Json]:
     return [{**info, **present} for info in infos]
 
 
-def audio_infos(urls: Sequence[str], lines: Sequence[Json], audio_effect: str | None, volume: float | None) -> str:
+def audio_infos(urls: Sequence[str], lines: Sequence[Span], audio_effect: str | None, volume: float | None) -> str:
     return dumps(_with(_timed("audio_url", urls, lines), {"audio_effect": audio_effect, "volume": volume}))
 
 
 def imgs_infos(
-    urls: Sequence[str], lines: Sequence[Json], sizes: Json, names: dict[str, tuple[str | None, int | None]]
+    urls: Sequence[str], lines: Sequence[Span], sizes: Json, names: dict[str, tuple[str | None, int | None]]
 ) -> str:
     """`names` maps in_animation / out_animation / loop_animation / transition to (`|`-list, duration)."""
     infos = _with(_timed("image_url", urls, lines), sizes)
@@ -86,7 +94,7 @@ def imgs_infos(
     return dumps(infos)
 
 
-def caption_infos(texts: Sequence[str], lines: Sequence[Json], keywords: Sequence[str] | None, extra: Json) -> str:
+def caption_infos(texts: Sequence[str], lines: Sequence[Span], keywords: Sequence[str] | None, extra: Json) -> str:
     """Each caption gets keywords[i] ("" once they run out) and every non-null field of `extra`."""
     infos = [{"start": t["start"], "end": t["end"], "text": text} for text, t in zip(texts, lines, strict=False)]
     for i, info in enumerate(infos):
@@ -95,11 +103,11 @@ def caption_infos(texts: Sequence[str], lines: Sequence[Json], keywords: Sequenc
     return dumps(_with(infos, extra))
 
 
-def effect_infos(effects: Sequence[str], lines: Sequence[Json]) -> str:
+def effect_infos(effects: Sequence[str], lines: Sequence[Span]) -> str:
     return dumps(_timed("effect_title", effects, lines))
 
 
-def filter_infos(filters: Sequence[str], lines: Sequence[Json], intensities: Sequence[float] | None) -> str:
+def filter_infos(filters: Sequence[str], lines: Sequence[Span], intensities: Sequence[float] | None) -> str:
     """intensity = intensities[i], or 100.0 once that list runs out."""
     infos = _timed("filter_title", filters, lines)
     for i, info in enumerate(infos):
@@ -107,7 +115,7 @@ def filter_infos(filters: Sequence[str], lines: Sequence[Json], intensities: Seq
     return dumps(infos)
 
 
-def video_infos(urls: Sequence[str], lines: Sequence[Json], extra: Json, volume: float) -> str:
+def video_infos(urls: Sequence[str], lines: Sequence[Span], extra: Json, volume: float) -> str:
     """{video_url, start, end, duration, [width, height, mask, transition, transition_duration], volume}."""
     infos = _timed("video_url", urls, lines)
     for info in infos:
