@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes, path_limits=uploads)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and version")
-    def healthz() -> dict:
+    def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
     @app.get(
@@ -95,7 +95,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def readiness(svc: Services) -> dict[str, str]:
     """`ok` or `unavailable: <why>` for each dependency, each answering within its bounded timeout."""
     checks: dict[str, str] = {}
-    probes = {"database": svc.tasks.ping, "storage": lambda: svc.storage.exists(".readyz")}
+    probes: dict[str, Callable[[], object]] = {
+        "database": svc.tasks.ping,
+        "storage": lambda: svc.storage.exists(".readyz"),
+    }
     for name, probe in probes.items():
         try:
             probe()

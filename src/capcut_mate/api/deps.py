@@ -9,4 +9,5 @@ from capcut_mate.services import Services
 
 async def services(request: Request) -> Services:
     """Resolved on the event loop: no thread-pool hop, which is costly when renders keep every core busy."""
-    return request.app.state.services
+    svc: Services = request.app.state.services
+    return svc

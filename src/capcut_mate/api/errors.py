@@ -9,9 +9,12 @@ which re-raises after answering and so makes uvicorn drop the keep-alive connect
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic_core import ErrorDetails
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from capcut_mate.errors import RETRY_AFTER_S, UNAVAILABLE_CODES, ApiError, clip
@@ -39,7 +42,7 @@ def outage_error(exc: BaseException) -> ApiError | None:
     return ApiError(UNAVAILABLE_CODES[dependency], f"{dependency}: {type(exc).__name__}; retry in a few seconds")
 
 
-def describe_validation_errors(errors: list[dict]) -> str:
+def describe_validation_errors(errors: Iterable[ErrorDetails]) -> str:
     """`field.path: message` for each pydantic error, joined with `; `."""
     parts = []
     for err in errors:
@@ -59,7 +62,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = describe_validation_errors(list(exc.errors()))
+        details = describe_validation_errors(exc.errors())
         return error_response(request, ApiError("VALIDATION_ERROR", details))
 
     @app.exception_handler(StarletteHTTPException)

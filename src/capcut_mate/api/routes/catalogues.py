@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 
 from capcut_mate.api.responses import ok
@@ -26,7 +28,7 @@ STICKERS_NOTE = (
     description="`effects` lists in, then out, then loop animations (or only `type`); `name` is what "
     "add_captions accepts in in_animation / out_animation / loop_animation, `duration` the default in µs.",
 )
-def get_text_animations(request: Request, body: AnimationsRequest) -> dict:
+def get_text_animations(request: Request, body: AnimationsRequest) -> dict[str, Any]:
     return ok(request, effects=catalogue.text_animations(body.mode, body.type, body.app))
 
 
@@ -35,12 +37,12 @@ def get_text_animations(request: Request, body: AnimationsRequest) -> dict:
     summary="Image/video intro, outro and loop (group) animations",
     description="`name` is what add_images accepts in in_animation / out_animation / loop_animation.",
 )
-def get_image_animations(request: Request, body: AnimationsRequest) -> dict:
+def get_image_animations(request: Request, body: AnimationsRequest) -> dict[str, Any]:
     return ok(request, effects=catalogue.image_animations(body.mode, body.type, body.app))
 
 
 @router.post("/get_filters", summary="Filters accepted by add_filters")
-def get_filters(request: Request, body: ModeRequest) -> dict:
+def get_filters(request: Request, body: ModeRequest) -> dict[str, Any]:
     return ok(request, filters=catalogue.filters(body.mode, body.app))
 
 
@@ -50,7 +52,7 @@ def get_filters(request: Request, body: ModeRequest) -> dict:
     description="add_effects also accepts character (人物) effect titles, which this list leaves out as the "
     "reference does.",
 )
-def get_effects(request: Request, body: ModeRequest) -> dict:
+def get_effects(request: Request, body: ModeRequest) -> dict[str, Any]:
     return ok(request, effects=catalogue.effects(body.mode, body.app))
 
 
@@ -60,15 +62,15 @@ def get_effects(request: Request, body: ModeRequest) -> dict:
     description="`name` is what the `transition` field of video_infos / image_infos accepts; `duration` is the "
     "default length in µs.",
 )
-def get_transitions(request: Request, body: ModeRequest) -> dict:
+def get_transitions(request: Request, body: ModeRequest) -> dict[str, Any]:
     return ok(request, transitions=catalogue.transitions(body.mode, body.app))
 
 
 @router.post("/get_text_effects", summary="花字 (text effects): empty, see `note`")
-def get_text_effects(request: Request, body: ModeRequest) -> dict:
+def get_text_effects(request: Request, body: ModeRequest) -> dict[str, Any]:
     return ok(request, text_effects=[], note=TEXT_EFFECTS_NOTE)
 
 
 @router.post("/search_sticker", summary="Search stickers by title: empty, see `note`")
-def search_sticker(request: Request, body: SearchStickerRequest) -> dict:
+def search_sticker(request: Request, body: SearchStickerRequest) -> dict[str, Any]:
     return ok(request, data=[], note=STICKERS_NOTE)

@@ -43,7 +43,7 @@ def create_draft(
     request: Request,
     body: CreateDraftRequest = Body(default_factory=CreateDraftRequest),
     svc: Services = Depends(services),
-) -> dict:
+) -> dict[str, Any]:
     """No body means the defaults; a body, if sent, is an object (not `null`)."""
     draft_id = svc.drafts.create(body.width, body.height, body.app)
     return ok(request, draft_url=draft_url_for(public_url(request), draft_id), draft_id=draft_id, tip_url=TIP_URL)
@@ -54,7 +54,7 @@ def get_draft(
     request: Request,
     draft_id: str = Query(..., description="The draft_id query parameter of the draft_url"),
     svc: Services = Depends(services),
-) -> dict:
+) -> dict[str, Any]:
     validate_draft_id(draft_id)
     files = [file_url(request, draft_id, relative) for relative in svc.drafts.files(draft_id)]
     zip_url = f"{public_url(request)}/files/drafts/{draft_id}.zip"
@@ -62,7 +62,7 @@ def get_draft(
 
 
 @router.post("/save_draft", summary="Persist the draft (every add_* already saves; kept for compatibility)")
-def save_draft(request: Request, body: DraftRef, svc: Services = Depends(services)) -> dict:
+def save_draft(request: Request, body: DraftRef, svc: Services = Depends(services)) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     with svc.drafts.edit(draft_id):
         pass
@@ -81,7 +81,7 @@ def _added(request: Request, svc: Services, draft_id: str, result: editing.AddRe
 
 
 @router.post("/add_videos", summary="Add video clips on a new video track")
-def add_videos(request: Request, body: AddVideosRequest, svc: Services = Depends(services)) -> dict:
+def add_videos(request: Request, body: AddVideosRequest, svc: Services = Depends(services)) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     svc.drafts.require(draft_id)
     items = parse_items("video_infos", body.video_infos, VideoInfo)
@@ -115,7 +115,7 @@ def _scene_speeds(body: AddVideosRequest, items: list[VideoInfo]) -> list[float]
 
 
 @router.post("/add_images", summary="Add photos on a new video track")
-def add_images(request: Request, body: AddImagesRequest, svc: Services = Depends(services)) -> dict:
+def add_images(request: Request, body: AddImagesRequest, svc: Services = Depends(services)) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     svc.drafts.require(draft_id)
     items = parse_items("image_infos", body.image_infos, ImageInfo)
@@ -128,7 +128,7 @@ def add_images(request: Request, body: AddImagesRequest, svc: Services = Depends
 
 
 @router.post("/add_audios", summary="Add audio clips on a new audio track")
-def add_audios(request: Request, body: AddAudiosRequest, svc: Services = Depends(services)) -> dict:
+def add_audios(request: Request, body: AddAudiosRequest, svc: Services = Depends(services)) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     svc.drafts.require(draft_id)
     items = parse_items("audio_infos", body.audio_infos, AudioInfo)
@@ -151,7 +151,7 @@ def _caption_items(svc: Services, body: AddCaptionsRequest) -> tuple[str, list[C
 
 
 @router.post("/add_captions", summary="Add captions on a new text track (from a JSON array or an SRT file)")
-def add_captions(request: Request, body: AddCaptionsRequest, svc: Services = Depends(services)) -> dict:
+def add_captions(request: Request, body: AddCaptionsRequest, svc: Services = Depends(services)) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     svc.drafts.require(draft_id)
     field, items = _caption_items(svc, body)
@@ -174,7 +174,7 @@ def add_captions(request: Request, body: AddCaptionsRequest, svc: Services = Dep
     "content) and referenced by captions the way the app references a local font; renders draw with it. "
     "`font` is the family name that add_captions accepts in `font` (also accepted: `font_id`, `full_name`).",
 )
-def add_font(request: Request, body: AddFontRequest, svc: Services = Depends(services)) -> dict:
+def add_font(request: Request, body: AddFontRequest, svc: Services = Depends(services)) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     svc.drafts.require(draft_id)
     font = fetch_font(body.font_url, svc.fetcher.policy)
@@ -192,7 +192,9 @@ def add_font(request: Request, body: AddFontRequest, svc: Services = Depends(ser
 
 
 @router.post("/get_audio_duration", summary="Duration of an audio file in µs")
-def get_audio_duration(request: Request, body: AudioDurationRequest, svc: Services = Depends(services)) -> dict:
+def get_audio_duration(
+    request: Request, body: AudioDurationRequest, svc: Services = Depends(services)
+) -> dict[str, Any]:
     info = svc.fetcher.fetch(body.mp3_url).info
     if not info.has_audio:
         raise ApiError("UNSUPPORTED_MEDIA", f"{clip(body.mp3_url)}: has no audio stream")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 
 from capcut_mate.api.deps import services
@@ -51,7 +53,7 @@ def _url(request: Request, draft_id: str) -> str:
     "transform_x/transform_y are the reference's offsets from the canvas centre: the sticker moves half that "
     "many pixels (+y up).",
 )
-def add_sticker(request: Request, body: AddStickerRequest, svc: Services = Depends(services)) -> dict:
+def add_sticker(request: Request, body: AddStickerRequest, svc: Services = Depends(services)) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     sticker_id = body.sticker_id.strip()
     with svc.drafts.edit(draft_id) as doc:
@@ -75,7 +77,7 @@ def add_sticker(request: Request, body: AddStickerRequest, svc: Services = Depen
     description="Each effect (a scene or character effect title, see get_effects) applies to everything below "
     "it during [start, end). An unknown title is a 400 naming it.",
 )
-def add_effects(request: Request, body: AddEffectsRequest, svc: Services = Depends(services)) -> dict:
+def add_effects(request: Request, body: AddEffectsRequest, svc: Services = Depends(services)) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     items = parse_items("effect_infos", body.effect_infos, EffectInfo)
     editing.check_no_overlap("effect_infos", items)
@@ -97,7 +99,7 @@ def add_effects(request: Request, body: AddEffectsRequest, svc: Services = Depen
     description="Each filter (a title from get_filters) applies to everything below it during [start, end) "
     "at intensity 0-100.",
 )
-def add_filters(request: Request, body: AddFiltersRequest, svc: Services = Depends(services)) -> dict:
+def add_filters(request: Request, body: AddFiltersRequest, svc: Services = Depends(services)) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     items = parse_items("filter_infos", body.filter_infos, FilterInfo)
     editing.check_no_overlap("filter_infos", items)
@@ -119,7 +121,7 @@ def add_filters(request: Request, body: AddFiltersRequest, svc: Services = Depen
     description="Offsets are µs from the segment's start. An unknown segment is a 404 SEGMENT_NOT_FOUND and a "
     "property the segment cannot carry is a 400; nothing is written unless every keyframe is valid.",
 )
-def add_keyframes(request: Request, body: AddKeyframesRequest, svc: Services = Depends(services)) -> dict:
+def add_keyframes(request: Request, body: AddKeyframesRequest, svc: Services = Depends(services)) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     items = parse_items("keyframes", body.keyframes, KeyframeInfo)
     with svc.drafts.edit(draft_id) as doc:
@@ -135,7 +137,7 @@ def add_keyframes(request: Request, body: AddKeyframesRequest, svc: Services = D
     description="One of 线性, 镜面, 圆形, 矩形, 爱心, 星形. X/Y/width/height are pixels of the material; a segment "
     "that already has a mask gets the new one under the same id.",
 )
-def add_masks(request: Request, body: AddMasksRequest, svc: Services = Depends(services)) -> dict:
+def add_masks(request: Request, body: AddMasksRequest, svc: Services = Depends(services)) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     shape = effects.MaskShape(
         name=body.name, x=body.X, y=body.Y, width=body.width, height=body.height, feather=body.feather,
@@ -158,7 +160,7 @@ def add_masks(request: Request, body: AddMasksRequest, svc: Services = Depends(s
     description="Pure: returns `text_style`, compact JSON of the text and its styled ranges (white text, "
     "keywords in keyword_color at keyword_font_size).",
 )
-def add_text_style(request: Request, body: AddTextStyleRequest) -> dict:
+def add_text_style(request: Request, body: AddTextStyleRequest) -> dict[str, Any]:
     style = text_style(body.text, body.keyword, body.font_size, body.keyword_color, body.keyword_font_size)
     return ok(request, text_style=style)
 
@@ -174,7 +176,9 @@ def _given(url: str | None) -> str | None:
     description="Audio 0-5 s (required), video 0-5 s, image 0-3 s and centred text 0-5 s. Unlike the reference, "
     "a part that fails fails the whole call and nothing is written.",
 )
-def easy_create_material(request: Request, body: EasyCreateMaterialRequest, svc: Services = Depends(services)) -> dict:
+def easy_create_material(
+    request: Request, body: EasyCreateMaterialRequest, svc: Services = Depends(services)
+) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     svc.drafts.require(draft_id)
     audio = [AudioInfo(audio_url=body.audio_url.strip(), start=0, end=EASY_AUDIO_US)]

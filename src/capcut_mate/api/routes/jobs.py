@@ -130,7 +130,9 @@ def gen_video(request: Request, body: GenVideoRequest, svc: Services = Depends(s
     response_model=None,
     responses={200: {"model": VideoStatus, "description": "Exactly the seed's fields"}},
 )
-def gen_video_status(request: Request, body: GenVideoStatusRequest, svc: Services = Depends(services)) -> dict:
+def gen_video_status(
+    request: Request, body: GenVideoStatusRequest, svc: Services = Depends(services)
+) -> dict[str, Any]:
     task = _task_for(svc, body.draft_url, seed_codes=True)
     return {
         **task.status_fields(svc.video_url(task, public_url(request)), request_lang(request)),

@@ -65,7 +65,7 @@ class SearchNamesRequest(BaseModel):
     description="Each result says which field accepts it (`used_in`) and how it matched the query: `exact`, "
     "`alias` (a synonym or English name the add_* endpoints also accept), `contains` or `close`.",
 )
-def search_names(request: Request, body: SearchNamesRequest) -> dict:
+def search_names(request: Request, body: SearchNamesRequest) -> dict[str, Any]:
     results = []
     cat = catalogue.of(body.app)
     for kind, (enums, used_in) in KINDS.items():

@@ -104,9 +104,7 @@ def _import_request(raw: bytes) -> ImportDraftRequest:
     try:
         return ImportDraftRequest.model_validate_json(raw or b"null")
     except ValidationError as exc:
-        raise ApiError(
-            "VALIDATION_ERROR", describe_validation_errors([dict(error) for error in exc.errors()])
-        ) from None
+        raise ApiError("VALIDATION_ERROR", describe_validation_errors(exc.errors())) from None
 
 
 def _import(svc: Services, archive: IO[bytes], scratch: Path) -> tuple[str, Any]:
@@ -150,7 +148,9 @@ def list_segments(request: Request, body: DraftRef, svc: Services = Depends(serv
     "segment plays is a 400 MEDIA_TOO_SHORT naming the length needed, unless fit is loop, freeze or speed. "
     "Nothing is written if anything fails.",
 )
-def replace_material(request: Request, body: ReplaceMaterialRequest, svc: Services = Depends(services)) -> dict:
+def replace_material(
+    request: Request, body: ReplaceMaterialRequest, svc: Services = Depends(services)
+) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     snapshot = svc.drafts.load(draft_id)
     targets = replace_media.find_targets(snapshot, body.material_id, body.material_name)
@@ -185,7 +185,7 @@ def replace_material(request: Request, body: ReplaceMaterialRequest, svc: Servic
     "match replaces those words in every text segment that has them (each replaced piece takes the style of "
     "the words it replaces). Answers the segments changed.",
 )
-def replace_text(request: Request, body: ReplaceTextRequest, svc: Services = Depends(services)) -> dict:
+def replace_text(request: Request, body: ReplaceTextRequest, svc: Services = Depends(services)) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     with svc.drafts.edit(draft_id) as doc:
         result = text_replace.replace_text(doc, segment_id=body.segment_id, match=body.match, text=body.text)
