@@ -19,7 +19,8 @@ def ffmpeg_exe(configured: str | None = None) -> str:
         return resolved
     import imageio_ffmpeg
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    bundled: str = imageio_ffmpeg.get_ffmpeg_exe()
+    return bundled
 
 
 @cache

@@ -32,7 +32,8 @@ _IMAGE_CATEGORIES = {
 def title_of(member: Enum) -> str:
     """AnimationMeta keeps its name in `title`, every other meta in `name`."""
     meta = member.value
-    return getattr(meta, "title", None) or meta.name
+    title: str = getattr(meta, "title", None) or meta.name
+    return title
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,15 @@ PHOTO_DURATION_US = 10_800_000_000  # the app's dummy 3 h length for stills
 @lru_cache(maxsize=4)
 def _template(app: AppName) -> Json:
     path = library(app).assets.get_asset_path("DRAFT_CONTENT_TEMPLATE")
-    return json.loads(path.read_text(encoding="utf-8"))
+    template: Json = json.loads(path.read_text(encoding="utf-8"))
+    return template
 
 
 @lru_cache(maxsize=4)
 def meta_template(app: AppName = DEFAULT_APP) -> Json:
     path = library(app).assets.get_asset_path("DRAFT_META_TEMPLATE")
-    return json.loads(path.read_text(encoding="utf-8"))
+    template: Json = json.loads(path.read_text(encoding="utf-8"))
+    return template
 
 
 def new_document(width: int, height: int, fps: float = 30.0, app: AppName = DEFAULT_APP) -> Json:
@@ -64,7 +66,8 @@ def add_track(doc: Json, kind: str, *, mute: bool = False) -> Json:
 
 def add_material(doc: Json, bucket: str, material: Json) -> str:
     doc["materials"].setdefault(bucket, []).append(material)
-    return material["id"]
+    material_id: str = material["id"]
+    return material_id
 
 
 def find_segment(doc: Json, segment_id: str) -> tuple[Json, Json] | None:
@@ -78,15 +81,16 @@ def find_segment(doc: Json, segment_id: str) -> tuple[Json, Json] | None:
 
 def recompute_duration(doc: Json) -> int:
     """Total length = the latest end of any visible segment."""
-    ends = [
+    ends: list[int] = [
         seg["target_timerange"]["start"] + seg["target_timerange"]["duration"]
         for track in doc["tracks"]
         for seg in track["segments"]
         if seg.get("visible", True)
     ]
-    doc["duration"] = max(ends, default=0)
+    duration = max(ends, default=0)
+    doc["duration"] = duration
     doc["update_time"] = int(time.time())
-    return doc["duration"]
+    return duration
 
 
 def clip_settings(

@@ -46,15 +46,15 @@ def _allowed_properties(track_type: str) -> set[str]:
 
 def _keyframe_value(doc: Json, prop: str, value: float) -> float:
     """Position values with |v| > 1 are pixels (the reference's rule) → half-canvas units as the draft stores."""
-    canvas = doc["canvas_config"]
-    if prop == "KFTypePositionX" and abs(value) > 1:
-        return value / canvas["width"]
-    if prop == "KFTypePositionY" and abs(value) > 1:
-        return value / canvas["height"]
-    return value
+    axis = {"KFTypePositionX": "width", "KFTypePositionY": "height"}.get(prop)
+    if axis is None or abs(value) <= 1:
+        return value
+    pixels: int = doc["canvas_config"][axis]
+    return value / pixels
 
 
 def _keyframe_list(seg: Json, prop: str) -> Json:
+    kf_list: Json
     for kf_list in seg["common_keyframes"]:
         if kf_list["property_type"] == prop:
             return kf_list
@@ -183,7 +183,8 @@ def apply_mask(doc: Json, seg: Json, shape: MaskShape, field_name: str) -> str |
         seg["extra_material_refs"].append(mask.global_id)
     document.add_material(doc, "masks", mask.export_json())
     document.add_material(doc, "common_mask", mask.export_common_json())
-    return mask.global_id
+    mask_id: str = mask.global_id
+    return mask_id
 
 
 def add_masks(doc: Json, segment_ids: Sequence[str], shape: MaskShape) -> MasksResult:

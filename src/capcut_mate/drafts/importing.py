@@ -294,7 +294,7 @@ def parse_document(raw: bytes, content_file: str) -> Json:
             "it again, or build the draft with this API (create_draft, add_*) or pyJianYingDraft",
         )
     try:
-        doc = json.loads(text)
+        doc: Json = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ApiError("DRAFT_INVALID", f"{content_file} is not valid JSON ({exc})") from None
     try:

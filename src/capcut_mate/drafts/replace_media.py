@@ -76,7 +76,8 @@ def played_us(segment: Json) -> int:
     source = segment.get("source_timerange")
     if isinstance(source, dict) and isinstance(source.get("duration"), int):
         return int(source["duration"])
-    return round(segment["target_timerange"]["duration"] * (number(segment.get("speed"), 1.0) or 1.0))
+    timeline_us: int = segment["target_timerange"]["duration"]
+    return round(timeline_us * (number(segment.get("speed"), 1.0) or 1.0))
 
 
 def needed_us(doc: Json, targets: list[Target]) -> int:

@@ -123,7 +123,8 @@ class DraftStore:
         return self.index.recent(limit, id_contains)
 
     def load(self, draft_id: str) -> dict[str, Any]:
-        return json.loads(self._content(draft_id))
+        doc: dict[str, Any] = json.loads(self._content(draft_id))
+        return doc
 
     def _content(self, draft_id: str) -> bytes:
         try:
@@ -229,7 +230,7 @@ class DraftStore:
                 raise
 
     def _meta(self, draft_id: str, doc: dict[str, Any]) -> dict[str, Any]:
-        meta = json.loads(json.dumps(document.meta_template(app_of(doc))))
+        meta: dict[str, Any] = json.loads(json.dumps(document.meta_template(app_of(doc))))
         now_us = int(time.time() * 1_000_000)
         folder = self.storage.local_path(self.prefix(draft_id))
         meta.update(

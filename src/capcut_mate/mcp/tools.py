@@ -82,7 +82,8 @@ def _input_schema(operation: dict[str, Any], components: dict[str, Any]) -> dict
     if defs:
         schema["$defs"] = defs
     schema.setdefault("type", "object")
-    return json.loads(json.dumps(schema).replace(_REF, "#/$defs/"))
+    local: dict[str, Any] = json.loads(json.dumps(schema).replace(_REF, "#/$defs/"))
+    return local
 
 
 def _refs(schema: Any) -> set[str]:
