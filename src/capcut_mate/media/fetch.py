@@ -25,7 +25,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import httpx
 
@@ -58,6 +58,18 @@ class FetchedMedia:
     suffix: str  # from the content: ".mp4", ".png", ...
     info: MediaInfo
     sha256: str  # of the content: drafts name their copy by it, so a changed source never overwrites one
+
+
+class Sidecar(TypedDict):
+    """The JSON beside a cached file: its source, the validators to revalidate it with, what probe found."""
+
+    url: str
+    file: str  # the cached file's name in the cache folder
+    etag: str | None
+    last_modified: str | None
+    checked_at: float  # time.time() of the last download or revalidation
+    info: dict[str, Any]  # MediaInfo's fields
+    sha256: str
 
 
 class _Transient(Exception):
@@ -93,17 +105,17 @@ class MediaFetcher:
     def _meta_path(self, key: str) -> Path:
         return self.cache_dir / f"{key}.json"
 
-    def _read_meta(self, key: str) -> dict[str, Any] | None:
+    def _read_meta(self, key: str) -> Sidecar | None:
         """The entry's sidecar, or None when there is no complete entry (then it is simply fetched)."""
         try:
-            meta: dict[str, Any] = json.loads(self._meta_path(key).read_text("utf-8"))
+            meta: Sidecar = json.loads(self._meta_path(key).read_text("utf-8"))
             if meta["sha256"] and (self.cache_dir / meta["file"]).is_file():  # no digest: an older version's
                 return meta
         except (OSError, ValueError, KeyError, TypeError):
             pass
         return None
 
-    def _use(self, key: str, meta: dict[str, Any]) -> FetchedMedia:
+    def _use(self, key: str, meta: Sidecar) -> FetchedMedia:
         path = self.cache_dir / meta["file"]
         with contextlib.suppress(OSError):
             os.utime(self._meta_path(key))  # the sidecar's mtime is the entry's last use, for LRU eviction
@@ -115,7 +127,7 @@ class MediaFetcher:
         previous = self._read_meta(key)
         final = self.cache_dir / f"{key}{info.suffix}"
         os.replace(part, final)
-        meta = {
+        meta: Sidecar = {
             "url": url,
             "file": final.name,
             "etag": response.headers.get("etag"),
@@ -129,7 +141,7 @@ class MediaFetcher:
             (self.cache_dir / previous["file"]).unlink(missing_ok=True)
         return FetchedMedia(url, final, final.suffix, info, sha256)
 
-    def _write_meta(self, key: str, meta: dict[str, Any]) -> None:
+    def _write_meta(self, key: str, meta: Sidecar) -> None:
         tmp = self.cache_dir / f"{key}.{uuid.uuid4().hex}.meta.part"
         try:
             tmp.write_text(json.dumps(meta), "utf-8")
@@ -148,7 +160,7 @@ class MediaFetcher:
             if path.suffix != ".json":
                 continue
             try:
-                meta = json.loads(path.read_text("utf-8"))
+                meta: Sidecar = json.loads(path.read_text("utf-8"))
                 data = self.cache_dir / meta["file"]
                 size = data.stat().st_size
                 used = path.stat().st_mtime
@@ -171,7 +183,7 @@ class MediaFetcher:
 
     # -- downloading ----------------------------------------------------------------------------------
 
-    def _fetch_with_retries(self, url: str, key: str, meta: dict[str, Any] | None) -> FetchedMedia:
+    def _fetch_with_retries(self, url: str, key: str, meta: Sidecar | None) -> FetchedMedia:
         deadline = time.monotonic() + self.policy.timeout_s
         last_error = ""
         for attempt in range(self.policy.retries + 1):
@@ -189,13 +201,13 @@ class MediaFetcher:
             + (f" ({last_error})" if last_error else ""),
         )
 
-    def _download(self, url: str, key: str, meta: dict[str, Any] | None, deadline: float) -> FetchedMedia:
+    def _download(self, url: str, key: str, meta: Sidecar | None, deadline: float) -> FetchedMedia:
         remaining = max(0.1, deadline - time.monotonic())
-        headers = {}
-        if meta is not None and meta.get("etag"):
-            headers["If-None-Match"] = meta["etag"]
-        if meta is not None and meta.get("last_modified"):
-            headers["If-Modified-Since"] = meta["last_modified"]
+        headers: dict[str, str] = {}
+        if meta is not None and (etag := meta.get("etag")):
+            headers["If-None-Match"] = etag
+        if meta is not None and (modified := meta.get("last_modified")):
+            headers["If-Modified-Since"] = modified
         part = self.cache_dir / f"{key}.{uuid.uuid4().hex}.part"  # unique: other processes share the cache
         try:
             with (
