@@ -24,7 +24,7 @@ from capcut_mate.api.schemas_template import (
 from capcut_mate.drafts import listing, replace_media, text_replace
 from capcut_mate.drafts.assets import fetch_media, placing
 from capcut_mate.drafts.ids import API_PREFIX, draft_id_from_url, draft_url_for
-from capcut_mate.drafts.importing import ZipLimits, unpack_draft
+from capcut_mate.drafts.importing import ImportedDraft, ZipLimits, unpack_draft
 from capcut_mate.errors import ApiError, clip
 from capcut_mate.media.conform import conform
 from capcut_mate.media.download import download_to
@@ -107,7 +107,7 @@ def _import_request(raw: bytes) -> ImportDraftRequest:
         raise ApiError("VALIDATION_ERROR", describe_validation_errors(exc.errors())) from None
 
 
-def _import(svc: Services, archive: IO[bytes], scratch: Path) -> tuple[str, Any]:
+def _import(svc: Services, archive: IO[bytes], scratch: Path) -> tuple[str, ImportedDraft]:
     settings = svc.settings
     limits = ZipLimits(
         settings.max_import_unzipped_bytes,
@@ -119,7 +119,7 @@ def _import(svc: Services, archive: IO[bytes], scratch: Path) -> tuple[str, Any]
     return svc.drafts.create_from(imported.doc, imported.files), imported
 
 
-def _import_url(svc: Services, url: str, scratch: Path) -> tuple[str, Any]:
+def _import_url(svc: Services, url: str, scratch: Path) -> tuple[str, ImportedDraft]:
     limit = svc.settings.max_import_bytes
     too_large = ApiError("ZIP_TOO_LARGE", f"zip_url: more than {limit} bytes (CAPCUT_MATE_MAX_IMPORT_BYTES)")
     with open(scratch / "draft.zip", "w+b") as archive:
