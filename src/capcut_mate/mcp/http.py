@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from mcp.server import Server
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from starlette.requests import Request
 from starlette.routing import Route
@@ -52,7 +53,7 @@ def mount_mcp(app: FastAPI, api_keys: list[str]) -> Callable[[], AbstractAsyncCo
 class _Endpoint:
     """The ASGI app at /mcp. A session manager runs once: each lifespan (a restart, a test client's) gets a new one."""
 
-    def __init__(self, server: Any) -> None:
+    def __init__(self, server: Server[dict[str, Any]]) -> None:
         self.server = server
         self.current: StreamableHTTPASGIApp | None = None
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import mcp.types as types
-from mcp.server import Server
+from mcp.server import Server, ServerRequestContext
 from starlette.requests import Request
 
 from capcut_mate import __version__
@@ -33,7 +33,7 @@ INSTRUCTIONS = (
 ClientFactory = Callable[[Request | None], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
-def build_server(document: Callable[[], dict[str, Any]], client: ClientFactory) -> Server[Any]:
+def build_server(document: Callable[[], dict[str, Any]], client: ClientFactory) -> Server[dict[str, Any]]:
     """`document` gives the OpenAPI document the tools come from (`app.openapi`, or a running service's)."""
     ops: dict[str, Operation] = {}
 
@@ -43,16 +43,17 @@ def build_server(document: Callable[[], dict[str, Any]], client: ClientFactory) 
             ops.update((op.name, op) for op in operations(document()))
         return ops
 
-    async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+    async def list_tools(
+        ctx: ServerRequestContext, params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
         return types.ListToolsResult(tools=[op.tool() for op in tools().values()])
 
-    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+    async def call_tool(ctx: ServerRequestContext, params: types.CallToolRequestParams) -> types.CallToolResult:
         operation = tools().get(params.name)
         if operation is None:
             message = f"NOT_FOUND: no tool {params.name!r}; list_tools names them all"
             return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
-        request = getattr(ctx, "request", None)
-        async with client(request if isinstance(request, Request) else None) as http:
+        async with client(ctx.request if isinstance(ctx.request, Request) else None) as http:
             return await call(operation, params.arguments or {}, http)
 
     return Server(
