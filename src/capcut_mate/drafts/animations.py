@@ -13,11 +13,10 @@ from typing import Any
 
 from capcut_mate.drafts import document
 from capcut_mate.drafts.catalogue import Catalogue, for_doc
+from capcut_mate.drafts.document import Json
 from capcut_mate.drafts.items import AnimatedItem
 from capcut_mate.drafts.names import resolve
 from capcut_mate.errors import ApiError
-
-Json = dict[str, Any]
 
 
 def _duration(requested: int | None, default: int, segment_len: int) -> int:

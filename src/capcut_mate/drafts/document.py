@@ -17,7 +17,7 @@ from typing import Any
 from capcut_mate.drafts.apps import DEFAULT_APP, AppName, library
 from capcut_mate.drafts.ids import new_uuid
 
-Json = dict[str, Any]
+Json = dict[str, Any]  # an object of the draft JSON: loosely structured, its keys vary by app version
 
 PHOTO_DURATION_US = 10_800_000_000  # the app's dummy 3 h length for stills
 

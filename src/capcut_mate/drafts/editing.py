@@ -6,10 +6,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from capcut_mate.drafts import animations, document, names
 from capcut_mate.drafts.catalogue import Catalogue, for_doc
+from capcut_mate.drafts.document import Json
 from capcut_mate.drafts.effects import MaskShape, apply_mask
 from capcut_mate.drafts.fonts import DraftFont, resolve_font
 from capcut_mate.drafts.items import (
@@ -25,7 +25,6 @@ from capcut_mate.drafts.items import (
 from capcut_mate.errors import ApiError
 from capcut_mate.media.probe import MediaInfo
 
-Json = dict[str, Any]
 MIN_SEGMENT_US = 100
 KIND_NAMES = {"audio": "an audio file", "photo": "a still image", "video": "a video"}
 

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from capcut_mate.drafts import document
 from capcut_mate.drafts.catalogue import for_doc
+from capcut_mate.drafts.document import Json
 from capcut_mate.drafts.ids import new_uuid
 from capcut_mate.drafts.items import EffectInfo, FilterInfo, KeyframeInfo
 from capcut_mate.drafts.names import resolve
 from capcut_mate.errors import ApiError
-
-Json = dict[str, Any]
 
 GLOBAL_TARGET = 2  # apply_target_type of materials on their own effect/filter track: everything below them
 VISUAL_PROPERTIES = {"KFTypePositionX", "KFTypePositionY", "KFTypeScaleX", "KFTypeScaleY", "KFTypeRotation"}

@@ -29,10 +29,11 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import IO, Any
+from typing import IO
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from capcut_mate.drafts.document import Json
 from capcut_mate.drafts.ids import new_uuid
 from capcut_mate.drafts.listing import content_object, material_name
 from capcut_mate.drafts.store import CONTENT_FILES, font_files, material_path
@@ -43,7 +44,6 @@ from capcut_mate.media.font_file import inspect_font
 from capcut_mate.media.probe import MediaInfo, probe
 from capcut_mate.render.prepare.paths import PLACEHOLDER, path_parts, plain_json_text
 
-Json = dict[str, Any]
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 RATIO_FLOOR_BYTES = 1024 * 1024  # an entry may unpack this far whatever its ratio (a small, repetitive JSON)
 _CHUNK = 1 << 16

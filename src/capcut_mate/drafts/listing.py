@@ -7,7 +7,7 @@ import json
 from pathlib import PureWindowsPath
 from typing import Any
 
-Json = dict[str, Any]
+from capcut_mate.drafts.document import Json
 
 # Bucket -> what its items are, where the item's own `type` does not say it better.
 BUCKET_KINDS = {"audios": "audio", "texts": "text", "stickers": "sticker", "video_effects": "effect"}

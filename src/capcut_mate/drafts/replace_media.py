@@ -18,15 +18,14 @@ rewritten the way add_* writes one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from capcut_mate.drafts import document
+from capcut_mate.drafts.document import Json
 from capcut_mate.drafts.editing import LocalMedia
 from capcut_mate.drafts.listing import material_name, number
 from capcut_mate.errors import ApiError, clip
 from capcut_mate.media.probe import MediaInfo
 
-Json = dict[str, Any]
 MEDIA_BUCKETS = ("videos", "audios")
 KEPT_VIDEO_FIELDS = ("crop", "crop_ratio", "crop_scale")
 MIN_SPEED = 0.1  # the app's slowest constant speed
