@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import ParamSpec, TypedDict, TypeVar
 
 import typer
 
@@ -19,15 +19,24 @@ def main() -> None:
     """capcut-mate: the HTTP API, render workers, and the draft renderer."""
 
 
-Command = TypeVar("Command", bound=Callable[..., Any])
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
 
 
-def setup_errors(command: Command) -> Command:
+class SettingsOverrides(TypedDict, total=False):
+    """The settings a command's options give; the others come from the environment (and its defaults)."""
+
+    data_dir: Path
+    public_url: str
+    in_process_workers: bool
+
+
+def setup_errors(command: Callable[Params, Result]) -> Callable[Params, Result]:
     """A setting that asks for libraries not installed (cluster mode without its extra) is one line on stderr
     saying what to install, and exit status 2, not a traceback."""
 
     @functools.wraps(command)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: Params.args, **kwargs: Params.kwargs) -> Result:
         from capcut_mate.services import MissingExtra
 
         try:
@@ -36,7 +45,7 @@ def setup_errors(command: Command) -> Command:
             typer.echo(f"capcut-mate {command.__name__.replace('_', '-')}: {exc}", err=True)
             raise typer.Exit(2) from None
 
-    return wrapped  # type: ignore[return-value]
+    return wrapped
 
 
 @app.command()
@@ -56,12 +65,12 @@ def serve(
     from capcut_mate.api.app import create_app
     from capcut_mate.config import Settings
 
-    overrides: dict[str, object] = {} if workers is None else {"in_process_workers": workers}
+    overrides: SettingsOverrides = {} if workers is None else {"in_process_workers": workers}
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     if public_url is not None:
         overrides["public_url"] = public_url  # else CAPCUT_MATE_PUBLIC_URL, else each client's own Host header
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings = Settings(**overrides)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
@@ -78,8 +87,8 @@ def worker(
     from capcut_mate.services import Services
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    overrides: dict[str, object] = {} if data_dir is None else {"data_dir": data_dir}
-    svc = Services.from_settings(Settings(**overrides))  # type: ignore[arg-type]
+    overrides: SettingsOverrides = {} if data_dir is None else {"data_dir": data_dir}
+    svc = Services.from_settings(Settings(**overrides))
     workers = count or svc.settings.render_workers
     where = "PostgreSQL" if svc.settings.database_url else svc.settings.data_dir.resolve()
     typer.echo(f"capcut-mate worker: {workers} render(s) at once on {where}")
@@ -242,9 +251,9 @@ def mcp(
     if lang not in ("zh", "en"):
         typer.echo(f"capcut-mate mcp: --lang must be zh or en, not {lang!r}", err=True)
         raise typer.Exit(2)
-    overrides: dict[str, object] = {} if data_dir is None else {"data_dir": data_dir}
+    overrides: SettingsOverrides = {} if data_dir is None else {"data_dir": data_dir}
     try:
-        serve_stdio(Settings(**overrides), host, port, lang, api_url)  # type: ignore[arg-type]
+        serve_stdio(Settings(**overrides), host, port, lang, api_url)
     except StartupError as exc:
         typer.echo(f"capcut-mate mcp: {exc}", err=True)
         raise typer.Exit(1) from None

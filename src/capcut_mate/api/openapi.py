@@ -183,4 +183,6 @@ def install_openapi(app: FastAPI, *, auth: bool) -> None:
             app.openapi_schema = spec
         return app.openapi_schema
 
+    # FastAPI's documented way to customise the schema is to replace `app.openapi` on the instance, which its
+    # annotations declare a method: the one ignore mypy needs here.
     app.openapi = openapi  # type: ignore[method-assign]

@@ -36,7 +36,8 @@ def parse_color(value: str, field: str) -> tuple[float, float, float]:
     if not HEX_COLOR_RE.fullmatch(text):
         raise ApiError("VALIDATION_ERROR", f"{field}: {value!r} is not a colour of the form #RRGGBB")
     text = text.lstrip("#")
-    return tuple(int(text[i : i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+    red, green, blue = (int(text[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    return red, green, blue
 
 
 def _blank_to_none(value: Any) -> Any:
