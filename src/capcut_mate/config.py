@@ -113,6 +113,16 @@ class Settings(BaseSettings):
     strict_names: bool = Field(
         False, description="Unknown effect/filter/animation/font names are a 400 (default: ignored, with warnings)"
     )
+    tts_engine: str = Field(
+        "espeak", description="Speech engine add_narration uses when a request names none: espeak or openai"
+    )
+    tts_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible speech server (POST /v1/audio/speech) for engine openai"
+    )
+    tts_api_key: str | None = Field(None, description="Bearer key sent to the speech server")
+    tts_model: str = Field("tts-1", description="model sent to the speech server")
+    tts_voice: str | None = Field(None, description="Voice of the openai engine when a request names none (alloy)")
+    tts_timeout: float = Field(60.0, description="Seconds one speech request may take before it is a 503")
     api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated bearer keys; empty = no auth"
     )
@@ -132,6 +142,9 @@ class Settings(BaseSettings):
     @field_validator(
         "database_url",
         "storage_url",
+        "tts_url",
+        "tts_api_key",
+        "tts_voice",
         "s3_endpoint_url",
         "s3_region",
         "s3_public_url",
@@ -163,6 +176,10 @@ class Settings(BaseSettings):
     @property
     def object_cache_dir(self) -> Path:
         return self.data_dir / "object-cache"
+
+    @property
+    def speech_cache_dir(self) -> Path:
+        return self.data_dir / "speech-cache"
 
     @property
     def tmp_dir(self) -> Path:

@@ -55,6 +55,11 @@ _KINDS = [
         "草稿引用的素材文件不存在,请先替换或重新添加这些素材",
         "Media the draft uses are missing: replace or add them again first",
     ),
+    ErrorKind("TTS_ENGINE_UNKNOWN", 400, "语音引擎不存在或未配置", "Unknown or unconfigured speech engine"),
+    ErrorKind("TTS_VOICE_UNKNOWN", 400, "语音引擎没有这个音色", "The speech engine has no such voice"),
+    ErrorKind("TTS_REJECTED", 400, "语音引擎拒绝了请求", "The speech engine refused the request"),
+    ErrorKind("NARRATION_TOO_LONG", 400, "旁白文本超过长度限制", "The narration text is over the length limit"),
+    ErrorKind("TTS_UNAVAILABLE", 503, "语音引擎暂时不可用,请稍后重试", "The speech engine is unavailable, retry later"),
     ErrorKind("DISK_FULL", 507, "服务器磁盘空间不足", "The server's disk is full"),
     ErrorKind("SERVICE_BUSY", 503, "服务繁忙,请稍后重试", "Service busy, retry later"),
     ErrorKind(

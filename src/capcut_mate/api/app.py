@@ -20,7 +20,18 @@ from capcut_mate.api.errors import error_response, install_error_handlers
 from capcut_mate.api.guard import GuardMiddleware
 from capcut_mate.api.name_warnings import NameWarnings
 from capcut_mate.api.openapi import install_openapi
-from capcut_mate.api.routes import catalogues, drafts, editing, files, helpers, jobs, names, preview, template
+from capcut_mate.api.routes import (
+    catalogues,
+    drafts,
+    editing,
+    files,
+    helpers,
+    jobs,
+    names,
+    narration,
+    preview,
+    template,
+)
 from capcut_mate.config import Settings
 from capcut_mate.console import install_console, is_open_console_path
 from capcut_mate.drafts.ids import API_PREFIX
@@ -60,7 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _install_auth(app, settings.api_keys)
     app.include_router(drafts.router, prefix=API_PREFIX)
     app.include_router(jobs.router, prefix=API_PREFIX)
-    for router in (editing.router, template.router, catalogues.router, names.router, helpers.router, preview.router):
+    for router in (editing.router, narration.router, template.router, catalogues.router, names.router, helpers.router,
+                   preview.router):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(files.router)
     install_console(app)

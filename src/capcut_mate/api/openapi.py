@@ -28,6 +28,13 @@ TEXT_DOWNLOAD_OPERATIONS = {"add_captions"}  # an SRT file given by URL
 FONT_OPERATIONS = {"add_font", "add_captions"}  # a font file given by URL
 OWN_CODES = {  # codes of one operation alone
     "replace_material": {"MATERIAL_NOT_FOUND", "MEDIA_TOO_SHORT"},
+    "add_narration": {
+        "TTS_ENGINE_UNKNOWN",
+        "TTS_VOICE_UNKNOWN",
+        "TTS_REJECTED",
+        "TTS_UNAVAILABLE",
+        "NARRATION_TOO_LONG",
+    },
     "import_draft": {"ZIP_INVALID", "ZIP_UNSAFE", "ZIP_TOO_LARGE", "DRAFT_INVALID", "DRAFT_ENCRYPTED"}
     | {"MEDIA_URL_FORBIDDEN", "MEDIA_DOWNLOAD_FAILED"},
 }

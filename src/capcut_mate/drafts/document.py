@@ -20,6 +20,10 @@ from capcut_mate.drafts.ids import new_uuid
 Json = dict[str, Any]  # an object of the draft JSON: loosely structured, its keys vary by app version
 
 PHOTO_DURATION_US = 10_800_000_000  # the app's dummy 3 h length for stills
+ROLE_KEY = "capcut_mate_role"
+"""An audio material's role, "voice" (narration, speech) or "music", for the renderer's ducking. A key of our
+own: the app has no field that says it (it keeps unknown keys out of its own UI)."""
+AUDIO_ROLES = ("voice", "music")
 
 
 @lru_cache(maxsize=4)
@@ -181,9 +185,9 @@ def video_material(path: str, name: str, *, kind: str, width: int, height: int, 
     }
 
 
-def audio_material(path: str, name: str, *, duration: int) -> Json:
+def audio_material(path: str, name: str, *, duration: int, role: str | None = None) -> Json:
     material_id = new_uuid()
-    return {
+    material: Json = {
         "app_id": 0,
         "category_id": "",
         "category_name": "local",
@@ -201,6 +205,9 @@ def audio_material(path: str, name: str, *, duration: int) -> Json:
         "type": "extract_music",
         "wave_points": [],
     }
+    if role is not None:
+        material[ROLE_KEY] = role
+    return material
 
 
 def speed_material(speed: float) -> Json:

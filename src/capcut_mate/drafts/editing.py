@@ -148,7 +148,6 @@ def add_images(doc: Json, items: Sequence[ImageInfo], media: Sequence[LocalMedia
 def add_audios(doc: Json, items: Sequence[AudioInfo], media: Sequence[LocalMedia]) -> AddResult:
     """One new audio track; each segment lasts min(end-start, the audio's length)."""
     track = document.add_track(doc, "audio")
-    render_index = len(doc["tracks"]) - 1
     result = AddResult(track["id"], [], [], [])
     for index, (item, local) in enumerate(zip(items, media, strict=True)):
         if local.info.kind == "photo":
@@ -156,22 +155,41 @@ def add_audios(doc: Json, items: Sequence[AudioInfo], media: Sequence[LocalMedia
         if not local.info.has_audio:
             raise ApiError("UNSUPPORTED_MEDIA", f"audio_infos[{index}]: {item.audio_url} has no audio stream")
         length = max(MIN_SEGMENT_US, min(item.end - item.start, local.info.duration_us))
-        material = document.audio_material(local.path, local.name, duration=local.info.duration_us)
-        document.add_material(doc, "audios", material)
-        speed_item = document.speed_material(1.0)
-        document.add_material(doc, "speeds", speed_item)
-        refs = [speed_item["id"]]
-        if item.audio_effect:
-            effect = _audio_effect(for_doc(doc), item.audio_effect, index)
-            if effect is not None:
-                refs.append(document.add_material(doc, "audio_effects", effect))
-        seg = document.segment(
-            material["id"], target=(item.start, length), source=(0, length), render_index=render_index,
-            volume=item.volume, extra_refs=refs,
+        effect = _audio_effect(for_doc(doc), item.audio_effect, index) if item.audio_effect else None
+        seg = place_audio(
+            doc, track, local, target=(item.start, length), source_start=0, volume=item.volume, role=item.role,
+            effect=effect,
         )  # fmt: skip
-        track["segments"].append(seg)
-        _record(result, material["id"], seg)
+        _record(result, seg["material_id"], seg)
     return result
+
+
+def place_audio(
+    doc: Json,
+    track: Json,
+    local: LocalMedia,
+    *,
+    target: tuple[int, int],
+    source_start: int,
+    volume: float,
+    role: str | None,
+    effect: Json | None = None,
+) -> Json:
+    """One audio segment on `track` playing the file from `source_start` for target's length, with its own
+    material (marked with `role`), speed and optional audio effect."""
+    material = document.audio_material(local.path, local.name, duration=local.info.duration_us, role=role)
+    document.add_material(doc, "audios", material)
+    speed_item = document.speed_material(1.0)
+    document.add_material(doc, "speeds", speed_item)
+    refs = [speed_item["id"]]
+    if effect is not None:
+        refs.append(document.add_material(doc, "audio_effects", effect))
+    seg = document.segment(
+        material["id"], target=target, source=(source_start, target[1]), render_index=doc["tracks"].index(track),
+        volume=volume, extra_refs=refs,
+    )  # fmt: skip
+    track["segments"].append(seg)
+    return seg
 
 
 def _audio_effect(cat: Catalogue, name: str, index: int) -> Json | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -103,6 +103,9 @@ class AudioInfo(TimedItem):
     duration: Float | None = Field(None, gt=0)
     volume: Float = Field(1.0, ge=0, le=2)
     audio_effect: str | None = None
+    role: Literal["voice", "music"] | None = Field(
+        None, description="voice (narration, speech) or music: the renderer ducks other audio under a voice"
+    )
 
 
 class ShadowInfo(_Item):
