@@ -1,19 +1,23 @@
-"""Real servers for tests, all on loopback: a static media server, the API in a thread, the API as a process."""
+"""Real servers for tests, all on loopback: a static media server, the API in a thread, the API as a process, an
+OpenAI-compatible speech server."""
 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -155,3 +159,84 @@ class ServerProcess:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+class _SpeechHandler(BaseHTTPRequestHandler):
+    """The OpenAI speech protocol, spoken by espeak-ng: `POST /v1/audio/speech` {model, input, voice, speed,
+    response_format} → WAV bytes, `GET /v1/audio/voices` → {"voices": [...]}. Errors as OpenAI words them."""
+
+    server: _SpeechServer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _answer(self, status: int, body: bytes, kind: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _error(self, status: int, message: str) -> None:
+        self._answer(status, json.dumps({"error": {"message": message, "type": "invalid_request_error"}}).encode())
+
+    def _authorised(self) -> bool:
+        if self.server.key and self.headers.get("authorization") != f"Bearer {self.server.key}":
+            self._error(401, "Incorrect API key provided")
+            return False
+        return True
+
+    def do_GET(self) -> None:
+        if self.path != "/v1/audio/voices" or not self.server.list_voices:
+            self._error(404, f"no route {self.path}")
+        elif self._authorised():
+            self._answer(200, json.dumps({"voices": sorted(self.server.voices)}).encode())
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
+        if self.path != "/v1/audio/speech":
+            self._error(404, f"no route {self.path}")
+            return
+        if not self._authorised():
+            return
+        self.server.requests.append(body)
+        if self.server.failure is not None:
+            self._error(*self.server.failure)
+        elif body.get("voice") not in self.server.voices:
+            self._error(400, f"Voice {body.get('voice')!r} not found")
+        else:
+            wpm = str(round(175 * float(body.get("speed", 1.0))))
+            with tempfile.TemporaryDirectory() as folder:
+                out = Path(folder) / "speech.wav"
+                espeak = ["espeak-ng", "-b", "1", "-v", self.server.voices[body["voice"]], "-s", wpm, "-w", str(out)]
+                subprocess.run(espeak, input=body["input"].encode(), check=True)
+                self._answer(200, out.read_bytes(), "audio/wav")
+
+
+class _SpeechServer(ThreadingHTTPServer):
+    url: str
+    key: str | None
+    voices: dict[str, str]  # the server's voice -> the espeak-ng voice that says it
+    list_voices: bool
+    failure: tuple[int, str] | None
+    requests: list[dict[str, Any]]
+
+
+@contextmanager
+def speech_server(
+    *, key: str | None = None, list_voices: bool = True, failure: tuple[int, str] | None = None
+) -> Iterator[_SpeechServer]:
+    """A real OpenAI-compatible speech server on 127.0.0.1 (voices `zf_xiaobei` and `af_heart`, as Kokoro names
+    them); `.url` is its base, `.requests` the speech requests it got, `.failure` (status, message) makes every
+    speech request fail that way."""
+    server = _SpeechServer(("127.0.0.1", 0), _SpeechHandler)
+    server.key, server.list_voices, server.failure, server.requests = key, list_voices, failure, []
+    server.voices = {"zf_xiaobei": "cmn", "af_heart": "en-us"}
+    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -17,7 +17,7 @@ import regex
 _SENTENCE_END = regex.compile(r"(?:[。！？!?；;…]+|\.+(?=\s|$)|\n)[”’\"'）)\]】」』》]*")
 _SPEAKABLE = regex.compile(r"[\p{L}\p{N}]")
 _CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
-_TOKEN = regex.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
+_TOKEN = regex.compile(rf"[{_CJK}]|[\p{{L}}\p{{N}}][^\s{_CJK}]*|[^\s{_CJK}\p{{L}}\p{{N}}]+")
 _CJK_CHAR = regex.compile(rf"[{_CJK}]")
 CJK_WEIGHT = 3  # one ideograph is a syllable, about as long to say as three Latin letters
 

@@ -35,7 +35,7 @@ class VoicedSpan:
         return self.end - self.start
 
 
-def _samples(path: Path) -> tuple[np.ndarray, int]:
+def mono_samples(path: Path) -> tuple[np.ndarray, int]:
     """Mono float samples of the clip's first audio stream, and their rate."""
     resampler = av.AudioResampler(format="flt", layout="mono")
     chunks = []
@@ -50,7 +50,7 @@ def _samples(path: Path) -> tuple[np.ndarray, int]:
 
 def voiced_span(path: Path) -> VoicedSpan:
     """The span from the first to the last voiced window; the whole clip when nothing in it is voiced."""
-    samples, rate = _samples(path)
+    samples, rate = mono_samples(path)
     duration = round(len(samples) * 1_000_000 / rate)
     window = max(1, round(rate * WINDOW_S))
     count = len(samples) // window
