@@ -1,9 +1,10 @@
 # One image for every capcut-mate process: the API (`serve`), render workers (`worker`), `migrate`.
-# See docs/deploy.md. ffmpeg comes from the imageio-ffmpeg wheel; CJK captions need the Noto CJK fonts.
+# See docs/deploy.md. ffmpeg comes from the imageio-ffmpeg wheel; CJK captions need the Noto CJK fonts,
+# add_narration's default speech engine espeak-ng.
 FROM python:3.11-slim
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-noto-cjk fontconfig \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk fontconfig espeak-ng \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 .PHONY: setup serve worker demo mcp-config test lint fuzz fuzz-render bench bench-status bench-cluster bench-preview
 
 setup: $(VENV)/.installed
-	@scripts/ensure-fonts.sh
+	@scripts/ensure-system-deps.sh
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
