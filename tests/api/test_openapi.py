@@ -27,6 +27,7 @@ DRAFT_ENDPOINTS = [
     "add_keyframes",
     "add_masks",
     "easy_create_material",
+    "add_narration",
 ]
 PURE_ENDPOINTS = [
     "add_text_style",
