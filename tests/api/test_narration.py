@@ -139,6 +139,8 @@ def test_bad_input_is_a_400_naming_what_to_fix(api: httpx.Client, settings: Sett
     post_error(api, "add_narration", {"draft_url": url, "text": "hi", "rate": 3}, 400, "VALIDATION_ERROR")
     post_error(api, "add_narration", {"draft_url": url, "text": "hi", "word_highlight": "gold"}, 400,
                "VALIDATION_ERROR")  # fmt: skip
+    no_captions = {"draft_url": url, "text": "hi", "captions": False, "word_highlight": "#ffd400"}
+    assert "captions" in post_error(api, "add_narration", no_captions, 400, "VALIDATION_ERROR")
     long = "好" * (MAX_TEXT_CHARS + 1)
     assert str(MAX_TEXT_CHARS) in post_error(api, "add_narration", {"draft_url": url, "text": long}, 400,
                                              "NARRATION_TOO_LONG")  # fmt: skip

@@ -34,8 +34,11 @@ def _program() -> str:
 
 def _listed(program: str, which: str) -> list[tuple[str, list[str]]]:
     """(name, aliases) of each line of `espeak-ng --voices[=variant]`: name is the language or variant file."""
-    out = subprocess.run([program, f"--voices={which}" if which else "--voices"], capture_output=True, text=True,
-                         timeout=TIMEOUT_S, check=True).stdout  # fmt: skip
+    command = [program, f"--voices={which}" if which else "--voices"]
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=True).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise unavailable("espeak", f"espeak-ng could not list its voices: {exc}") from exc
     rows = []
     for line in out.splitlines()[1:]:
         columns = line.split()

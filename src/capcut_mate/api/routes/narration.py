@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from capcut_mate.api.deps import services
 from capcut_mate.api.responses import ok, public_url
 from capcut_mate.api.schemas_narration import MAX_SENTENCES, MAX_TEXT_CHARS, AddNarrationRequest
+from capcut_mate.drafts import narration
 from capcut_mate.drafts.assets import placing
 from capcut_mate.drafts.ids import draft_id_from_url, draft_url_for
 from capcut_mate.drafts.items import parse_color
-from capcut_mate.drafts.narration import Layout, Line, add_narration
 from capcut_mate.errors import ApiError
 from capcut_mate.services import Services
 from capcut_mate.speech.synthesis import Speaker, engine_for
@@ -60,23 +60,23 @@ def _highlight(value: str | None) -> str | None:
     "(`words_estimated`); `word_highlight` writes them as the app's karaoke caption in that colour. At most "
     f"{MAX_TEXT_CHARS} characters and {MAX_SENTENCES} sentences.",
 )
-def add_narration_route(
-    request: Request, body: AddNarrationRequest, svc: Services = Depends(services)
-) -> dict[str, Any]:
+def add_narration(request: Request, body: AddNarrationRequest, svc: Services = Depends(services)) -> dict[str, Any]:
     draft_id = draft_id_from_url(body.draft_url)
     svc.drafts.require(draft_id)
     sentences = _sentences(body)
     highlight = _highlight(body.word_highlight)
+    if highlight is not None and not body.captions:
+        raise ApiError("VALIDATION_ERROR", "word_highlight: colours the words of the captions; captions is false")
     voice = body.voice.strip() if body.voice and body.voice.strip() else None
     speaker = Speaker(engine_for(body.engine, svc.settings), voice, body.rate, svc.settings.speech_cache_dir)
     spoken = speaker.say(sentences)
-    layout = Layout(start=body.start, gap=body.gap, volume=body.volume)
+    layout = narration.Layout(start=body.start, gap=body.gap, volume=body.volume)
     with placing(svc.drafts, draft_id) as (doc, placement):
         media = placement.place([s.media for s in spoken], "audios")
         lines = [
-            Line(s.text, local, (s.voiced.start, s.voiced.end), s.words, s.word_times)
+            narration.Line(s.text, local, (s.voiced.start, s.voiced.end), s.words, s.word_times)
             for s, local in zip(spoken, media, strict=True)
         ]
         style = body if body.captions else None
-        answer = add_narration(doc, lines, layout, style, highlight, svc.drafts.fonts(draft_id))
+        answer = narration.add_narration(doc, lines, layout, style, highlight, svc.drafts.fonts(draft_id))
     return ok(request, draft_url=draft_url_for(public_url(request), draft_id), **answer, words_estimated=True)
