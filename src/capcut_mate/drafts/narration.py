@@ -59,7 +59,7 @@ def add_narration(
     track["name"] = "narration"
     placed, cursor = [], layout.start
     for line in lines:
-        source_start = min(line.voiced[0], line.media.info.duration_us - MIN_SEGMENT_US)
+        source_start = max(0, min(line.voiced[0], line.media.info.duration_us - MIN_SEGMENT_US))
         length = max(MIN_SEGMENT_US, min(line.voiced[1], line.media.info.duration_us) - source_start)
         seg = place_audio(
             doc, track, line.media, target=(cursor, length), source_start=source_start, volume=layout.volume,
