@@ -16,15 +16,13 @@ import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from capcut_mate.drafts import document
+from capcut_mate.drafts.document import Json
 from capcut_mate.drafts.editing import MIN_SEGMENT_US, LocalMedia, add_captions, place_audio
 from capcut_mate.drafts.fonts import DraftFont
 from capcut_mate.drafts.items import CaptionInfo, CaptionStyle
 from capcut_mate.speech.text import Word
-
-Json = dict[str, Any]
 
 
 @dataclass(frozen=True)
