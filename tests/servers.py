@@ -165,7 +165,7 @@ class _SpeechHandler(BaseHTTPRequestHandler):
     """The OpenAI speech protocol, spoken by espeak-ng: `POST /v1/audio/speech` {model, input, voice, speed,
     response_format} → WAV bytes, `GET /v1/audio/voices` → {"voices": [...]}. Errors as OpenAI words them."""
 
-    server: _SpeechServer
+    server: SpeechServer
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -213,7 +213,7 @@ class _SpeechHandler(BaseHTTPRequestHandler):
                 self._answer(200, out.read_bytes(), "audio/wav")
 
 
-class _SpeechServer(ThreadingHTTPServer):
+class SpeechServer(ThreadingHTTPServer):
     url: str
     key: str | None
     voices: dict[str, str]  # the server's voice -> the espeak-ng voice that says it
@@ -225,11 +225,11 @@ class _SpeechServer(ThreadingHTTPServer):
 @contextmanager
 def speech_server(
     *, key: str | None = None, list_voices: bool = True, failure: tuple[int, str] | None = None
-) -> Iterator[_SpeechServer]:
+) -> Iterator[SpeechServer]:
     """A real OpenAI-compatible speech server on 127.0.0.1 (voices `zf_xiaobei` and `af_heart`, as Kokoro names
     them); `.url` is its base, `.requests` the speech requests it got, `.failure` (status, message) makes every
     speech request fail that way."""
-    server = _SpeechServer(("127.0.0.1", 0), _SpeechHandler)
+    server = SpeechServer(("127.0.0.1", 0), _SpeechHandler)
     server.key, server.list_voices, server.failure, server.requests = key, list_voices, failure, []
     server.voices = {"zf_xiaobei": "cmn", "af_heart": "en-us"}
     server.url = f"http://127.0.0.1:{server.server_address[1]}"

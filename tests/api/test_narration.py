@@ -158,13 +158,13 @@ def test_bad_input_is_a_400_naming_what_to_fix(api: httpx.Client, settings: Sett
 
 
 @pytest.fixture
-def speech() -> Iterator[servers._SpeechServer]:
+def speech() -> Iterator[servers.SpeechServer]:
     with servers.speech_server() as server:
         yield server
 
 
 def test_the_openai_engine_narrates_through_a_real_speech_server(
-    settings: Settings, speech: servers._SpeechServer
+    settings: Settings, speech: servers.SpeechServer
 ) -> None:
     configured = settings.model_copy(update={"tts_url": speech.url, "tts_voice": "zf_xiaobei"})
     with servers.in_process(configured) as api:
@@ -204,7 +204,7 @@ def test_add_audios_items_say_their_role(api: httpx.Client, settings: Settings, 
                                                "VALIDATION_ERROR")  # fmt: skip
 
 
-def test_an_unchanged_script_is_not_synthesised_again(settings: Settings, speech: servers._SpeechServer) -> None:
+def test_an_unchanged_script_is_not_synthesised_again(settings: Settings, speech: servers.SpeechServer) -> None:
     configured = settings.model_copy(update={"tts_engine": "openai", "tts_url": speech.url, "tts_voice": "af_heart"})
     with servers.in_process(configured) as api:
         first, second = create_draft(api), create_draft(api)
