@@ -133,8 +133,6 @@ def migrate(
 ) -> None:
     """Create or upgrade the PostgreSQL schema (capcut-mate's tables and procrastinate's); idempotent."""
     from capcut_mate.config import Settings
-    from capcut_mate.db import PgDatabase
-    from capcut_mate.migrate import migrate as apply
 
     url = database_url or Settings().database_url
     if not url:
@@ -143,9 +141,11 @@ def migrate(
     from capcut_mate.services import cluster_extra
 
     with cluster_extra("CAPCUT_MATE_DATABASE_URL"):
-        db = PgDatabase(url, max_size=1)
+        from capcut_mate.persistence.postgres import PgConnector
+
+        db = PgConnector(url, max_size=1)
     try:
-        done = apply(db)
+        done = db.migrate()
     finally:
         db.close()
     typer.echo("; ".join(done) if done else "schema is up to date")

@@ -13,19 +13,20 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from capcut_mate.config import Settings
 from capcut_mate.drafts.ids import public_base_of
 from capcut_mate.drafts.store import DraftStore
 from capcut_mate.jobs.queue import EmbeddedQueue, Queue
-from capcut_mate.jobs.store import TaskStore
-from capcut_mate.jobs.tasks import BaseTaskStore, Task
 from capcut_mate.media.fetch import FetchPolicy, MediaFetcher
+from capcut_mate.persistence.connector import Connector
+from capcut_mate.persistence.drafts import DraftIndex
+from capcut_mate.persistence.sqlite import SqliteConnector
+from capcut_mate.persistence.tasks import Task, TaskStore
 from capcut_mate.storage import Storage
 
 if TYPE_CHECKING:
-    from capcut_mate.db import PgDatabase
     from capcut_mate.jobs.farm import RenderFarm
     from capcut_mate.jobs.worker import WorkerPool
 
@@ -66,16 +67,22 @@ def cluster_extra(setting: str) -> Iterator[None]:
         ) from None
 
 
+class Closer(Protocol):
+    """What the services close when the process ends: the database's connections, the queue's."""
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class Services:
     settings: Settings
     storage: Storage
     drafts: DraftStore
     fetcher: MediaFetcher
-    tasks: BaseTaskStore
+    tasks: TaskStore
     queue: Queue
     farm: RenderFarm | None = None  # cluster mode: chunks of a render on any worker; None: in-process chunks
-    closers: list[Any] = field(default_factory=list)
+    closers: list[Closer] = field(default_factory=list)
     workers: WorkerPool | None = None  # in-process render workers, started by the app's lifespan
 
     @classmethod
@@ -92,35 +99,30 @@ class Services:
         )
         with cluster_extra("CAPCUT_MATE_STORAGE_URL"):
             storage = _storage(settings)
-        closers: list[Any] = []
+        closers: list[Closer] = []
         farm = None
+        db: Connector
         if settings.database_url:
             with cluster_extra("CAPCUT_MATE_DATABASE_URL"):
-                from capcut_mate.db import PgDatabase
-                from capcut_mate.drafts.pg_index import PgDraftIndex
                 from capcut_mate.jobs.pg_queue import ProcrastinateQueue
-                from capcut_mate.jobs.pg_store import PgTaskStore
-                from capcut_mate.migrate import migrate
+                from capcut_mate.persistence.postgres import PgConnector
 
-                pg = PgDatabase(settings.database_url, timeout_s=settings.dependency_timeout)
-                migrate(pg)
-                tasks: Any = PgTaskStore(pg)
-                index: Any = PgDraftIndex(pg)
-                queue: Queue = ProcrastinateQueue(settings.database_url, tasks, settings.worker_lease_s)
-                farm = render_farm(settings, storage, pg)
-            closers += [queue, pg]
+                db = PgConnector(settings.database_url, timeout_s=settings.dependency_timeout)
+                db.migrate()
+                tasks = TaskStore(db)
+                procrastinate = ProcrastinateQueue(settings.database_url, tasks, settings.worker_lease_s)
+                farm = render_farm(settings, storage, db)
+            queue: Queue = procrastinate
+            closers += [procrastinate, db]
         else:
-            from capcut_mate.db import Database
-            from capcut_mate.drafts.index import SqliteDraftIndex
-
-            db = Database(settings.db_path, settings.dependency_timeout)
+            db = SqliteConnector(settings.db_path, settings.data_dir / "locks", settings.dependency_timeout)
+            db.migrate()
             tasks = TaskStore(db)
-            index = SqliteDraftIndex(db, settings.data_dir / "locks")
             queue = EmbeddedQueue(tasks)
         return cls(
             settings=settings,
             storage=storage,
-            drafts=DraftStore(storage, index),
+            drafts=DraftStore(storage, DraftIndex(db)),
             fetcher=MediaFetcher(settings.cache_dir, policy),
             tasks=tasks,
             queue=queue,
@@ -172,12 +174,12 @@ class Services:
             closer.close()
 
 
-def render_farm(settings: Settings, storage: Storage, pg: PgDatabase) -> RenderFarm:
+def render_farm(settings: Settings, storage: Storage, db: Connector) -> RenderFarm:
     """Cluster mode's chunk units: in the task database, their outputs in the service's storage."""
     from capcut_mate.jobs.farm import RenderFarm
-    from capcut_mate.jobs.pg_chunks import PgChunkStore
+    from capcut_mate.persistence.chunks import ChunkStore
 
-    return RenderFarm(PgChunkStore(pg), storage, settings.worker_lease_s)
+    return RenderFarm(ChunkStore(db), storage, settings.worker_lease_s)
 
 
 def render_process_environment(settings: Settings) -> dict[str, str]:
@@ -193,10 +195,10 @@ def render_process_farm() -> RenderFarm | None:
     settings = Settings()
     if not settings.database_url:
         return None
-    from capcut_mate.db import PgDatabase
+    from capcut_mate.persistence.postgres import PgConnector
 
-    pg = PgDatabase(settings.database_url, max_size=8, timeout_s=settings.dependency_timeout)
-    return render_farm(settings, _storage(settings), pg)
+    db = PgConnector(settings.database_url, max_size=8, timeout_s=settings.dependency_timeout)
+    return render_farm(settings, _storage(settings), db)
 
 
 def _storage(settings: Settings) -> Storage:

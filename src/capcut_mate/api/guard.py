@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from capcut_mate.api.errors import error_response, outage_error
-from capcut_mate.db import is_disk_full
 from capcut_mate.errors import ApiError
+from capcut_mate.persistence.sqlite import is_disk_full
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from capcut_mate.api.responses import public_url
 from capcut_mate.console.messages import translator
 from capcut_mate.console.timeline import seconds_label, timeline
 from capcut_mate.drafts.ids import API_PREFIX, draft_url_for, validate_draft_id
-from capcut_mate.jobs.tasks import Task
+from capcut_mate.persistence.tasks import Task
 from capcut_mate.render.formats import Format, Quality, Resolution
 from capcut_mate.services import Services
 

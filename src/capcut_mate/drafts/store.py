@@ -25,9 +25,9 @@ from capcut_mate.drafts import document
 from capcut_mate.drafts.apps import DEFAULT_APP, AppName, app_of
 from capcut_mate.drafts.fonts import DraftFont
 from capcut_mate.drafts.ids import new_draft_id, validate_draft_id
-from capcut_mate.drafts.index import DraftIndex
 from capcut_mate.errors import ApiError
 from capcut_mate.media.font_file import FontFile
+from capcut_mate.persistence.drafts import DraftIndex
 from capcut_mate.storage import Storage, StorageNotFound, iter_keys
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """POST a task's final status fields to its callback_url: durable, retried, signed, and only to public hosts.
 
 `send` writes the delivery to an outbox table in the task store's database (the SQLite file, or
-PostgreSQL in cluster mode: jobs/outbox.py) before anything is sent, so a process that dies mid-retry
+PostgreSQL in cluster mode: persistence/outbox.py) before anything is sent, so a process that dies mid-retry
 loses nothing: whichever server or worker process runs next, on any machine, picks the row up
 (at-least-once; a receiver dedupes on the `X-CapCut-Mate-Delivery` header). A claim pushes the row's
 `next_at` past the attempt's time budget, which is also its lease across processes. Delivery runs on its
@@ -36,10 +36,10 @@ from typing import Any
 import httpx
 
 from capcut_mate.config import Settings
-from capcut_mate.jobs.dialect import age_s
-from capcut_mate.jobs.outbox import DELIVERED, FAILED, Delivery
-from capcut_mate.jobs.tasks import BaseTaskStore
 from capcut_mate.media.urlpolicy import UrlForbidden, guarded_client
+from capcut_mate.persistence.outbox import DELIVERED, FAILED, Delivery
+from capcut_mate.persistence.tasks import TaskStore
+from capcut_mate.persistence.times import age_s
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
 
 class CallbackSender:
     @classmethod
-    def for_settings(cls, store: BaseTaskStore, settings: Settings) -> CallbackSender:
+    def for_settings(cls, store: TaskStore, settings: Settings) -> CallbackSender:
         return cls(
             store,
             allow_private=settings.allow_private_urls,
@@ -67,7 +67,7 @@ class CallbackSender:
 
     def __init__(
         self,
-        store: BaseTaskStore,
+        store: TaskStore,
         *,
         allow_private: bool = False,
         secret: str | None = None,

@@ -2,7 +2,7 @@
 
 The parent is the worker holding the render task. Its render process plans as usual; when the plan has
 several chunks, render_draft hands them to `ClusterChunks` rather than rendering them all in-process. That
-records the split (jobs/pg_chunks.py), puts the draft it planned from under the task's scratch prefix in
+records the split (persistence/chunks.py), puts the draft it planned from under the task's scratch prefix in
 storage, asks the queue to wake one helper job per waiting unit, and takes units itself until all are done:
 one worker alone still finishes, and the parent only waits when every remaining unit is being rendered
 elsewhere. A helper (`help_render`, run for a helper job on any worker) rebuilds the plan from that draft
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from capcut_mate.ffmpeg import ffmpeg_exe
-from capcut_mate.jobs.pg_chunks import PgChunkStore, Unit, describe
+from capcut_mate.persistence.chunks import ChunkStore, Unit, describe
 from capcut_mate.render.chunking.units import (
     ChunkedRender,
     OnFraction,
@@ -68,7 +68,7 @@ def scratch_prefix(task_id: str) -> str:
 class RenderFarm:
     """Cluster mode's shared record of units and the storage their outputs pass through."""
 
-    chunks: PgChunkStore
+    chunks: ChunkStore
     storage: Storage
     lease_s: float
 

@@ -3,7 +3,7 @@
 A job is deferred in the same transaction that creates the task record, so a task is never without its
 job. Workers hear about it over LISTEN/NOTIFY (no polling sleep), run it with `concurrency` renders at
 once, and beat a heartbeat; every worker also looks for jobs whose worker stopped beating (SIGKILL,
-machine gone) and retries them, so another worker finishes the task. The task record (jobs/pg_store.py)
+machine gone) and retries them, so another worker finishes the task. The task record (persistence/tasks.py)
 stays ours: a retried job takes it over only once the dead owner's lease has run out, so two workers
 never render one task at once, and progress never moves back. A database restart stops procrastinate's
 worker (its heartbeat or fetch fails); it is started again, with back-off, until the database is back.
@@ -21,9 +21,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from capcut_mate.jobs.pg_store import PgTaskStore
-from capcut_mate.jobs.tasks import Task
 from capcut_mate.outages import unavailable
+from capcut_mate.persistence.tasks import Task, TaskStore
 
 if TYPE_CHECKING:
     from capcut_mate.jobs.worker import WorkerPool
@@ -43,7 +42,7 @@ def _app(url: str) -> Any:
 
 
 class ProcrastinateQueue:
-    def __init__(self, url: str, tasks: PgTaskStore, lease_s: float) -> None:
+    def __init__(self, url: str, tasks: TaskStore, lease_s: float) -> None:
         self.url = url
         self.tasks = tasks
         self.lease_s = lease_s

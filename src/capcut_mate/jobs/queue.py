@@ -1,7 +1,7 @@
 """How submitted render tasks reach the workers: one small interface, two implementations.
 
 `EmbeddedQueue` (default): the SQLite task table is the queue; worker threads claim the oldest claimable
-task (leases, see jobs/store.py) and a submission in this process wakes them at once. `ProcrastinateQueue`
+task (leases, see persistence/tasks.py) and a submission in this process wakes them at once. `ProcrastinateQueue`
 (jobs/pg_queue.py, cluster mode): one procrastinate job per task, dispatched over LISTEN/NOTIFY, with
 worker heartbeats and stalled-job recovery. The composition root picks one; the worker pool only sees this.
 """
@@ -12,8 +12,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any, Protocol
 
-from capcut_mate.jobs.store import TaskStore
-from capcut_mate.jobs.tasks import Task
+from capcut_mate.persistence.tasks import Task, TaskStore
 
 if TYPE_CHECKING:
     from capcut_mate.jobs.worker import WorkerPool

@@ -41,15 +41,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from capcut_mate.config import Settings
-from capcut_mate.db import is_disk_full
 from capcut_mate.drafts.store import DraftStore
 from capcut_mate.errors import ApiError
 from capcut_mate.jobs import progress
 from capcut_mate.jobs.callbacks import CallbackSender
 from capcut_mate.jobs.messages import failure_messages
 from capcut_mate.jobs.queue import Queue
-from capcut_mate.jobs.tasks import PROCESSING, BaseTaskStore, Task
 from capcut_mate.outages import unavailable
+from capcut_mate.persistence.sqlite import is_disk_full
+from capcut_mate.persistence.tasks import PROCESSING, Task, TaskStore
 from capcut_mate.storage import Storage
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ class WorkerPool:
     def __init__(
         self,
         settings: Settings,
-        tasks: BaseTaskStore,
+        tasks: TaskStore,
         drafts: DraftStore,
         storage: Storage,
         queue: Queue,
@@ -194,9 +194,7 @@ class WorkerPool:
         def backoff(retries: int) -> float:
             return min(RETRY_CAP_S, RETRY_BASE_S * 2.0**retries) * random.uniform(0.5, 1.0)
 
-        delay = self._when_stored(lambda: self.store.retry_later(task.task_id, owner, why, backoff, self.queue.enqueue))
-        if delay is not None and not self.store.enqueue_in_transaction:
-            self.queue.enqueue(task)
+        self._when_stored(lambda: self.store.retry_later(task.task_id, owner, why, backoff, self.queue.enqueue))
 
     def _when_stored(self, write: Callable[[], _T]) -> _T | None:
         """`write()`, tried again with back-off while the database is unreachable (None if stopping first)."""

@@ -23,8 +23,8 @@ from capcut_mate.api.schemas_render import RenderChoices
 from capcut_mate.drafts.ids import draft_id_from_url
 from capcut_mate.errors import ApiError, clip
 from capcut_mate.jobs.resolver import require_media
-from capcut_mate.jobs.tasks import Task
 from capcut_mate.media.urlpolicy import UrlForbidden, check_url
+from capcut_mate.persistence.tasks import Task
 from capcut_mate.services import Services
 
 log = logging.getLogger(__name__)

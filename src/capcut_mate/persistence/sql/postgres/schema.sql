@@ -1,5 +1,10 @@
 -- capcut-mate's own tables in PostgreSQL (cluster mode). Idempotent: applied by `capcut-mate migrate`
--- and at every start. procrastinate's tables live beside these (its own schema file).
+-- and at every start (postgres.py migrate). procrastinate's tables live beside these (its own schema file).
+
+-- The clock leases are measured on (connector.py): the database server's, so machines with skewed
+-- clocks still agree on who owns a task or a chunk.
+CREATE OR REPLACE FUNCTION capcut_clock() RETURNS DOUBLE PRECISION
+    LANGUAGE sql VOLATILE AS 'SELECT extract(epoch from clock_timestamp())::float8';
 
 CREATE TABLE IF NOT EXISTS drafts (
     draft_id   TEXT PRIMARY KEY,
@@ -46,7 +51,7 @@ CREATE TABLE IF NOT EXISTS render_task_events (
 );
 CREATE INDEX IF NOT EXISTS render_task_events_by_task ON render_task_events (task_id, id);
 
--- Callback deliveries written down before they are attempted (jobs/outbox.py): at-least-once across
+-- Callback deliveries written down before they are attempted (persistence/outbox.py): at-least-once across
 -- restarts and machines.
 CREATE TABLE IF NOT EXISTS callback_outbox (
     id         BIGSERIAL PRIMARY KEY,
@@ -58,7 +63,7 @@ CREATE TABLE IF NOT EXISTS callback_outbox (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS callback_outbox_due ON callback_outbox (next_at);
--- Delivery state kept after the last attempt (shown by gen_video_status; jobs/outbox.py NEW_COLUMNS).
+-- Delivery state kept after the last attempt (shown by gen_video_status; sqlite.py ADDED_COLUMNS).
 ALTER TABLE callback_outbox ADD COLUMN IF NOT EXISTS state TEXT NOT NULL DEFAULT 'pending';
 ALTER TABLE callback_outbox ADD COLUMN IF NOT EXISTS last_error TEXT NOT NULL DEFAULT '';
 ALTER TABLE callback_outbox ADD COLUMN IF NOT EXISTS finished_at TEXT;
