@@ -202,8 +202,10 @@ class TaskStore:
         with self.db.transaction() as conn:
             for dead in conn.all("task_dead_too_often", max_attempts=MAX_ATTEMPTS):
                 self._give_up(conn, dead["task_id"])
-            taken = conn.one("task_take_oldest", now=now_iso(), owner=owner, lease_s=lease_s)
-            return self._taken(conn, taken, owner)
+            oldest = conn.one("task_next")
+            if oldest is None:
+                return None
+            return self._take(conn, oldest["task_id"], owner, lease_s)
 
     def claim_id(self, task_id: str, owner: str, lease_s: float) -> tuple[Task | None, float]:
         """Take this task if it is pending or its lease ran out: (task, 0). (None, wait_s) while another
@@ -219,13 +221,12 @@ class TaskStore:
             if row["status"] == PROCESSING and row["attempts"] >= MAX_ATTEMPTS:
                 self._give_up(conn, task_id)
                 return None, -1
-            taken = conn.one("task_take", task_id=task_id, now=now_iso(), owner=owner, lease_s=lease_s)
-            return self._taken(conn, taken, owner), 0.0
+            return self._take(conn, task_id, owner, lease_s), 0.0
 
-    def _taken(self, conn: Connection, row: Row | None, owner: str) -> Task | None:
-        """The task a take query returned (None when nothing matched), with its history event."""
-        if row is None:
-            return None
+    def _take(self, conn: Connection, task_id: str, owner: str, lease_s: float) -> Task:
+        """Lease a task found claimable in this transaction to `owner`, with its history event."""
+        row = conn.one("task_take", task_id=task_id, now=now_iso(), owner=owner, lease_s=lease_s)
+        assert row is not None  # the row is locked by this transaction (SQLite: the write lock)
         task = Task.from_row(row)
         note = f"claimed by {owner}" + (f" (attempt {task.attempts})" if task.attempts > 1 else "")
         _event(conn, task.task_id, PROCESSING, task.progress, note)

@@ -43,20 +43,8 @@ LIMIT 1;
 SELECT task_id FROM render_tasks
 WHERE status = 'processing' AND lease_expires < capcut_clock() AND attempts >= :max_attempts;
 
--- task_take_oldest --
--- Lease the oldest claimable task to :owner: processing, progress at least 10, one more attempt.
-UPDATE render_tasks
-SET status = 'processing', progress = greatest(progress, 10), started_at = COALESCE(started_at, :now),
-    attempts = attempts + 1, lease_owner = :owner, lease_expires = capcut_clock() + :lease_s
-WHERE seq = (
-    SELECT seq FROM render_tasks
-    WHERE status IN ('pending', 'processing') AND (status = 'pending' OR lease_expires < capcut_clock())
-    ORDER BY seq LIMIT 1
-)
-RETURNING *;
-
 -- task_take --
--- Lease this task (its row already checked claimable, under lock) to :owner, as task_take_oldest.
+-- Lease this task (found claimable under lock) to :owner: processing, progress at least 10, one more attempt.
 UPDATE render_tasks
 SET status = 'processing', progress = greatest(progress, 10), started_at = COALESCE(started_at, :now),
     attempts = attempts + 1, lease_owner = :owner, lease_expires = capcut_clock() + :lease_s

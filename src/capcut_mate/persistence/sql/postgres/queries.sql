@@ -9,6 +9,13 @@ SELECT pg_advisory_xact_lock(hashtext(:key));
 -- How long this transaction waits for a lock (milliseconds, as text).
 SELECT set_config('lock_timeout', :timeout_ms, true);
 
+-- task_next --
+-- The oldest claimable task, locked (claimers skip each other's).
+SELECT task_id FROM render_tasks
+WHERE status IN ('pending', 'processing') AND (status = 'pending' OR lease_expires < capcut_clock())
+ORDER BY seq LIMIT 1
+FOR UPDATE SKIP LOCKED;
+
 -- task_lock --
 -- The task a claim by id looks at, locked, with the clock its lease is compared to.
 SELECT *, capcut_clock() AS now FROM render_tasks WHERE task_id = :task_id FOR UPDATE;

@@ -1,6 +1,12 @@
 -- The queries SQLite spells its own way. No row locks: BEGIN IMMEDIATE already lets one writer in at a
 -- time, across processes.
 
+-- task_next --
+-- The oldest claimable task.
+SELECT task_id FROM render_tasks
+WHERE status IN ('pending', 'processing') AND (status = 'pending' OR lease_expires < capcut_clock())
+ORDER BY seq LIMIT 1;
+
 -- task_lock --
 -- The task a cluster-style claim by id looks at, with the clock its lease is compared to.
 SELECT *, capcut_clock() AS now FROM render_tasks WHERE task_id = :task_id;
