@@ -6,10 +6,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from capcut_mate.db import Database
-from capcut_mate.drafts.index import SqliteDraftIndex
 from capcut_mate.drafts.store import DraftStore
 from capcut_mate.locks import KeyedLocks
+from capcut_mate.persistence.drafts import DraftIndex
+from capcut_mate.persistence.sqlite import SqliteConnector
 from capcut_mate.storage.local import LocalStorage
 
 
@@ -54,8 +54,9 @@ def test_a_timed_out_waiter_leaves_nothing_behind() -> None:
 
 
 def test_the_draft_store_keeps_no_lock_per_draft(tmp_path: Path) -> None:
-    index = SqliteDraftIndex(Database(tmp_path / "db.sqlite3"), tmp_path / "locks")
-    store = DraftStore(LocalStorage(tmp_path), index)
+    db = SqliteConnector(tmp_path / "db.sqlite3", tmp_path / "locks")
+    db.migrate()
+    store = DraftStore(LocalStorage(tmp_path), DraftIndex(db))
     drafts = [store.create(64, 48) for _ in range(20)]
 
     def edit(draft_id: str) -> None:
@@ -66,4 +67,4 @@ def test_the_draft_store_keeps_no_lock_per_draft(tmp_path: Path) -> None:
     with ThreadPoolExecutor(6) as pool:
         list(pool.map(edit, drafts * 5))
     assert all(store.load(draft_id)["edits"] == 5 for draft_id in drafts)
-    assert len(index._thread_locks) == 0
+    assert len(db._thread_locks) == 0

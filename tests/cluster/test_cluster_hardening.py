@@ -22,9 +22,8 @@ from tests.servers import in_process
 pytest.importorskip("boto3", reason="cluster extra not installed (pip install -e '.[cluster]')")
 pytest.importorskip("psycopg", reason="cluster extra not installed (pip install -e '.[cluster]')")
 
-from capcut_mate.db import PgDatabase
-from capcut_mate.jobs.pg_store import PgTaskStore
-from capcut_mate.migrate import migrate
+from capcut_mate.persistence.postgres import PgConnector
+from capcut_mate.persistence.tasks import TaskStore
 
 
 @pytest.fixture
@@ -88,9 +87,9 @@ def test_callbacks_wait_in_the_postgresql_outbox_for_any_process(pg_url: str) ->
     """A delivery written down by a process that died before sending it stays in PostgreSQL; a sender on
     another connection pool (another machine) delivers it, retrying past a failing receiver, signed, and
     the task's history says so."""
-    first_db, second_db = PgDatabase(pg_url, max_size=2), PgDatabase(pg_url, max_size=2)
-    migrate(first_db)
-    first, second = PgTaskStore(first_db), PgTaskStore(second_db)
+    first_db, second_db = PgConnector(pg_url, max_size=2), PgConnector(pg_url, max_size=2)
+    first_db.migrate()
+    first, second = TaskStore(first_db), TaskStore(second_db)
     try:
         with receiver(healthy=False) as hook:
             task, _ = first.submit(new_draft_id(), "http://x/get_draft", hook.url, 100)
@@ -115,6 +114,6 @@ def test_callbacks_wait_in_the_postgresql_outbox_for_any_process(pg_url: str) ->
         second_db.close()
 
 
-def attempts(db: PgDatabase) -> int:
+def attempts(db: PgConnector) -> int:
     with db.read() as conn:
-        return int(conn.execute("SELECT MAX(attempts) AS n FROM callback_outbox").fetchone()["n"] or 0)
+        return int(conn.raw.execute("SELECT MAX(attempts) AS n FROM callback_outbox").fetchone()["n"] or 0)

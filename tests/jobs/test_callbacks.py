@@ -25,11 +25,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from capcut_mate.config import Settings
-from capcut_mate.db import Database
 from capcut_mate.drafts.ids import new_draft_id
 from capcut_mate.jobs.callbacks import DELIVERY_HEADER, SIGNATURE_HEADER, CallbackSender
-from capcut_mate.jobs.store import TaskStore
 from capcut_mate.media.urlpolicy import check_url
+from capcut_mate.persistence.sqlite import SqliteConnector
+from capcut_mate.persistence.tasks import TaskStore
 from tests.servers import free_port
 
 PAYLOAD = {"draft_url": "http://x/get_draft?draft_id=1", "status": "completed", "progress": 100}
@@ -79,7 +79,9 @@ def receiver(healthy: bool = True) -> Iterator[Receiver]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> TaskStore:
-    return TaskStore(Database(tmp_path / "data" / "capcut_mate.sqlite3"))
+    db = SqliteConnector(tmp_path / "data" / "capcut_mate.sqlite3")
+    db.migrate()
+    return TaskStore(db)
 
 
 def new_task(store: TaskStore, callback_url: str) -> str:
@@ -171,17 +173,17 @@ def test_callbacks_are_signed_with_the_configured_secret(store: TaskStore, tmp_p
 CHILD = """
 import os, signal, sys, time
 from pathlib import Path
-from capcut_mate.db import Database
 from capcut_mate.jobs.callbacks import CallbackSender
-from capcut_mate.jobs.store import TaskStore
+from capcut_mate.persistence.sqlite import SqliteConnector
+from capcut_mate.persistence.tasks import TaskStore
 
 db_path, task_id, url = sys.argv[1:4]
-store = TaskStore(Database(Path(db_path)))
+store = TaskStore(SqliteConnector(Path(db_path)))
 sender = CallbackSender(store, allow_private=True, base_s=0.05, cap_s=0.05, timeout_s=1.0)
 sender.send(task_id, url, {"status": "completed", "progress": 100})
 while True:
     with store.db.read() as conn:
-        attempts = conn.execute("SELECT MAX(attempts) FROM callback_outbox").fetchone()[0] or 0
+        attempts = conn.raw.execute("SELECT MAX(attempts) AS n FROM callback_outbox").fetchone()["n"] or 0
     if attempts >= 2:  # it has failed at least once and is between retries: die now, mid-retry
         os.kill(os.getpid(), signal.SIGKILL)
     time.sleep(0.01)
@@ -278,8 +280,15 @@ def test_an_outbox_from_before_delivery_states_gets_them(tmp_path: Path) -> None
             "INSERT INTO callback_outbox (task_id, url, body, attempts, next_at, created_at)"
             " VALUES ('t1', 'http://x/hook', '{}', 2, 0, '2026-01-01T00:00:00.000Z')"
         )
-    store = TaskStore(Database(path))
+    db = SqliteConnector(path)
+    assert db.migrate() == [
+        "capcut-mate tables created",
+        "callback_outbox.state added",
+        "callback_outbox.last_error added",
+        "callback_outbox.finished_at added",
+    ]
+    store = TaskStore(db)
     state = store.outbox().state("t1")
     assert state is not None and state["state"] == "pending" and state["attempts"] == 2
     assert store.outbox().pending() == 1
-    TaskStore(Database(path))  # a second start finds the columns there
+    assert SqliteConnector(path).migrate() == []  # a second start finds the columns there

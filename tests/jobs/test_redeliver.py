@@ -13,8 +13,8 @@ import pytest
 from capcut_mate.api.app import create_app
 from capcut_mate.config import Settings
 from capcut_mate.jobs.callbacks import CallbackSender
-from capcut_mate.jobs.outbox import FAILED
 from capcut_mate.mcp.tools import operations
+from capcut_mate.persistence.outbox import FAILED
 from capcut_mate.services import Services
 from tests.jobs.helpers import V1, post
 from tests.jobs.test_callbacks import receiver, wait_for
@@ -51,8 +51,8 @@ def test_redeliver_callback(served: tuple[httpx.Client, Services]) -> None:
         assert task is not None
         outbox = svc.tasks.outbox()
         outbox.add(task.task_id, hook.url, '{"status": "completed"}')
-        with svc.tasks.sql.read() as conn:
-            row_id = conn.execute("SELECT id FROM callback_outbox").fetchone()["id"]
+        with svc.tasks.db.read() as conn:
+            row_id = conn.raw.execute("SELECT id FROM callback_outbox").fetchone()["id"]
         outbox.finish(row_id, FAILED, "no answer")
         assert post(client, "gen_video_status", {"draft_url": draft_url})["callback_delivery"]["state"] == "failed"
 

@@ -105,14 +105,14 @@ class SqliteConnector(_SqliteConnector):
     """A SQLite file in WAL mode. Edit locks (`exclusive`) hold across threads (a thread lock) and processes
     on this machine (an `flock` on a file under `locks_dir`): enough for one box."""
 
-    def __init__(self, path: Path, locks_dir: Path, timeout_s: float = 5.0) -> None:
+    def __init__(self, path: Path, locks_dir: Path | None = None, timeout_s: float = 5.0) -> None:
         super().__init__(timeout_s)
         self.path = path
-        self.locks_dir = locks_dir
+        self.locks_dir = locks_dir or path.parent / "locks"
         self.reserve = path.with_name(f".{path.name}.reserve")
         self._readers = threading.local()
         path.parent.mkdir(parents=True, exist_ok=True)
-        locks_dir.mkdir(parents=True, exist_ok=True)
+        self.locks_dir.mkdir(parents=True, exist_ok=True)
         conn = self._open()
         try:
             conn.execute("PRAGMA journal_mode=WAL")
