@@ -47,13 +47,19 @@ def parse_queries(text: str) -> dict[str, str]:
 
 @cache
 def queries_of(dialect: Dialect) -> dict[str, str]:
-    """Every named query of a dialect, in its driver's parameter style. A name in both the common files and
-    the dialect's own is an error: each query is written once per dialect."""
+    """Every named query of a dialect: the common files', then the dialect's own."""
     folder = resources.files("capcut_mate.persistence") / "sql"
     files = sorted((f for f in (folder / "common").iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
+    files.append(folder / dialect / "queries.sql")
+    return merge_queries((file.read_text(encoding="utf-8") for file in files), dialect)
+
+
+def merge_queries(texts: Iterable[str], dialect: Dialect) -> dict[str, str]:
+    """The queries of several SQL files, in the dialect's parameter style. A name defined twice is an
+    error: each query is written once per dialect."""
     found: dict[str, str] = {}
-    for file in [*files, folder / dialect / "queries.sql"]:
-        for name, query in parse_queries(file.read_text(encoding="utf-8")).items():
+    for text in texts:
+        for name, query in parse_queries(text).items():
             if name in found:
                 raise ValueError(f"query {name} is defined twice for {dialect}")
             found[name] = query if dialect == "sqlite" else _PARAM.sub(r"%(\1)s", query)
