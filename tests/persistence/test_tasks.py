@@ -203,8 +203,13 @@ def test_a_retry_after_an_outage_keeps_progress_and_is_not_a_death(store: TaskSt
     again = _get(store, task)
     assert again.status == "processing" and again.progress == 40 + MAX_ATTEMPTS and again.attempts == 0
     counted: list[int] = []
+
+    def backoff(retries: int) -> float:
+        counted.append(retries)
+        return 30.0
+
     store.claim_id(task.task_id, "w", 30)
-    store.retry_later(task.task_id, "w", "db down", lambda retries: counted.append(retries) or 30.0)
+    store.retry_later(task.task_id, "w", "db down", backoff)
     assert counted == [MAX_ATTEMPTS + 1]  # earlier retries count towards the back-off
     waiting, wait = store.claim_id(task.task_id, "w2", 30)
     assert waiting is None and 0 < wait <= 30  # the back-off is a lease without an owner

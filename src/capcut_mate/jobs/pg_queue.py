@@ -25,6 +25,9 @@ from capcut_mate.outages import unavailable
 from capcut_mate.persistence.tasks import Task, TaskStore
 
 if TYPE_CHECKING:
+    from procrastinate import App, JobContext
+    from procrastinate.types import JSONValue
+
     from capcut_mate.jobs.worker import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -35,7 +38,7 @@ HELP_TASK_NAME = "capcut_mate.render_chunks"
 HELP_PRIORITY = 1  # above new renders' 0
 
 
-def _app(url: str) -> Any:
+def _app(url: str) -> App:
     from procrastinate import App, PsycopgConnector
 
     return App(connector=PsycopgConnector(conninfo=url))
@@ -68,7 +71,8 @@ class ProcrastinateQueue:
 
     def wake_helpers(self, task_id: str, count: int) -> None:
         self._open()
-        self._defer_help.configure(priority=HELP_PRIORITY).batch_defer(*({"task_id": task_id} for _ in range(count)))
+        jobs: list[dict[str, JSONValue]] = [{"task_id": task_id} for _ in range(count)]
+        self._defer_help.configure(priority=HELP_PRIORITY).batch_defer(*jobs)
 
     def _open(self) -> None:
         with self._open_lock:
@@ -104,11 +108,11 @@ class ProcrastinateQueue:
         app = _app(self.url)
 
         @app.task(name=TASK_NAME, queue=QUEUE_NAME, pass_context=True)
-        def render(context: Any, task_id: str) -> None:
+        def render(context: JobContext, task_id: str) -> None:
             self._handle(pool, f"{pool.identity}-j{context.job.id}", task_id)
 
         @app.task(name=HELP_TASK_NAME, queue=QUEUE_NAME, pass_context=True)
-        def render_chunks(context: Any, task_id: str) -> None:
+        def render_chunks(context: JobContext, task_id: str) -> None:
             if not self._stopping.is_set():
                 pool.help(task_id, f"{pool.identity}-c{context.job.id}")
 
