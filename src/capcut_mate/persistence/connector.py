@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from functools import cache
 from importlib import resources
@@ -29,6 +29,10 @@ Row = dict[str, Any]
 # "-- name --" starts a query; the comment lines right after it say what it is for (procrastinate's format).
 _QUERY_HEADER = re.compile(r"^-- ([a-z0-9_]+) --\n(?:--.*\n)*", re.MULTILINE)
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+
+
+# A transaction to write in, opened on demand (Connector.exclusive).
+Writes = Callable[[], AbstractContextManager["Connection"]]
 
 
 class LockTimeout(Exception):
@@ -125,9 +129,10 @@ class Connector(ABC):
         """Make the transactions that name the same `key` run one after another."""
 
     @abstractmethod
-    def exclusive(self, key: str, timeout_s: float) -> AbstractContextManager[None]:
+    def exclusive(self, key: str, timeout_s: float) -> AbstractContextManager[Writes]:
         """Hold a lock named `key` for the block, against every user of this database; LockTimeout when it
-        stayed taken for `timeout_s`."""
+        stayed taken for `timeout_s`. Yields how to write while still holding it: in the lock's own
+        transaction where the lock is one (PostgreSQL: no second connection), else in a new one."""
 
     @abstractmethod
     def migrate(self) -> list[str]:

@@ -37,9 +37,9 @@ class DraftIndex:
         """Hold the draft's edit lock for the block (DRAFT_BUSY after LOCK_TIMEOUT_S); on success the
         draft's updated_at becomes `now`."""
         try:
-            with self.db.exclusive(draft_id, LOCK_TIMEOUT_S):
+            with self.db.exclusive(draft_id, LOCK_TIMEOUT_S) as writes:
                 yield
-                with self.db.transaction() as conn:
+                with writes() as conn:
                     conn.run("draft_touch", draft_id=draft_id, now=now)
         except LockTimeout:
             raise ApiError("DRAFT_BUSY", f"draft {draft_id} stayed locked for {LOCK_TIMEOUT_S:.0f} s") from None

@@ -14,7 +14,7 @@ cluster mode and from `capcut-mate migrate`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from psycopg.errors import LockNotAvailable
@@ -22,7 +22,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from capcut_mate.persistence.connector import Connection, Connector, LockTimeout, sql_file
+from capcut_mate.persistence.connector import Connection, Connector, LockTimeout, Writes, sql_file
 
 _MIGRATION_LOCK = 0x43415043  # "CAPC": one advisory lock for schema changes
 
@@ -62,15 +62,16 @@ class PgConnector(Connector):
         conn.one("serialise", key=key)
 
     @contextmanager
-    def exclusive(self, key: str, timeout_s: float) -> Iterator[None]:
-        """An advisory lock held by a transaction that stays open for the block (a connection of the pool)."""
+    def exclusive(self, key: str, timeout_s: float) -> Iterator[Writes]:
+        """An advisory lock held by a transaction that stays open for the block (one connection of the pool);
+        writes made under it join that transaction."""
         with self.transaction() as conn:
             conn.one("lock_timeout", timeout_ms=f"{int(timeout_s * 1000)}ms")
             try:
                 self.serialise(conn, key)
             except LockNotAvailable:
                 raise LockTimeout(key) from None
-            yield
+            yield lambda: nullcontext(conn)
 
     def json_param(self, value: Any) -> Jsonb:
         return Jsonb(value)

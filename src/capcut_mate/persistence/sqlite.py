@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from capcut_mate.locks import KeyedLocks
-from capcut_mate.persistence.connector import Connection, Connector, LockTimeout, sql_file
+from capcut_mate.persistence.connector import Connection, Connector, LockTimeout, Writes, sql_file
 
 RESERVE_BYTES = 1024 * 1024  # room for a few hundred task updates
 
@@ -173,7 +173,7 @@ class SqliteConnector(_SqliteConnector):
             self._readers.conn = None
 
     @contextmanager
-    def exclusive(self, key: str, timeout_s: float) -> Iterator[None]:
+    def exclusive(self, key: str, timeout_s: float) -> Iterator[Writes]:
         deadline = time.monotonic() + timeout_s
         with self._thread_locks.hold(key, timeout=timeout_s) as acquired:
             if not acquired:
@@ -188,7 +188,7 @@ class SqliteConnector(_SqliteConnector):
                             raise LockTimeout(key) from None
                         time.sleep(0.02)
                 try:
-                    yield
+                    yield self.transaction
                 finally:
                     fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -219,11 +219,11 @@ class MemoryConnector(_SqliteConnector):
             yield Connection(self._conn, self.queries)
 
     @contextmanager
-    def exclusive(self, key: str, timeout_s: float) -> Iterator[None]:
+    def exclusive(self, key: str, timeout_s: float) -> Iterator[Writes]:
         with self._thread_locks.hold(key, timeout=timeout_s) as acquired:
             if not acquired:
                 raise LockTimeout(key)
-            yield
+            yield self.transaction
 
     def close(self) -> None:
         self._conn.close()
