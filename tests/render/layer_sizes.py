@@ -9,7 +9,7 @@ from typing import Any
 
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.render import DraftMediaResolver, RenderOptions
-from capcut_mate.render.graph.build import build_graph
+from capcut_mate.render.graph.build import Graph, build_graph
 from capcut_mate.render.plan.build import build_plan
 from capcut_mate.render.prepare.inputs import Preparer
 
@@ -17,15 +17,20 @@ _LAYER_END = re.compile(r"\[(L\d+)\]\s*$")
 _SIZE = re.compile(r"\[showinfo@(L\d+) @ [^\]]*\] n:\s*\d+ .*? s:(\d+)x(\d+)")
 
 
+def single_pass_graph(draft: dict[str, Any], media_dir: Path, work_dir: Path) -> Graph:
+    """The video graph the renderer builds for a single pass over the whole draft (never chunked)."""
+    plan = build_plan(draft, RenderOptions(chunk_seconds=0))
+    prepared = Preparer(plan, DraftMediaResolver(media_dir), work_dir, None).run(audio=False)
+    return build_graph(plan, prepared, audio=False)
+
+
 def layer_frame_sizes(draft: dict[str, Any], media_dir: Path, work_dir: Path) -> dict[str, set[tuple[int, int]]]:
     """Layer label (L<index>) -> the set of frame sizes that reached its overlay, over the whole draft.
 
-    The graph is the one the renderer builds for a single pass over the whole draft (never chunked); it
-    runs to a null output, so every filter but the encoder's runs (with the caller's environment).
+    The single-pass graph runs to a null output, so every filter but the encoder's runs (with the caller's
+    environment).
     """
-    plan = build_plan(draft, RenderOptions(chunk_seconds=0))
-    prepared = Preparer(plan, DraftMediaResolver(media_dir), work_dir, None).run(audio=False)
-    graph = build_graph(plan, prepared, audio=False)
+    graph = single_pass_graph(draft, media_dir, work_dir)
     lines = []
     for line in graph.script.rstrip().split(";\n"):
         found = _LAYER_END.search(line)

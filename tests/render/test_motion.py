@@ -24,8 +24,8 @@ from capcut_mate.media.probe import probe
 from capcut_mate.render import RenderError
 from capcut_mate.render.graph.check import check
 from tests.render.draftkit import Draft, keyframes
-from tests.render.helpers import luma_frames, render
-from tests.render.layer_sizes import layer_frame_sizes
+from tests.render.helpers import is_color, luma_frames, render, rgb_frames
+from tests.render.layer_sizes import layer_frame_sizes, single_pass_graph
 from tests.render.random_drafts import names_of
 
 FULL_SWEEP = os.environ.get("CAPCUT_MATE_FULL_SWEEP") == "1"
@@ -80,6 +80,52 @@ def test_a_slow_zoom_follows_its_curve_within_half_a_pixel(heap_checked: dict[st
     assert worst <= 0.5, errors
     jumps = [abs(b[i] - a[i]) for a, b in itertools.pairwise(errors) for i in (0, 1)]
     assert max(jumps) < 0.5, jumps
+
+
+def test_a_layer_that_stops_zooming_is_drawn_unwarped_from_then_on(
+    heap_checked: dict[str, str], tmp_path: Path
+) -> None:
+    """Scale keyframes 0.8 -> 1.0 over the first 0.5 s of 1.5 s: the warp runs for those 15 frames (and one
+    either side) only, and from then on every frame equals the same photo drawn at rest."""
+    photo = bars(tmp_path / "bars.png")
+    moving, resting = Draft(width=320, height=180, fps=30.0), Draft(width=320, height=180, fps=30.0)
+    seg = moving.video(moving.track("video"), photo, 0, 1_500_000, photo=True)
+    ramp = [(0, 0.8), (500_000, 1.0)]
+    seg["common_keyframes"] = [keyframes("KFTypeScaleX", ramp), keyframes("KFTypeScaleY", ramp)]
+    resting.video(resting.track("video"), photo, 0, 1_500_000, photo=True)
+    (tmp_path / "graph").mkdir()
+    assert ":enable='between(n,0,16)'" in single_pass_graph(moving.doc, tmp_path, tmp_path / "graph").script
+    frames = []
+    for name, draft in (("moving", moving), ("resting", resting)):
+        render(draft.doc, tmp_path, tmp_path / f"{name}.mp4", preset="ultrafast", crf=0)
+        frames.append(luma_frames(tmp_path / f"{name}.mp4"))
+    differences = [int(np.abs(a.astype(int) - b.astype(int)).max()) for a, b in zip(*frames, strict=True)]
+    assert len(differences) == 45
+    assert min(differences[:15]) > 16, differences  # zooming: the bars stand elsewhere
+    assert max(differences[17:]) <= 1, differences
+
+
+@pytest.mark.parametrize("under", [False, True])
+def test_only_a_layer_over_the_black_canvas_warps_without_alpha(
+    heap_checked: dict[str, str], media_dir: Path, tmp_path: Path, under: bool
+) -> None:
+    """A photo shrinking to half size: alone on the canvas its box margin is opaque black (no alpha plane to
+    warp or blend), over a red photo the margin stays transparent and the red shows around it."""
+    draft = Draft(width=96, height=64, fps=30.0)
+    if under:
+        draft.video(draft.track("video"), media_dir / "red.png", 0, 1_000_000, photo=True)
+    seg = draft.video(draft.track("video"), bars(tmp_path / "bars.png"), 0, 1_000_000, photo=True)
+    ramp = [(0, 1.0), (1_000_000, 0.5)]
+    seg["common_keyframes"] = [keyframes("KFTypeScaleX", ramp), keyframes("KFTypeScaleY", ramp)]
+    (tmp_path / "graph").mkdir()
+    script = single_pass_graph(draft.doc, media_dir, tmp_path / "graph").script
+    chain = next(line for line in script.split(";\n") if line.endswith(f"[L{int(under)}]"))
+    assert ("color=black@0" in chain) is under, chain
+    out = tmp_path / "out.mp4"
+    render(draft.doc, media_dir, out, preset="ultrafast", crf=0)
+    last = rgb_frames(out)[-1]
+    assert is_color(last[4, 4], (255, 0, 0) if under else (0, 0, 0)), last[4, 4]
+    assert is_color(last[32, 44], (0, 0, 0)), last[32, 44]  # the shrunk photo's dark middle
 
 
 def test_a_zooming_layer_keeps_one_frame_size(heap_checked: dict[str, str], media_dir: Path, tmp_path: Path) -> None:

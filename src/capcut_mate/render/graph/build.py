@@ -120,6 +120,7 @@ class _Builder:
         self.side_files: dict[str, str] = {}
         self.warnings: list[RenderWarning] = []
         self.video_inputs: dict[str, tuple[int, float]] = {}  # segment id -> (input, seconds skipped)
+        self.run: list[int] = []  # the layers that make the base (base_run)
 
     def frames(self, us: int) -> int:
         return self.timebase.frame(us)
@@ -151,7 +152,7 @@ class _Builder:
 
     def video(self) -> None:
         plan = self.plan
-        run = self.base_run() if self.frame is None else []
+        run = self.run = self.base_run() if self.frame is None else []
         if run:
             self.base(run, self.total)
         elif self.frame is not None:
@@ -308,8 +309,9 @@ class _Builder:
             or (t.rotation % 360 != 0 and not source.baked_rotation)
         )
         shown = self.shown(count, first_f)
-        warp = self.warp(layer, source, first_f, lead_f, shown[0]) if transform.needed(layer) else None
-        fmt = "rgba" if needs_rgba else ("yuva420p" if needs_alpha or warp else "yuv420p")
+        opaque = not needs_alpha and self.over_black(index, layer, source, (first_f, last_f))
+        warp = self.warp(layer, source, (first_f, lead_f, count), shown[0], opaque) if transform.needed(layer) else None
+        fmt = "rgba" if needs_rgba else ("yuva420p" if needs_alpha or (warp and not opaque) else "yuv420p")
         label = f"L{index}"
         background: str | None = None
         if source.still:
@@ -511,9 +513,14 @@ class _Builder:
             return [f"rotate=a={rad}:c=black@0:ow='rotw({rad})':oh='roth({rad})'"]
         return []
 
-    def warp(self, layer: Layer, source: Source, first_f: int, lead_f: int, first_shown: int) -> transform.Warp:
-        """The fixed-size warp of a layer that zooms, pulses or turns (transform.py)."""
+    def warp(
+        self, layer: Layer, source: Source, frames: tuple[int, int, int], first_shown: int, opaque: bool
+    ) -> transform.Warp:
+        """The fixed-size warp of a layer that zooms, pulses or turns (transform.py).
+
+        `frames` = (first timeline frame, lead frames, local frame count) of the layer."""
         t = layer.transform
+        first_f, lead_f, count = frames
         static_angle = 0.0 if source.baked_rotation or t.animated("rotation") else t.rotation
         fps = self.fps
         seen = f"round(t*{fps.numerator}/{fps.denominator})-{first_f - self.origin}"  # local frame in overlay
@@ -522,9 +529,31 @@ class _Builder:
             (source.width, source.height),
             source.ref_scale,
             static_angle,
-            (fps, first_shown, lead_f),
+            (fps, first_shown, lead_f, count),
             lambda var: self.centre(layer, var),
             seen,
+            opaque,
+        )
+
+    def over_black(self, index: int, layer: Layer, source: Source, frames: tuple[int, int]) -> bool:
+        """Whether only the black base lies under layer `index` in its timeline frames [first, last): no base
+        run, background, lower layer or filter track there. Such a layer needs no alpha (transform.py)."""
+        if self.run or layer.background is not None or source.background_path is not None:
+            return False
+        first_f, last_f = frames
+        for below, other in zip(self.plan.layers[:index], self.prepared.sources[:index], strict=True):
+            start = self.frames(below.start_us - below.lead_us)
+            if (
+                other is not None
+                and start < last_f
+                and first_f < self.frames(below.start_us + below.duration_us + below.tail_us)
+            ):
+                return False
+        return not any(
+            item.below <= index
+            and self.frames(item.start_us) < last_f
+            and first_f < self.frames(item.start_us + item.duration_us)
+            for item in self.plan.adjustments
         )
 
     def alpha(self, index: int, layer: Layer, source: Source, count: int, first_f: int, local: str) -> list[str]:
