@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import itertools
 import os
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from capcut_mate.drafts import document, editing, effects
@@ -23,6 +26,9 @@ from capcut_mate.drafts.items import EffectInfo, ImageInfo, KeyframeInfo
 from capcut_mate.media.probe import probe
 from capcut_mate.render import RenderError
 from capcut_mate.render.graph.check import check
+from capcut_mate.render.graph.transform import busy_frames
+from capcut_mate.render.plan.geometry import max_scale, scale_at
+from capcut_mate.render.plan.model import Layer, Motion, Transform
 from tests.render.draftkit import Draft, keyframes
 from tests.render.helpers import is_color, luma_frames, render, rgb_frames
 from tests.render.layer_sizes import layer_frame_sizes, single_pass_graph
@@ -103,6 +109,31 @@ def test_a_layer_that_stops_zooming_is_drawn_unwarped_from_then_on(
     assert len(differences) == 45
     assert min(differences[:15]) > 16, differences  # zooming: the bars stand elsewhere
     assert max(differences[17:]) <= 1, differences
+
+
+@given(
+    scales=st.lists(st.tuples(st.integers(0, 2_000_000), st.sampled_from([0.5, 0.8, 1.0, 1.0, 1.2])), max_size=5),
+    zoom=st.one_of(
+        st.none(), st.tuples(st.integers(0, 1_500_000), st.integers(1, 500_000), st.sampled_from([0.6, 1.0]))
+    ),
+    lead=st.integers(0, 6),
+)
+def test_the_warp_is_on_for_every_frame_that_is_not_at_rest(
+    scales: list[tuple[int, float]], zoom: tuple[int, int, float] | None, lead: int
+) -> None:
+    """Frame by frame, from the plan's own scale curve: every frame whose scale is not the reference one lies in
+    a range the warp runs for (the rest of a 2 s layer may skip it)."""
+    motions = [Motion("zoom", zoom[0], zoom[1], (zoom[2], zoom[2]), (1.0, 1.0))] if zoom else []
+    points = sorted(scales)
+    layer = Layer(
+        "s", "t", "photo", 0, 2_000_000, Transform(keyframes={"scale_x": points, "scale_y": points}), motions=motions
+    )
+    ref = max_scale(layer)
+    count = 60 + lead
+    busy = busy_frames(layer, ref, 0.0, (Fraction(30), lead, count))
+    for k in range(count):
+        at_rest = all(abs(scale_at(layer, axis, (k - lead) * 1e6 / 30) - ref[axis]) < 1e-9 for axis in (0, 1))
+        assert at_rest or any(a <= k <= b for a, b in busy), (k, busy)
 
 
 @pytest.mark.parametrize("under", [False, True])

@@ -7,7 +7,7 @@ corrupted the heap of 1 render in 8. So a moving layer is padded once to its *bo
 (sense=destination, eval=frame) maps the layer into that same box each frame: scale and rotation about
 the centre, plus the sub-pixel part of its position. Every link keeps the box size from source to overlay.
 
-Why `perspective`, by measurement (docs/rendering.md, "Motion"): it is the only stock ffmpeg filter that
+Why `perspective`, by measurement (`python -m benchmarks.motion_warp`): it is the only stock ffmpeg filter that
 warps by an arbitrary affine map at a fixed size with sub-pixel precision (1/256 px); `zoompan` quantises
 its window to even pixels (measured 2.7 px error and back-and-forth jitter on a slow zoom), `rotate` has
 no scale and costs more per pixel, `scale` changes the frame size. Its cost grows with the box's area,
