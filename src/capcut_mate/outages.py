@@ -3,7 +3,7 @@
 A database restart, a bucket that stops answering or a network timeout says nothing about the request or
 the render that met it: the same work succeeds once the dependency is back. So the API answers such a
 failure with 503 + Retry-After (api/guard.py), a worker hands the task back for a retry with back-off
-instead of failing it (jobs/worker.py), and a render process reports it as UNAVAILABLE rather than
+instead of failing it (jobs/outcomes.py), and a render process reports it as UNAVAILABLE rather than
 INTERNAL (jobs/render_one.py). Everything else keeps its own meaning: a missing table, a refused
 credential or a bug is not an outage and is not retried forever.
 

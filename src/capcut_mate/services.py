@@ -9,7 +9,6 @@ a bucket. This is the only module that knows which is in use; the cluster's libr
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,26 +24,11 @@ from capcut_mate.persistence.drafts import DraftIndex
 from capcut_mate.persistence.sqlite import SqliteConnector
 from capcut_mate.persistence.tasks import Task, TaskStore
 from capcut_mate.storage import Storage
+from capcut_mate.storage.configured import storage_for
 
 if TYPE_CHECKING:
     from capcut_mate.jobs.farm import RenderFarm
-    from capcut_mate.jobs.worker import WorkerPool
-
-# What a render process needs to reach the cluster's database and bucket; it reads them back with Settings().
-_RENDER_PROCESS_SETTINGS = (
-    "data_dir",
-    "database_url",
-    "storage_url",
-    "s3_endpoint_url",
-    "s3_region",
-    "s3_public_endpoint_url",
-    "s3_public_url",
-    "s3_url_expires",
-    "object_cache_max_bytes",
-    "worker_lease_s",
-    "dependency_timeout",
-)
-
+    from capcut_mate.jobs.pool import WorkerPool
 
 CLUSTER_MODULES = {"psycopg", "psycopg_pool", "procrastinate", "boto3", "botocore"}
 
@@ -98,12 +82,13 @@ class Services:
             cache_ttl_s=settings.cache_ttl,
         )
         with cluster_extra("CAPCUT_MATE_STORAGE_URL"):
-            storage = _storage(settings)
+            storage = storage_for(settings)
         closers: list[Closer] = []
         farm = None
         db: Connector
         if settings.database_url:
             with cluster_extra("CAPCUT_MATE_DATABASE_URL"):
+                from capcut_mate.jobs.farm import render_farm
                 from capcut_mate.jobs.pg_queue import ProcrastinateQueue
                 from capcut_mate.persistence.postgres import PgConnector
 
@@ -150,7 +135,7 @@ class Services:
 
     def worker_pool(self, count: int) -> WorkerPool:
         from capcut_mate.jobs.callbacks import CallbackSender
-        from capcut_mate.jobs.worker import WorkerPool
+        from capcut_mate.jobs.pool import WorkerPool
 
         return WorkerPool(
             self.settings,
@@ -172,50 +157,3 @@ class Services:
     def close(self) -> None:
         for closer in self.closers:
             closer.close()
-
-
-def render_farm(settings: Settings, storage: Storage, db: Connector) -> RenderFarm:
-    """Cluster mode's chunk units: in the task database, their outputs in the service's storage."""
-    from capcut_mate.jobs.farm import RenderFarm
-    from capcut_mate.persistence.chunks import ChunkStore
-
-    return RenderFarm(ChunkStore(db), storage, settings.worker_lease_s)
-
-
-def render_process_environment(settings: Settings) -> dict[str, str]:
-    """The environment of a render process: this one's, plus the settings it reconnects to the cluster
-    with (settings given in code rather than the environment included)."""
-    values = {name: getattr(settings, name) for name in _RENDER_PROCESS_SETTINGS}
-    return {**os.environ, **{f"CAPCUT_MATE_{k.upper()}": str(v) for k, v in values.items() if v is not None}}
-
-
-def render_process_farm() -> RenderFarm | None:
-    """In a render process started by a worker: the farm, reconnected from the environment (None when
-    embedded). The caller closes `farm.chunks.db` when done."""
-    settings = Settings()
-    if not settings.database_url:
-        return None
-    from capcut_mate.persistence.postgres import PgConnector
-
-    db = PgConnector(settings.database_url, max_size=8, timeout_s=settings.dependency_timeout)
-    return render_farm(settings, _storage(settings), db)
-
-
-def _storage(settings: Settings) -> Storage:
-    if settings.storage_url:
-        from capcut_mate.storage.cache import ObjectCache
-        from capcut_mate.storage.s3 import S3Storage
-
-        return S3Storage.from_url(
-            settings.storage_url,
-            ObjectCache(settings.object_cache_dir, settings.object_cache_max_bytes),
-            endpoint_url=settings.s3_endpoint_url,
-            region=settings.s3_region,
-            public_url=settings.s3_public_url,
-            url_expires_s=settings.s3_url_expires,
-            public_endpoint_url=settings.s3_public_endpoint_url,
-            timeout_s=settings.dependency_timeout,
-        )
-    from capcut_mate.storage.local import LocalStorage
-
-    return LocalStorage(settings.data_dir)

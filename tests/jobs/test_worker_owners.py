@@ -29,7 +29,7 @@ def test_maintenance_requeues_tasks_of_dead_and_replaced_owners(settings: Settin
         task, _ = svc.tasks.submit(f"20250101000000{n:016x}", "u", None, 10)
         assert svc.tasks.claim(owner, 3600).task_id == task.task_id
         tasks[label] = task.task_id
-    pool._maintain()
+    pool.housekeeping.sweep()
     claimed = set()
     while (task := svc.tasks.claim("next", 30)) is not None:
         claimed.add(task.task_id)

@@ -70,13 +70,14 @@ def _post(client: httpx.Client, endpoint: str, body: dict[str, Any]) -> dict[str
     response = client.post(f"{API_PREFIX}/{endpoint}", json=body)
     if response.status_code != 200:
         raise RuntimeError(f"{endpoint} answered HTTP {response.status_code}: {response.text}")
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def build_draft(client: httpx.Client, media_url: str, seconds: float = 3.0, size: tuple[int, int] = (640, 360)) -> str:
     """A draft of 2×`seconds`: the clip, then the still; music under both; an English and a Chinese caption."""
     span = int(seconds * SEC)
-    url = _post(client, "create_draft", {"width": size[0], "height": size[1]})["draft_url"]
+    url = str(_post(client, "create_draft", {"width": size[0], "height": size[1]})["draft_url"])
     videos = [{"video_url": f"{media_url}/clip.mp4", "start": 0, "end": span}]
     _post(client, "add_videos", {"draft_url": url, "video_infos": json.dumps(videos)})
     images = [{"image_url": f"{media_url}/still.png", "start": span, "end": 2 * span}]
@@ -94,7 +95,8 @@ def build_draft(client: httpx.Client, media_url: str, seconds: float = 3.0, size
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @contextmanager
@@ -152,7 +154,7 @@ def run_demo(data_dir: Path, port: int = 0) -> Path:
                 time.sleep(0.2)
     if status["status"] == "failed":
         raise RuntimeError(status["error_message"])
-    relative = status["video_url"].split("/files/outputs/", 1)[1]
+    relative = str(status["video_url"]).split("/files/outputs/", 1)[1]
     path = (settings.outputs_dir / relative).resolve()
     console.print(f"[bold green]done[/] video_url: {status['video_url']}")
     console.print(f"     file:      {path}")

@@ -30,8 +30,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from capcut_mate.config import Settings
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.persistence.chunks import ChunkStore, Unit, describe
 from capcut_mate.render.chunking.units import (
@@ -50,6 +51,9 @@ from capcut_mate.render.plan.build import build_plan
 from capcut_mate.render.plan.model import Plan, RenderWarning
 from capcut_mate.render.run import join
 from capcut_mate.storage import Storage, StorageNotFound, fetch_file
+
+if TYPE_CHECKING:
+    from capcut_mate.persistence.connector import Connector
 
 log = logging.getLogger(__name__)
 
@@ -336,3 +340,9 @@ def help_render(
     with renderer.leases():
         _side_by_side(max(1, options.chunk_workers), loop)
     return rendered[0]
+
+
+def render_farm(settings: Settings, storage: Storage, db: Connector) -> RenderFarm:
+    """Cluster mode's chunk units: in the task database, their outputs in the service's storage (the same
+    wiring for a worker, services.py, and its render processes, jobs/render_one.py)."""
+    return RenderFarm(ChunkStore(db), storage, settings.worker_lease_s)

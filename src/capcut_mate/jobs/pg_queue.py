@@ -21,14 +21,13 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from capcut_mate.jobs.queue import Consumer
 from capcut_mate.outages import unavailable
 from capcut_mate.persistence.tasks import Task, TaskStore
 
 if TYPE_CHECKING:
     from procrastinate import App, JobContext
     from procrastinate.types import JSONValue
-
-    from capcut_mate.jobs.worker import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +87,7 @@ class ProcrastinateQueue:
 
     # --- worker side ---
 
-    def start(self, pool: WorkerPool) -> None:
+    def start(self, pool: Consumer) -> None:
         self._stopping.clear()
         ready = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(pool, ready), daemon=True, name="procrastinate")
@@ -104,7 +103,7 @@ class ProcrastinateQueue:
             self._thread.join(timeout)
         self.close()
 
-    def _run(self, pool: WorkerPool, ready: threading.Event) -> None:
+    def _run(self, pool: Consumer, ready: threading.Event) -> None:
         app = _app(self.url)
 
         @app.task(name=TASK_NAME, queue=QUEUE_NAME, pass_context=True)
@@ -173,7 +172,7 @@ class ProcrastinateQueue:
             except Exception:
                 log.exception("looking for stalled render jobs failed")
 
-    def _handle(self, pool: WorkerPool, owner: str, task_id: str) -> None:
+    def _handle(self, pool: Consumer, owner: str, task_id: str) -> None:
         """Run one job: take the task record (waiting for a dead owner's lease to run out), render it."""
         while not self._stopping.is_set():
             task, wait_s = self.tasks.claim_id(task_id, owner, pool.lease_s)

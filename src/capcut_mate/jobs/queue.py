@@ -10,14 +10,28 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from capcut_mate.persistence.tasks import Task, TaskStore
 
-if TYPE_CHECKING:
-    from capcut_mate.jobs.worker import WorkerPool
-
 log = logging.getLogger(__name__)
+
+
+class Consumer(Protocol):
+    """What a queue feeds: the worker pool (jobs/pool.py), seen only through this."""
+
+    count: int  # renders at once
+    lease_s: float
+
+    @property
+    def identity(self) -> str:
+        """`host:pid:token`, the prefix of the lease owners the queue names for its renders."""
+
+    def process(self, task: Task, owner: str) -> None:
+        """Render a claimed task to its end, as `owner`."""
+
+    def help(self, task_id: str, owner: str) -> None:
+        """Render waiting units of the task's chunked render, as `owner` (cluster mode)."""
 
 
 class Queue(Protocol):
@@ -29,7 +43,7 @@ class Queue(Protocol):
         """Ask for `count` jobs that run `pool.help(task_id, owner)`: the chunks of a render waiting for
         workers (cluster mode; jobs/farm.py)."""
 
-    def start(self, pool: WorkerPool) -> None:
+    def start(self, pool: Consumer) -> None:
         """Start feeding tasks to `pool.process(task, owner)` with `pool.count` renders at once."""
 
     def stop(self, timeout: float) -> None: ...
@@ -49,7 +63,7 @@ class EmbeddedQueue:
     def wake_helpers(self, task_id: str, count: int) -> None:
         """Never asked: an embedded render runs its chunks in its own process (render/chunking/units.py)."""
 
-    def start(self, pool: WorkerPool) -> None:
+    def start(self, pool: Consumer) -> None:
         self._stop.clear()
         for index in range(pool.count):
             owner = f"{pool.identity}-{index}"
@@ -64,7 +78,7 @@ class EmbeddedQueue:
             thread.join(timeout)
         self._threads.clear()
 
-    def _loop(self, pool: WorkerPool, owner: str) -> None:
+    def _loop(self, pool: Consumer, owner: str) -> None:
         while not self._stop.is_set():
             try:
                 task = self.tasks.claim(owner, pool.lease_s)

@@ -1,62 +1,62 @@
-"""One render in its own process: `python -m capcut_mate.jobs.render_one SPEC_JSON`.
+"""One render in its own process: `python -m capcut_mate.jobs.render_one WORK_DIR`, its RenderSpec on stdin.
 
 Isolation is the point: ffmpeg or a decoder crashing, or the OS killing the render for memory, never takes
-the server or the worker down. The child speaks JSON lines on stdout ({"stage", "fraction"}, then one
-{"result": report} or {"error": {"code", "message"}}, code UNAVAILABLE when the database or bucket was
-down). In cluster mode (spec "farm") a render of several chunks spreads them over the cluster's workers
-(jobs/farm.py) and asks for helpers with {"helpers": n}; spec "mode": "help" is such a helper: it renders
-waiting units of another worker's render.
+the server or the worker down. The process speaks jobs/protocol.py: the spec comes in as one line on stdin,
+events go out as JSON lines on stdout (progress, then a result or a failure, code UNAVAILABLE when the
+database or bucket was down). In cluster mode (spec `cluster`) a render of several chunks spreads them over
+the cluster's workers (jobs/farm.py) and asks for helpers; spec `mode` "help" is such a helper: it renders
+waiting units of another worker's render. WORK_DIR only names the render for `ps`.
 
-The parent hands over the read end of a pipe whose write end only it holds: when the parent dies (even by
-SIGKILL) the pipe hits EOF and the child kills its whole process group, ffmpeg included, so no orphan keeps
-rendering a task someone else will redo.
+`run` is the same render for both runners (jobs/runner.py): this process's `main`, or a thread of the
+worker itself in tests.
+
+The parent keeps stdin open and is the only writer: when the parent dies (even by SIGKILL) stdin hits EOF
+and the process kills its whole group, ffmpeg included, so no orphan keeps rendering a task someone else
+will redo.
 """
 
 from __future__ import annotations
 
 import errno
 import functools
-import json
 import os
 import signal
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from capcut_mate.config import Settings
 from capcut_mate.ffmpeg import ffmpeg_exe
+from capcut_mate.jobs.protocol import (
+    UNAVAILABLE,
+    Event,
+    Failure,
+    Helped,
+    HelpersWanted,
+    Progress,
+    RenderSpec,
+    Result,
+    decode_spec,
+    encode_event,
+)
 from capcut_mate.jobs.resolver import service_resolver
 from capcut_mate.outages import unavailable
+
+if TYPE_CHECKING:
+    from capcut_mate.jobs.farm import RenderFarm
+    from capcut_mate.render import RenderOptions
 
 # Renders are batch work: at a lower CPU priority (inherited by ffmpeg) the API stays responsive while
 # encoders use every core that is otherwise idle.
 RENDER_NICENESS = 19
 
-
-def _jsonable(value: object) -> object:
-    """Numbers the report may carry as Fraction/Decimal/numpy become floats; anything else its text."""
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(value)
+Emit = Callable[[Event], None]
 
 
-def _emit(**fields: Any) -> None:
-    sys.stdout.write(json.dumps(fields, ensure_ascii=False, default=_jsonable) + "\n")
-    sys.stdout.flush()
-
-
-def _die_with_parent(fd: int) -> None:
-    def watch() -> None:
-        while os.read(fd, 4096):
-            pass
-        os.killpg(os.getpgid(0), signal.SIGKILL)
-
-    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
-
-
-def output_options(draft: dict[str, Any], requested: dict[str, Any] | None) -> Any:
+def output_options(draft: dict[str, Any], requested: dict[str, Any] | None) -> RenderOptions:
     """RenderOptions for gen_video's choices (render/formats.py); none given = today's defaults."""
     from capcut_mate.render import RenderOptions
     from capcut_mate.render.formats import SHORT_SIDE, X264, OutputChoice, short_side_size
@@ -80,101 +80,136 @@ def output_options(draft: dict[str, Any], requested: dict[str, Any] | None) -> A
     )
 
 
-def _local_options(spec: dict[str, Any], options: Any) -> None:
-    """This machine's own settings from the spec onto `options`: ffmpeg, fonts, scratch, chunking."""
-    options.ffmpeg, options.work_dir = spec["ffmpeg"], Path(spec["work_dir"])
-    options.font_dir = Path(spec["font_dir"]) if spec.get("font_dir") else None
-    options.system_fonts = spec.get("system_fonts", True)
-    for key in ("chunk_seconds", "chunk_workers"):
-        if spec.get(key) is not None:
-            setattr(options, key, spec[key])
-
-
-def _ffmpeg(spec: dict[str, Any]) -> str:
+def _ffmpeg(settings: Settings) -> str:
     from capcut_mate.render import RenderError
 
     try:
-        return ffmpeg_exe(spec.get("ffmpeg"))
+        return ffmpeg_exe(settings.ffmpeg)
     except FileNotFoundError as exc:
         raise RenderError("FFMPEG_MISSING", str(exc)) from exc
 
 
-def render(spec: dict[str, Any], farm: Any = None) -> None:
+def _local_options(settings: Settings, ffmpeg: str, work_dir: Path, options: RenderOptions) -> None:
+    """This machine's own settings onto `options`: ffmpeg, fonts, scratch, chunking."""
+    options.ffmpeg, options.work_dir = ffmpeg, work_dir
+    options.font_dir, options.system_fonts = settings.font_dir, settings.system_fonts
+    options.chunk_seconds, options.chunk_workers = settings.render_chunk_seconds, settings.render_chunk_workers
+
+
+def run(spec: RenderSpec, emit: Emit, farm: RenderFarm | None) -> None:
+    """The spec's render (or help), its progress and its end told through `emit`; never raises."""
+    try:
+        if spec.mode == "help":
+            _help_units(spec, emit, farm)
+        else:
+            _render(spec, emit, farm)
+    except Exception as exc:
+        emit(_failure(exc))
+
+
+def _render(spec: RenderSpec, emit: Emit, farm: RenderFarm | None) -> None:
     """The whole render of a task; `farm` (cluster mode) renders its chunks on any worker."""
     from capcut_mate.render import load_draft, render_draft
-    from capcut_mate.render.chunking.units import render_chunks
+    from capcut_mate.render.chunking.units import ChunkRunner, render_chunks
 
-    try:
-        draft, draft_dir = load_draft(Path(spec["draft_dir"]))
-        _emit(stage="parsed", fraction=1.0)
-        spec = {**spec, "ffmpeg": _ffmpeg(spec)}
-        output = Path(spec["output"])
-        Path(spec["work_dir"]).mkdir(parents=True, exist_ok=True)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        _emit(stage="ready", fraction=1.0)
-        options = output_options(draft, spec.get("options"))
-        _local_options(spec, options)
-        chunks = render_chunks
-        if farm is not None:
-            from capcut_mate.jobs.farm import ClusterChunks
+    assert spec.output is not None, "a render spec names its output"
+    draft, draft_dir = load_draft(spec.draft_dir)
+    emit(Progress(stage="parsed", fraction=1.0))
+    ffmpeg = _ffmpeg(spec.settings)
+    spec.work_dir.mkdir(parents=True, exist_ok=True)
+    spec.output.parent.mkdir(parents=True, exist_ok=True)
+    emit(Progress(stage="ready", fraction=1.0))
+    options = output_options(draft, spec.options)
+    _local_options(spec.settings, ffmpeg, spec.work_dir, options)
+    chunks: ChunkRunner = render_chunks
+    if farm is not None:
+        from capcut_mate.jobs.farm import ClusterChunks
 
-            chunks = ClusterChunks(farm, spec["task_id"], spec["owner"], draft, lambda n: _emit(helpers=n))
-        report = render_draft(
-            draft,
-            service_resolver(draft, draft_dir),
-            output,
-            options,
-            on_progress=lambda stage, fraction: _emit(stage=stage, fraction=fraction),
-            chunks=chunks,
-        )
-        _emit(result={**report.to_dict(), "requested": spec.get("options") or {}})
-    except Exception as exc:
-        _emit_failure(exc)
+        chunks = ClusterChunks(farm, spec.task_id, spec.owner, draft, lambda n: emit(HelpersWanted(count=n)))
+    report = render_draft(
+        draft,
+        service_resolver(draft, draft_dir),
+        spec.output,
+        options,
+        on_progress=lambda stage, fraction: emit(Progress(stage=stage, fraction=fraction)),
+        chunks=chunks,
+    )
+    emit(Result(report={**report.to_dict(), "requested": spec.options}))
 
 
-def help_units(spec: dict[str, Any], farm: Any) -> None:
+def _help_units(spec: RenderSpec, emit: Emit, farm: RenderFarm | None) -> None:
     """Render waiting units of the task's chunked render (another worker's) until none waits."""
     from capcut_mate.jobs.farm import help_render
     from capcut_mate.render import RenderOptions
 
-    try:
-        options = RenderOptions()
-        _local_options({**spec, "ffmpeg": _ffmpeg(spec)}, options)
-        draft_dir = Path(spec["draft_dir"])
-        resolve = functools.partial(service_resolver, draft_dir=draft_dir)  # for the draft it fetches
-        rendered = help_render(farm, spec["task_id"], spec["owner"], Path(spec["work_dir"]), options, resolve)
-        _emit(result={"units": rendered})
-    except Exception as exc:
-        _emit_failure(exc)
+    assert farm is not None, "only a cluster's render process helps"
+    options = RenderOptions()
+    _local_options(spec.settings, _ffmpeg(spec.settings), spec.work_dir, options)
+    resolve = functools.partial(service_resolver, draft_dir=spec.draft_dir)  # for the draft it fetches
+    emit(Helped(units=help_render(farm, spec.task_id, spec.owner, spec.work_dir, options, resolve)))
 
 
-def _emit_failure(exc: Exception) -> None:
+def _failure(exc: Exception) -> Failure:
     from capcut_mate.render import RenderError
 
     dependency = unavailable(exc)
-    if dependency is not None:  # the worker hands the task back for a retry (jobs/worker.py)
-        _emit(error={"code": "UNAVAILABLE", "message": f"{dependency} unavailable ({type(exc).__name__})"})
-    elif isinstance(exc, RenderError):
-        _emit(error={"code": exc.code, "message": exc.message, "debug": exc.debug})
-    elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        _emit(error={"code": "DISK_FULL", "message": f"no space left on the device writing {exc.filename or ''}"})
-    else:
-        traceback.print_exception(exc)
-        _emit(error={"code": "INTERNAL", "message": f"{type(exc).__name__}: {exc}"})
+    if dependency is not None:  # the worker hands the task back for a retry (jobs/pool.py)
+        return Failure(code=UNAVAILABLE, message=f"{dependency} unavailable ({type(exc).__name__})")
+    if isinstance(exc, RenderError):
+        return Failure(code=exc.code, message=exc.message, debug=exc.debug)
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return Failure(code="DISK_FULL", message=f"no space left on the device writing {exc.filename or ''}")
+    traceback.print_exception(exc)
+    return Failure(code="INTERNAL", message=f"{type(exc).__name__}: {exc}")
+
+
+def reconnect_farm(settings: Settings) -> RenderFarm | None:
+    """In a render process: the cluster's farm, reconnected with the spec's settings (None when embedded).
+    The caller closes `farm.chunks.db` when done."""
+    if not settings.database_url:
+        return None
+    from capcut_mate.persistence.postgres import PgConnector
+    from capcut_mate.jobs.farm import render_farm
+    from capcut_mate.storage.configured import storage_for
+
+    db = PgConnector(settings.database_url, max_size=8, timeout_s=settings.dependency_timeout)
+    return render_farm(settings, storage_for(settings), db)
+
+
+def _emit_line(event: Event) -> None:
+    sys.stdout.write(encode_event(event))
+    sys.stdout.flush()
+
+
+def _die_with_parent() -> None:
+    """Kill this process group once stdin (whose only writer is the parent) reaches end of file."""
+
+    def watch() -> None:
+        while os.read(0, 4096):
+            pass
+        os.killpg(os.getpgid(0), signal.SIGKILL)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _read_spec() -> RenderSpec:
+    """The spec line, read byte by byte: a buffered read could swallow the parent's end of file."""
+    line = bytearray()
+    while not line.endswith(b"\n"):
+        byte = os.read(0, 1)
+        if not byte:
+            raise SystemExit("the worker closed stdin before sending the render spec")
+        line += byte
+    return decode_spec(bytes(line))
 
 
 def main() -> None:
-    from capcut_mate.services import render_process_farm
-
-    spec = json.loads(sys.argv[1])
-    _die_with_parent(int(spec["parent_fd"]))
+    spec = _read_spec()
+    _die_with_parent()
     os.nice(RENDER_NICENESS)
-    farm = render_process_farm() if spec.get("farm") else None
+    farm = reconnect_farm(spec.settings) if spec.cluster else None
     try:
-        if spec.get("mode") == "help":
-            help_units(spec, farm)
-        else:
-            render(spec, farm)
+        run(spec, _emit_line, farm)
     finally:
         if farm is not None:
             farm.chunks.db.close()

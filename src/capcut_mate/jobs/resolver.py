@@ -8,11 +8,14 @@ call brings it back, not the server's folders or the CLI's flags.
 from __future__ import annotations
 
 from pathlib import Path, PureWindowsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from capcut_mate.drafts.listing import material_name, materials_by_id
 from capcut_mate.drafts.store import DraftStore, material_path
 from capcut_mate.errors import ApiError
+
+if TYPE_CHECKING:
+    from capcut_mate.render import DraftMediaResolver
 
 
 def service_resolver(draft: dict[str, Any], draft_dir: Path) -> _ApiMediaResolver:
@@ -38,7 +41,7 @@ class _ApiMediaResolver:
     URL may be long gone, and re-fetching it at render time would make renders non-reproducible).
     """
 
-    def __init__(self, inner: Any, names: dict[str, str]) -> None:
+    def __init__(self, inner: DraftMediaResolver, names: dict[str, str]) -> None:
         self.inner = inner
         self.names = names
         # The renderer looks for the draft's own fonts here (prepare.Preparer reads `draft_dir`).
