@@ -42,7 +42,7 @@ def test_the_package_has_no_import_cycle(graph: grimp.ImportGraph) -> None:
 
 
 def test_every_excused_cycle_still_exists(graph: grimp.ImportGraph) -> None:
-    assert REMAINING <= cycles(graph), "a cycle listed in REMAINING is gone: remove its entry"
+    assert cycles(graph) >= REMAINING, "a cycle listed in REMAINING is gone: remove its entry"
 
 
 def test_the_jobs_package_does_not_import_the_composition_root(graph: grimp.ImportGraph) -> None:
