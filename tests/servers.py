@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 
 from capcut_mate.api.app import create_app
 from capcut_mate.config import Settings
+from capcut_mate.jobs.runner import InProcessRunner
 
 
 def free_port() -> int:
@@ -104,6 +105,21 @@ def api_server(settings: Settings, port: int | None = None, app: FastAPI | None 
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextmanager
+def api_server_rendering_in_process(settings: Settings) -> Iterator[str]:
+    """As `api_server`, but renders run on threads of this process (jobs/runner.InProcessRunner): the same
+    renderer without a Python start-up per render, for tests whose meaning is not the process boundary."""
+    settings = settings.model_copy(update={"in_process_workers": False})
+    app = create_app(settings)
+    svc = app.state.services
+    pool = svc.worker_pool(svc.settings.render_workers, runner=InProcessRunner(svc.farm)).start()
+    try:
+        with api_server(settings, app=app) as base_url:
+            yield base_url
+    finally:
+        pool.stop()
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from capcut_mate.storage.configured import storage_for
 if TYPE_CHECKING:
     from capcut_mate.jobs.farm import RenderFarm
     from capcut_mate.jobs.pool import WorkerPool
+    from capcut_mate.jobs.runner import Runner
 
 CLUSTER_MODULES = {"psycopg", "psycopg_pool", "procrastinate", "boto3", "botocore"}
 
@@ -133,7 +134,8 @@ class Services:
             draft_id, draft_url, callback_url, self.settings.max_active_tasks, options, enqueue=self.queue.enqueue
         )
 
-    def worker_pool(self, count: int) -> WorkerPool:
+    def worker_pool(self, count: int, runner: Runner | None = None) -> WorkerPool:
+        """`count` renders at once, each in a child process unless `runner` says otherwise (tests)."""
         from capcut_mate.jobs.callbacks import CallbackSender
         from capcut_mate.jobs.pool import WorkerPool
 
@@ -147,6 +149,7 @@ class Services:
             self.video_url,
             count,
             self.farm,
+            runner,
         )
 
     def start_in_process_workers(self) -> WorkerPool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 
 import av
 import httpx
@@ -11,9 +12,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from capcut_mate.config import Settings
 from capcut_mate.render.formats import SHORT_SIDE, short_side_size
 from tests import mediagen, servers
 from tests.jobs.helpers import V1, build_draft, poll, post
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[httpx.Client]:
+    """Renders on threads of this process (jobs/runner.InProcessRunner): these tests are about the choices
+    reaching the file, not the process boundary, and skip a Python start-up per render."""
+    with (
+        servers.api_server_rendering_in_process(settings) as base_url,
+        httpx.Client(base_url=base_url, timeout=60) as client,
+    ):
+        yield client
 
 
 def render_with(api: httpx.Client, media_url: str, **choices: object) -> tuple[dict, bytes]:

@@ -4,9 +4,10 @@ The pool (jobs/pool.py) starts a render from its RenderSpec, reads its events (j
 kill it; it does not know which runner it has, as an httpx client does not know its transport.
 `SubprocessRunner` is the real isolation: a crashing decoder or the OS killing a render for memory never
 takes the worker down, and a kill stops ffmpeg with it. `InProcessRunner` runs the same renderer
-(jobs/render_one.run) on a thread of this process: no interpreter start-up and imports per render, for
-tests whose meaning does not depend on the process boundary. It cannot stop a render midway: `kill` stops
-listening, and the render's thread finishes (or fails on its removed scratch) before the block ends.
+(jobs/render_one.run) on a thread of this process, its spec and events through the same codec: no
+interpreter start-up and imports per render, for tests whose meaning does not depend on the process
+boundary. It cannot stop a render midway: `kill` stops listening, and the render's thread finishes (or
+fails on its removed scratch) before the block ends.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from capcut_mate.jobs.protocol import Event, RenderSpec, decode_event, encode_spec
+from capcut_mate.jobs.protocol import Event, RenderSpec, decode_event, decode_spec, encode_event, encode_spec
 
 if TYPE_CHECKING:
     from capcut_mate.jobs.farm import RenderFarm
@@ -133,10 +134,17 @@ class _ThreadRender:
         self._killed = threading.Event()
 
     def run(self, spec: RenderSpec, farm: RenderFarm | None) -> None:
+        """The render, its spec and events passed through the codec as a child's are: what cannot cross the
+        process boundary fails here too."""
         from capcut_mate.jobs.render_one import run
 
+        def emit(event: Event) -> None:
+            read = decode_event(encode_event(event))
+            if read is not None:  # as a child's line that is no event: skipped
+                self._events.put(read)
+
         try:
-            run(spec, self._events.put, farm)
+            run(decode_spec(encode_spec(spec)), emit, farm)
         finally:
             self._events.put(_END)
 
