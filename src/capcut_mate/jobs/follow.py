@@ -17,8 +17,8 @@ from typing import Any
 from capcut_mate.jobs import progress
 from capcut_mate.jobs.protocol import Failure, HelpersWanted, Progress, Result
 from capcut_mate.jobs.runner import RunningRender
-from capcut_mate.persistence.tasks import Task, TaskStore
 from capcut_mate.outages import unavailable
+from capcut_mate.persistence.tasks import Task, TaskStore
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from capcut_mate.jobs import progress
 from capcut_mate.jobs.callbacks import CallbackSender
 from capcut_mate.jobs.messages import failure_messages
 from capcut_mate.jobs.queue import Queue
-from capcut_mate.persistence.tasks import Task, TaskStore
 from capcut_mate.outages import unavailable
+from capcut_mate.persistence.tasks import Task, TaskStore
 from capcut_mate.storage import Storage
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from capcut_mate.config import Settings
-from capcut_mate.persistence.sqlite import is_disk_full
 from capcut_mate.drafts.store import DraftStore
 from capcut_mate.errors import ApiError
 from capcut_mate.jobs.callbacks import CallbackSender
@@ -35,8 +34,9 @@ from capcut_mate.jobs.outcomes import TaskOutcomes
 from capcut_mate.jobs.protocol import UNAVAILABLE, Failure, RenderSpec
 from capcut_mate.jobs.queue import Queue
 from capcut_mate.jobs.runner import Runner, RunningRender, SubprocessRunner
-from capcut_mate.persistence.tasks import PROCESSING, Task, TaskStore
 from capcut_mate.outages import unavailable
+from capcut_mate.persistence.sqlite import is_disk_full
+from capcut_mate.persistence.tasks import PROCESSING, Task, TaskStore
 from capcut_mate.storage import Storage
 
 if TYPE_CHECKING:

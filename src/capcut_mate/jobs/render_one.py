@@ -168,8 +168,8 @@ def reconnect_farm(settings: Settings) -> RenderFarm | None:
     The caller closes `farm.chunks.db` when done."""
     if not settings.database_url:
         return None
-    from capcut_mate.persistence.postgres import PgConnector
     from capcut_mate.jobs.farm import render_farm
+    from capcut_mate.persistence.postgres import PgConnector
     from capcut_mate.storage.configured import storage_for
 
     db = PgConnector(settings.database_url, max_size=8, timeout_s=settings.dependency_timeout)
