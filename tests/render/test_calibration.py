@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
+from capcut_mate.render.plan.text import read_text
 from capcut_mate.render.text.fonts import FontResolver
 from capcut_mate.render.text.raster import render_text_layer
 
@@ -53,7 +54,9 @@ def _frame() -> tuple[Image.Image, Image.Image, list[str]]:
             if segment["material_id"] not in texts:
                 continue
             clip = segment["clip"]
-            layer = render_text_layer(texts[segment["material_id"]], (width, height), fonts, clip["scale"]["x"])
+            layer = render_text_layer(
+                read_text(texts[segment["material_id"]]), (width, height), fonts, clip["scale"]["x"]
+            )
             warnings += layer.warnings
             cx = width / 2 + clip["transform"]["x"] * width / 2
             cy = height / 2 - clip["transform"]["y"] * height / 2

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from capcut_mate.config import Settings as AppSettings
+from capcut_mate.render.plan.text import read_text
 from capcut_mate.render.text.fonts import FontResolver, is_colour, load_size, open_font
 from capcut_mate.render.text.raster import LAYOUT, TextLayer, em_pixels, render_text_layer
 from tests import servers
@@ -102,7 +103,7 @@ def no_emoji_fonts(tmp_path: Path) -> FontResolver:
 
 
 def test_emoji_caption_is_drawn_in_colour_around_the_text(fonts: FontResolver) -> None:
-    layer = render_text_layer(with_green_keyword(CAPTION), CANVAS, fonts)
+    layer = render_text_layer(read_text(with_green_keyword(CAPTION)), CANVAS, fonts)
     assert layer.warnings == []  # no box, no monochrome emoji, nothing skipped
     text_x = ink_columns(green(layer))
     colour = colourful(layer)
@@ -118,7 +119,7 @@ def test_emoji_caption_is_drawn_in_colour_around_the_text(fonts: FontResolver) -
 @pytest.mark.parametrize("sequence", ["👨‍👩‍👧", "🇨🇳", "👋🏽", "#️⃣", "❤️"])
 def test_sequences_are_one_colour_glyph(fonts: FontResolver, sequence: str) -> None:
     """raqm shapes a ZWJ family, a flag, a skin tone, a keycap and a VS16 heart into one glyph each."""
-    layer = render_text_layer(material(sequence), CANVAS, fonts)
+    layer = render_text_layer(read_text(material(sequence)), CANVAS, fonts)
     assert layer.warnings == []
     columns = ink_columns(rgba(layer)[:, :, 3] > 128)
     assert 0.7 * EM < np.ptp(columns) < 1.3 * EM  # one glyph wide, not two or three
@@ -127,7 +128,7 @@ def test_sequences_are_one_colour_glyph(fonts: FontResolver, sequence: str) -> N
 
 def test_skin_tone_modifier_changes_the_colour(fonts: FontResolver) -> None:
     def mean_hue(text: str) -> float:
-        layer = render_text_layer(material(text), CANVAS, fonts)
+        layer = render_text_layer(read_text(material(text)), CANVAS, fonts)
         hsv = np.asarray(layer.image.convert("RGB").convert("HSV")).astype(float)
         return float(hsv[:, :, 0][colourful(layer)].mean())
 
@@ -137,8 +138,8 @@ def test_skin_tone_modifier_changes_the_colour(fonts: FontResolver) -> None:
 def test_text_stays_where_it_was(fonts: FontResolver) -> None:
     """The keyword's ink has the same shape and height on its own and between emoji: the line keeps the
     caption font's height, emoji sit on its baseline."""
-    alone = render_text_layer(with_green_keyword(KEYWORD), CANVAS, fonts)
-    mixed = render_text_layer(with_green_keyword(CAPTION), CANVAS, fonts)
+    alone = render_text_layer(read_text(with_green_keyword(KEYWORD)), CANVAS, fonts)
+    mixed = render_text_layer(read_text(with_green_keyword(CAPTION)), CANVAS, fonts)
     alone_rows, mixed_rows = ink_rows(green(alone)), ink_rows(green(mixed))
     assert mixed_rows.min() - mixed.anchor[1] == pytest.approx(alone_rows.min() - alone.anchor[1], abs=1)
     assert mixed_rows.max() - mixed.anchor[1] == pytest.approx(alone_rows.max() - alone.anchor[1], abs=1)
@@ -153,7 +154,9 @@ def test_text_stays_where_it_was(fonts: FontResolver) -> None:
 def test_emoji_advance_matches_its_ink(fonts: FontResolver) -> None:
     """An emoji between two characters neither overlaps them nor leaves a hole: its advance fits its image."""
     text = "限🔥惠"
-    layer = render_text_layer(material(text, style(0, 3), style(0, 1, GREEN), style(2, 3, GREEN)), CANVAS, fonts)
+    layer = render_text_layer(
+        read_text(material(text, style(0, 3), style(0, 1, GREEN), style(2, 3, GREEN))), CANVAS, fonts
+    )
     text_x = ink_columns(green(layer))
     emoji_x = ink_columns(colourful(layer))
     gaps = np.diff(text_x)
@@ -168,7 +171,7 @@ def test_emoji_scale_with_the_text_size(fonts: FontResolver) -> None:
     """The bitmap font exists only at 109 px; its glyphs are scaled to every line size."""
     heights = {}
     for size in (4, 16):
-        layer = render_text_layer(material("🔥", style(0, 1, size=size)), CANVAS, fonts)
+        layer = render_text_layer(read_text(material("🔥", style(0, 1, size=size))), CANVAS, fonts)
         heights[size] = np.ptp(ink_rows(rgba(layer)[:, :, 3] > 128))
     assert heights[16] / heights[4] == pytest.approx(4, rel=0.1)
 
@@ -184,9 +187,9 @@ def test_bitmap_font_opens_at_its_strike_size(fonts: FontResolver) -> None:
 def test_text_colour_keyword_and_stroke_do_not_repaint_emoji(fonts: FontResolver) -> None:
     """Red text, a red keyword over an emoji and a black stroke: the emoji keep their hues and get an outline."""
     stroke = {"content": {"solid": {"alpha": 1.0, "color": [0, 0, 0]}}, "width": 0.08}
-    plain = render_text_layer(material("😍"), CANVAS, fonts)
+    plain = render_text_layer(read_text(material("😍")), CANVAS, fonts)
     keyword = style(0, 1, RED, strokes=[stroke])
-    painted = render_text_layer(material("😍", style(0, 1, RED, strokes=[stroke]), keyword), CANVAS, fonts)
+    painted = render_text_layer(read_text(material("😍", style(0, 1, RED, strokes=[stroke]), keyword)), CANVAS, fonts)
     assert hue_bins(painted.image) == hue_bins(plain.image)
     assert colourful(painted).sum() == pytest.approx(colourful(plain).sum(), rel=0.05)
     # The stroke outlines the emoji's silhouette: the ink grows by about width x em on each side, in black.
@@ -201,7 +204,7 @@ def test_text_colour_keyword_and_stroke_do_not_repaint_emoji(fonts: FontResolver
 
 
 def test_without_an_emoji_font_the_caption_renders_with_boxes_reported(no_emoji_fonts: FontResolver) -> None:
-    layer = render_text_layer(with_green_keyword(CAPTION), CANVAS, no_emoji_fonts)
+    layer = render_text_layer(read_text(with_green_keyword(CAPTION)), CANVAS, no_emoji_fonts)
     assert green(layer).sum() > 1000  # the Chinese text is still drawn
     boxes = next(w for w in layer.warnings if w.startswith("no installed font has a glyph"))
     assert all(f"U+{ord(ch):04X}" in boxes for ch in "🔥✨👍😍👨🇨👋")
@@ -216,21 +219,21 @@ def test_broken_font_files_are_skipped_with_a_warning(tmp_path: Path) -> None:
     resolver = FontResolver(folder, system_fonts=False)
     text = CAPTION
     layer = render_text_layer(
-        material(text, style(0, len(text), font={"path": "C:/Fonts/Broken.ttf"})), CANVAS, resolver
+        read_text(material(text, style(0, len(text), font={"path": "C:/Fonts/Broken.ttf"}))), CANVAS, resolver
     )
     assert any("'Broken.ttf' cannot be used" in w for w in layer.warnings)
     for name in ("Broken.ttf", "Empty.otf", "Cut.ttf"):
         assert sum(f"font file {name} skipped" in w for w in layer.warnings) == 1, layer.warnings
     assert not any("glyph" in w for w in layer.warnings)
     assert len(hue_bins(layer.image)) >= 4  # the emoji font in the same folder still draws in colour
-    again = render_text_layer(material("🔥好"), CANVAS, resolver)
+    again = render_text_layer(read_text(material("🔥好")), CANVAS, resolver)
     assert not any("skipped" in w for w in again.warnings)  # reported once per render, not per caption
 
 
 def test_colour_font_found_without_fontconfig(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No fc-list on PATH: the usual font folders are scanned by file name, and the emoji font is found there."""
     monkeypatch.setenv("PATH", str(tmp_path))
-    layer = render_text_layer(with_green_keyword(CAPTION), CANVAS, FontResolver())
+    layer = render_text_layer(read_text(with_green_keyword(CAPTION)), CANVAS, FontResolver())
     assert layer.warnings == []
     assert len(hue_bins(layer.image)) >= 4
 
@@ -253,7 +256,7 @@ def test_any_mix_of_emoji_cjk_and_latin_renders(
     fields: dict[str, object] = {"letter_spacing": letter_spacing}
     if wrap:
         fields.update(type="subtitle", line_max_width=wrap)
-    layer = render_text_layer(material(text, style(0, len(text), size=size), **fields), CANVAS, fonts)
+    layer = render_text_layer(read_text(material(text, style(0, len(text), size=size), **fields)), CANVAS, fonts)
     assert layer.image.mode == "RGBA"
     assert not any("glyph" in w or "skipped" in w for w in layer.warnings), layer.warnings
     if any(piece in ("🔥", "😍", "🇨🇳") for piece in pieces) and size >= 4:

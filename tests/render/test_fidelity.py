@@ -50,7 +50,7 @@ def test_overlap_window_is_the_overlap_and_keeps_every_source_frame() -> None:
     assert (a.start_us, a.duration_us, a.tail_us) == (0, 800_000, 200_000)  # A plays on to its own end (1 s)
     assert (b.start_us, b.lead_us, b.duration_us) == (800_000, 200_000, 800_000)  # B shown from 0.6 s to 1.6 s
     assert b.source_start_us == 100_000 + 2 * 200_000  # the cut moved 0.2 s into B at 2x speed
-    assert b.transform.keyframes["alpha"] == [(-200_000, 0.5), (800_000, 1.0)]  # keyframes keep timeline times
+    assert b.transform.keyframes["alpha"] == ((-200_000, 0.5), (800_000, 1.0))  # keyframes keep timeline times
     fade = [m for m in b.motions if m.kind == "fade_in"]
     assert [(m.start_us, m.duration_us) for m in fade] == [(-200_000, 400_000), (-200_000, 300_000)]
 

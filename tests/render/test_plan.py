@@ -62,7 +62,7 @@ def test_keyframes_audio_and_muting() -> None:
     music["common_keyframes"] = [keyframes("KFTypeVolume", [(0, 1.0), (SEC, 0.0)])]
     plan = build_plan(draft.doc)
     layer = plan.layers[0]
-    assert layer.transform.keyframes["scale_y"] == [(0, 1.0), (SEC, 2.0)]  # uniform scale follows x
+    assert layer.transform.keyframes["scale_y"] == ((0, 1.0), (SEC, 2.0))  # uniform scale follows x
     assert max_scale(layer) == (2.0, 2.0)
     assert [a.segment_id for a in plan.audio] == [music["id"]]  # the muted video track adds no audio
     assert (plan.audio[0].fade_in_us, plan.audio[0].fade_out_us) == (100_000, 200_000)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from capcut_mate.render.plan.text import read_text
 from capcut_mate.render.text import fonts as fonts_module
 from capcut_mate.render.text.fonts import FontNotFoundError, FontResolver
 from capcut_mate.render.text.raster import TextLayer, em_pixels, render_text_layer
@@ -54,7 +55,7 @@ def test_size_rule_fits_both_calibration_points() -> None:
 
 
 def test_chinese_caption_is_real_glyphs_inside_its_box(fonts: FontResolver) -> None:
-    layer = render_text_layer(material("中文字幕"), CANVAS, fonts)
+    layer = render_text_layer(read_text(material("中文字幕")), CANVAS, fonts)
     assert layer.warnings == []
     alpha = pixels(layer)[:, :, 3]
     ys, xs = np.nonzero(alpha > 128)
@@ -62,7 +63,7 @@ def test_chinese_caption_is_real_glyphs_inside_its_box(fonts: FontResolver) -> N
     assert abs((xs.min() + xs.max()) / 2 - layer.anchor[0]) < 6
     assert abs((ys.min() + ys.max()) / 2 - layer.anchor[1]) < 12
     assert 3.4 * 67.5 < xs.max() - xs.min() < 4.2 * 67.5
-    glyphs = [pixels(render_text_layer(material(ch), CANVAS, fonts))[:, :, 3] for ch in "中文字"]
+    glyphs = [pixels(render_text_layer(read_text(material(ch)), CANVAS, fonts))[:, :, 3] for ch in "中文字"]
     shapes = {(g.shape, (g > 128).tobytes()) for g in glyphs}
     assert len(shapes) == 3  # tofu boxes would all look the same
 
@@ -70,7 +71,7 @@ def test_chinese_caption_is_real_glyphs_inside_its_box(fonts: FontResolver) -> N
 def test_keyword_range_has_its_colour_and_size(fonts: FontResolver) -> None:
     text = "普通关键词普通"
     styles = [style(0, 7), style(2, 5, color=[1.0, 0.0, 0.0], size=14)]
-    layer = render_text_layer(material(text, styles), CANVAS, fonts)
+    layer = render_text_layer(read_text(material(text, styles)), CANVAS, fonts)
     rgba = pixels(layer)
     opaque = rgba[:, :, 3] > 200
     red = opaque & (rgba[:, :, 0] > 200) & (rgba[:, :, 1] < 60)
@@ -85,16 +86,16 @@ def test_keyword_range_has_its_colour_and_size(fonts: FontResolver) -> None:
 
 def test_utf16_and_overlong_ranges_are_clamped(fonts: FontResolver) -> None:
     text = "😀好"
-    layer = render_text_layer(material(text, [style(0, 99), style(2, 3, color=[0, 1, 0])]), CANVAS, fonts)
+    layer = render_text_layer(read_text(material(text, [style(0, 99), style(2, 3, color=[0, 1, 0])])), CANVAS, fonts)
     rgba = pixels(layer)
     green = (rgba[:, :, 3] > 200) & (rgba[:, :, 1] > 200) & (rgba[:, :, 0] < 60)
     assert green.sum() > 500  # UTF-16 offset 2..3 is "好"
 
 
 def test_stroke_draws_a_dark_outline_ring(fonts: FontResolver) -> None:
-    plain = render_text_layer(material("描边"), CANVAS, fonts)
+    plain = render_text_layer(read_text(material("描边")), CANVAS, fonts)
     stroke = {"content": {"solid": {"alpha": 1.0, "color": [0, 0, 0]}}, "width": 0.08}
-    outlined = render_text_layer(material("描边", [style(0, 2, strokes=[stroke])]), CANVAS, fonts)
+    outlined = render_text_layer(read_text(material("描边", [style(0, 2, strokes=[stroke])])), CANVAS, fonts)
     rgba = pixels(outlined)
     dark = (rgba[:, :, 3] > 200) & (rgba[:, :, :3].max(axis=2) < 60)
     bright = (rgba[:, :, 3] > 200) & (rgba[:, :, :3].min(axis=2) > 200)
@@ -108,7 +109,7 @@ def test_alignment_moves_short_line_left_or_right(fonts: FontResolver) -> None:
     text = "短\n很长很长的一行字"
     centres = {}
     for alignment in (0, 2):
-        layer = render_text_layer(material(text, alignment=alignment), CANVAS, fonts)
+        layer = render_text_layer(read_text(material(text, alignment=alignment)), CANVAS, fonts)
         top_line = ink_columns(layer, slice(0, int(layer.anchor[1]) - 10))
         centres[alignment] = (top_line.min() + top_line.max()) / 2 - layer.anchor[0]
     assert centres[0] < -150 and centres[2] > 150
@@ -116,28 +117,30 @@ def test_alignment_moves_short_line_left_or_right(fonts: FontResolver) -> None:
 
 def test_subtitle_wraps_at_line_max_width(fonts: FontResolver) -> None:
     text = "这是一条很长的字幕需要自动换行才能放得下"
-    single = render_text_layer(material(text, type="text"), CANVAS, fonts)
-    wrapped = render_text_layer(material(text, type="subtitle", line_max_width=0.5), CANVAS, fonts)
+    single = render_text_layer(read_text(material(text, type="text")), CANVAS, fonts)
+    wrapped = render_text_layer(read_text(material(text, type="subtitle", line_max_width=0.5)), CANVAS, fonts)
     assert row_bands(single) == 1
     assert row_bands(wrapped) >= 3
     assert wrapped.image.width <= 0.5 * CANVAS[0] + 10
 
 
 def test_latin_wraps_between_words(fonts: FontResolver) -> None:
-    layer = render_text_layer(material("alpha beta gamma delta", type="subtitle", line_max_width=0.45), CANVAS, fonts)
+    layer = render_text_layer(
+        read_text(material("alpha beta gamma delta", type="subtitle", line_max_width=0.45)), CANVAS, fonts
+    )
     assert row_bands(layer) == 2  # "alpha beta" / "gamma delta", no word split
 
 
 def test_forced_breaks_and_line_spacing(fonts: FontResolver) -> None:
-    tight = render_text_layer(material("口\n田", line_spacing=0.02), CANVAS, fonts)
-    loose = render_text_layer(material("口\n田", line_spacing=0.52), CANVAS, fonts)
+    tight = render_text_layer(read_text(material("口\n田", line_spacing=0.02)), CANVAS, fonts)
+    loose = render_text_layer(read_text(material("口\n田", line_spacing=0.52)), CANVAS, fonts)
     assert row_bands(tight) == 2
     assert loose.image.height - tight.image.height == pytest.approx(0.5 * 67.5, abs=2)
 
 
 def test_shadow_falls_down_right_at_minus_45_degrees(fonts: FontResolver) -> None:
     shadow = {"alpha": 1.0, "angle": -45, "distance": 30, "diffuse": 0.0, "content": {"solid": {"color": [0, 0, 0]}}}
-    layer = render_text_layer(material("影", [style(0, 1, shadows=[shadow])]), CANVAS, fonts)
+    layer = render_text_layer(read_text(material("影", [style(0, 1, shadows=[shadow])])), CANVAS, fonts)
     rgba = pixels(layer)
     opaque = rgba[:, :, 3] > 200
     dark = opaque & (rgba[:, :, :3].max(axis=2) < 60)
@@ -147,10 +150,10 @@ def test_shadow_falls_down_right_at_minus_45_degrees(fonts: FontResolver) -> Non
 
 
 def test_bold_adds_ink_and_italic_leans_right(fonts: FontResolver) -> None:
-    regular = pixels(render_text_layer(material("Il"), CANVAS, fonts))[:, :, 3] > 128
-    bold = pixels(render_text_layer(material("Il", [style(0, 2, bold=True)]), CANVAS, fonts))[:, :, 3] > 128
+    regular = pixels(render_text_layer(read_text(material("Il")), CANVAS, fonts))[:, :, 3] > 128
+    bold = pixels(render_text_layer(read_text(material("Il", [style(0, 2, bold=True)])), CANVAS, fonts))[:, :, 3] > 128
     assert bold.sum() > 1.2 * regular.sum()
-    italic = render_text_layer(material("I", [style(0, 1, italic=True)]), CANVAS, fonts)
+    italic = render_text_layer(read_text(material("I", [style(0, 1, italic=True)])), CANVAS, fonts)
     alpha = pixels(italic)[:, :, 3] > 128
     rows = np.nonzero(alpha.any(axis=1))[0]
     top_x = np.nonzero(alpha[rows[0] + 2])[0].mean()
@@ -160,24 +163,24 @@ def test_bold_adds_ink_and_italic_leans_right(fonts: FontResolver) -> None:
 
 def test_background_box_and_global_alpha(fonts: FontResolver) -> None:
     boxed = render_text_layer(
-        material("背景", background_color="#202020", background_alpha=1.0, check_flag=23), CANVAS, fonts
+        read_text(material("背景", background_color="#202020", background_alpha=1.0, check_flag=23)), CANVAS, fonts
     )
     corner = pixels(boxed)[2, 2]
     assert corner[3] == 255 and corner[:3].tolist() == [32, 32, 32]
-    faded = render_text_layer(material("淡", global_alpha=0.5), CANVAS, fonts)
+    faded = render_text_layer(read_text(material("淡", global_alpha=0.5)), CANVAS, fonts)
     assert pixels(faded)[:, :, 3].max() == pytest.approx(128, abs=2)
 
 
 def test_arabic_is_shaped_right_to_left(fonts: FontResolver) -> None:
-    layer = render_text_layer(material("سلام"), CANVAS, fonts)
+    layer = render_text_layer(read_text(material("سلام")), CANVAS, fonts)
     assert not any("raqm" in w for w in layer.warnings)
-    isolated = render_text_layer(material("س ل ا م"), CANVAS, fonts)
+    isolated = render_text_layer(read_text(material("س ل ا م")), CANVAS, fonts)
     assert layer.image.width < isolated.image.width  # joined forms are narrower than isolated ones
 
 
 def test_unknown_font_falls_back_with_a_warning(fonts: FontResolver) -> None:
     font = {"id": "6807743423336944142", "path": "C:/Users/x/Fonts/NoSuchFont.ttf"}
-    layer = render_text_layer(material("字", [style(0, 1, font=font)]), CANVAS, fonts)
+    layer = render_text_layer(read_text(material("字", [style(0, 1, font=font)])), CANVAS, fonts)
     assert layer.image.getbbox() is not None
     assert any("NoSuchFont.ttf" in w for w in layer.warnings)
 
@@ -185,11 +188,11 @@ def test_unknown_font_falls_back_with_a_warning(fonts: FontResolver) -> None:
 def test_no_cjk_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
     monkeypatch.setattr(fonts_module, "_fontconfig_faces", lambda pattern: [])
     with pytest.raises(FontNotFoundError, match="fonts-noto-cjk"):
-        render_text_layer(material("中"), CANVAS, FontResolver())
+        render_text_layer(read_text(material("中")), CANVAS, FontResolver())
 
 
 def test_empty_text_is_an_empty_layer(fonts: FontResolver) -> None:
-    layer = render_text_layer(material(""), CANVAS, fonts)
+    layer = render_text_layer(read_text(material("")), CANVAS, fonts)
     assert layer.image.size == (1, 1) and isinstance(layer.image, Image.Image)
 
 
@@ -200,12 +203,14 @@ def test_glyphs_the_drafts_font_lacks_come_from_a_fallback_with_a_warning(tmp_pa
     latin = next(Path("/usr/share/fonts").rglob("DejaVuSans.ttf"))
     (folder / "DejaVuSans.ttf").symlink_to(latin)
     font = {"path": "C:/Users/x/Fonts/DejaVuSans.ttf"}
-    layer = render_text_layer(material("A中", [style(0, 2, font=font)]), CANVAS, FontResolver(folder))
+    layer = render_text_layer(read_text(material("A中", [style(0, 2, font=font)])), CANVAS, FontResolver(folder))
     assert [w for w in layer.warnings if "U+4E2D" in w and "DejaVuSans.ttf" in w and "drawn with" in w]
     alpha = pixels(layer)[:, :, 3]
     half = alpha.shape[1] // 2
     assert (alpha[:, :half] > 128).sum() > 200 and (alpha[:, half:] > 128).sum() > 200  # both drawn
-    plain = render_text_layer(material("A中"), CANVAS, FontResolver(folder))  # no font chosen: nothing to say
+    plain = render_text_layer(
+        read_text(material("A中")), CANVAS, FontResolver(folder)
+    )  # no font chosen: nothing to say
     assert not [w for w in plain.warnings if "drawn with" in w]
 
 
@@ -227,7 +232,7 @@ def box_and_ink(layer: TextLayer) -> tuple[tuple[int, int, int, int], tuple[int,
 
 def boxed(fonts: FontResolver, **fields: object) -> TextLayer:
     base = {"background_color": "#202020", "background_alpha": 1.0, "check_flag": 23, "background_style": 1}
-    return render_text_layer(material("HH", **{**base, **fields}), CANVAS, fonts)
+    return render_text_layer(read_text(material("HH", **{**base, **fields})), CANVAS, fonts)
 
 
 def test_background_padding_follows_width_and_height(fonts: FontResolver) -> None:
@@ -283,7 +288,7 @@ def test_background_radius_rounds_corners_up_to_a_pill(fonts: FontResolver) -> N
 
 
 def test_background_needs_check_flag_16_as_in_the_app(fonts: FontResolver) -> None:
-    plain = render_text_layer(material("HH", background_color="#202020", check_flag=7), CANVAS, fonts)
+    plain = render_text_layer(read_text(material("HH", background_color="#202020", check_flag=7)), CANVAS, fonts)
     assert not (np.abs(pixels(plain)[:, :, :3] - BOX).max(axis=2) <= 2).any()
     assert not any("background" in w for w in plain.warnings)
 
@@ -293,7 +298,7 @@ def test_flat_shadow_direction_comes_from_the_apps_shadow_point(fonts: FontResol
     fields = {"check_flag": 39, "has_shadow": True, "shadow_color": "#ff0000", "shadow_alpha": 1.0,
               "shadow_distance": 40.0, "shadow_smoothing": 0.0, "shadow_angle": -45.0,
               "shadow_point": {"x": -0.5, "y": 0.5}}  # fmt: skip
-    layer = render_text_layer(material("影", **fields), CANVAS, fonts)
+    layer = render_text_layer(read_text(material("影", **fields)), CANVAS, fonts)
     rgba = pixels(layer)
     red = (rgba[:, :, 0] > 200) & (rgba[:, :, 1] < 60)
     white = rgba[:, :, :3].min(axis=2) > 200

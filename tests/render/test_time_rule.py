@@ -99,7 +99,7 @@ def test_an_animation_shorter_than_a_frame_is_dropped_and_reported(
     clip = editing.placement_clip(doc, alpha=1.0, scale_x=1.0, scale_y=1.0, tx=0, ty=0)
     segment_id = editing.add_images(doc, [item], [photos[0]], clip=clip).segment_ids[0]
     plan = build_plan(doc)
-    assert plan.layers[0].motions == []
+    assert plan.layers[0].motions == ()
     assert any(w.segment_id == segment_id and "less than one frame" in w.message for w in plan.warnings)
     report = render(doc, tmp_path, tmp_path / "out.mp4", preset="ultrafast")
     assert report.duration_us == 1_000_000

@@ -19,7 +19,7 @@ from capcut_mate.drafts import document
 from capcut_mate.drafts.document import Json
 from capcut_mate.drafts.listing import content_object, text_content
 from capcut_mate.errors import ApiError, clip
-from capcut_mate.render.text.raster import range_to_index, ranges_count_utf16, style_range, unit_starts
+from capcut_mate.render.plan.text import range_to_index, ranges_count_utf16, style_range, unit_starts
 
 Span = tuple[int, int]
 

@@ -93,7 +93,7 @@ def render_draft(
         timings["encode"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     report_progress("done", 1.0)
-    warnings = [w.to_dict() for w in dict.fromkeys(plan.warnings + found)]  # a chunk may repeat another's
+    warnings = [w.to_dict() for w in dict.fromkeys([*plan.warnings, *found])]  # a chunk may repeat another's
     timebase = Timebase.of(plan.fps)
     return RenderReport(
         output=str(output),

@@ -70,7 +70,7 @@ def visible_plan(plan: Plan, frame: int) -> Plan:
             below = sum(1 for index in kept if index < item.below)
             adjustments.append(dataclasses.replace(item, below=below))
     layers = [plan.layers[index] for index in kept]
-    return dataclasses.replace(plan, layers=layers, audio=[], adjustments=adjustments)
+    return dataclasses.replace(plan, layers=tuple(layers), audio=(), adjustments=tuple(adjustments))
 
 
 def preview_frames(
@@ -98,7 +98,7 @@ def preview_frames(
             for name, content in graph.side_files.items():
                 (work_dir / name).write_text(content, encoding="utf-8")
             image = _run(ffmpeg, graph.inputs, work_dir, (plan.width, plan.height))
-            warnings = list(dict.fromkeys(plan.warnings + prepared.warnings + graph.warnings))
+            warnings = list(dict.fromkeys([*plan.warnings, *prepared.warnings, *graph.warnings]))
             frames.append(Frame(image, time_us, number, warnings))
     return frames
 

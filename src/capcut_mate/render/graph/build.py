@@ -12,6 +12,7 @@ never runs ahead of what is shown; per-cut `-ss` inputs would each decode from t
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,8 +22,9 @@ from pathlib import Path
 from capcut_mate.render.chunking.cuts import chunk_frames
 from capcut_mate.render.graph import audio, motions, transform
 from capcut_mate.render.graph import check as graphcheck
+from capcut_mate.render.graph.colour import colour_filter
 from capcut_mate.render.graph.expr import num, piecewise
-from capcut_mate.render.plan.model import Adjustment, Chunk, Keyframes, Layer, Plan, RenderWarning
+from capcut_mate.render.plan.model import Adjustment, Chunk, Layer, Plan, RenderWarning
 from capcut_mate.render.prepare.inputs import REFERENCE_WHITE_NITS, Prepared, Source
 from capcut_mate.render.prepare.strips import Strip
 from capcut_mate.render.timebase import Timebase
@@ -188,9 +190,7 @@ class _Builder:
             if end <= self.origin or start >= self.origin + self.total:
                 continue  # outside this chunk
             window = self.window(start, end)
-            text = item.filter
-            if item.lut_path:
-                text = f"lut3d=file='{self.prepared.luts[item.lut_path].resolve().as_posix()}'"
+            text = colour_filter(item.colour, self.prepared.luts)
             label = f"fx{len(self.lines)}"
             joiner = ":" if "=" in text else "="
             self.lines.append(f"[{below}]{text}{joiner}enable='{window}'[{label}]")
@@ -594,7 +594,7 @@ class _Builder:
         for prop, static, axis in (("x", t.x, 0), ("y", t.y, 1)):
             value = piecewise(t.keyframes[prop], var) if t.animated(prop) else num(static)
             dynamic = dynamic or t.animated(prop)
-            slides: Keyframes = []
+            slides: list[tuple[int, float]] = []
             for motion in layer.motions:
                 if motion.kind == "slide":
                     slides.append((motion.start_us, motion.start_value[axis]))
@@ -646,4 +646,5 @@ def build_graph(
     `frame`, only that output frame (at its own timestamp, silent): every layer starts at it, and with
     `seek_point` videos are sought to it.
     """
-    return _Builder(plan, prepared, chunk, frame, seek_point).build(video, audio and frame is None)
+    shown = dataclasses.replace(plan, layers=prepared.layers_of(plan))
+    return _Builder(shown, prepared, chunk, frame, seek_point).build(video, audio and frame is None)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from fractions import Fraction
-
-from capcut_mate.render.plan.model import Keyframes
 
 
 def num(value: float | Fraction) -> str:
@@ -14,7 +13,7 @@ def num(value: float | Fraction) -> str:
     return "0" if text in ("", "-0") else text
 
 
-def piecewise(points: Keyframes, var: str) -> str:
+def piecewise(points: Sequence[tuple[int, float]], var: str) -> str:
     """ffmpeg expression of linear keyframes (µs times) in `var` seconds; holds ends (§4).
 
     The ramps sit in a balanced if-tree keyed on their start times, so nesting grows with log2 of the

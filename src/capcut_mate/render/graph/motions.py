@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from capcut_mate.render.graph.expr import num, piecewise
-from capcut_mate.render.plan.model import Keyframes, Motion
+from capcut_mate.render.plan.model import Motion
 
 # Motion kinds whose frames need an alpha channel.
 ALPHA_KINDS = {"fade_in", "fade_out", "rotate", "wipe", "spin", "swing", "blink"}
@@ -29,7 +29,7 @@ def _ramp(motions: Sequence[Motion], kind: str, var: str) -> list[str]:
     terms = []
     for m in motions:
         if m.kind == kind:
-            points: Keyframes = [(m.start_us, m.start_value[0]), (m.start_us + m.duration_us, m.end_value[0])]
+            points = [(m.start_us, m.start_value[0]), (m.start_us + m.duration_us, m.end_value[0])]
             terms.append(piecewise(points, var))
     return terms
 

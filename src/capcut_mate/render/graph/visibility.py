@@ -18,7 +18,7 @@ import math
 from collections.abc import Sequence
 
 from capcut_mate.render.plan.geometry import scale_curve, value_at
-from capcut_mate.render.plan.model import Keyframes, Layer, Plan, RenderWarning
+from capcut_mate.render.plan.model import Layer, Plan, RenderWarning
 from capcut_mate.render.prepare.inputs import Source
 
 _SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)  # degree <= 4 on an interval: zero at five points = zero throughout
@@ -85,7 +85,7 @@ def _slide(layer: Layer, axis: int, t: float) -> float:
     offset = 0.0
     for motion in layer.motions:
         if motion.kind == "slide":
-            points: Keyframes = [
+            points = [
                 (motion.start_us, motion.start_value[axis]),
                 (motion.start_us + motion.duration_us, motion.end_value[axis]),
             ]

@@ -14,9 +14,9 @@ from typing import Any, cast
 
 from capcut_mate.render.chunking.cuts import split
 from capcut_mate.render.errors import RenderError
-from capcut_mate.render.graph.colour import colour_family, colour_filter
 from capcut_mate.render.options import RenderOptions
 from capcut_mate.render.plan.animations import Family, Role, animation_motions, classify, transition_motions
+from capcut_mate.render.plan.colours import Lut, colour_family, colour_operation
 from capcut_mate.render.plan.curves import Bezier, preset
 from capcut_mate.render.plan.model import (
     Adjustment,
@@ -31,6 +31,7 @@ from capcut_mate.render.plan.model import (
     RenderWarning,
     Transform,
 )
+from capcut_mate.render.plan.text import read_text
 from capcut_mate.render.timebase import Timebase
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".heic"}
@@ -140,7 +141,7 @@ def _keyframes(
 ) -> tuple[dict[str, Keyframes], Keyframes]:
     """Visual keyframes by property name, and volume keyframes; eased pairs are sampled along their curve."""
     visual: dict[str, Keyframes] = {}
-    volume: Keyframes = []
+    volume: Keyframes = ()
     for group in seg.get("common_keyframes") or []:
         if not isinstance(group, dict):
             continue
@@ -149,15 +150,15 @@ def _keyframes(
         if not raw:
             continue
         raw.sort(key=lambda kf: _int(kf.get("time_offset")))
-        points: Keyframes = [(_int(raw[0].get("time_offset")), _num(raw[0]["values"][0]))]
+        points = [(_int(raw[0].get("time_offset")), _num(raw[0]["values"][0]))]
         for kf, following in itertools.pairwise(raw):
             end = (_int(following.get("time_offset")), _num(following["values"][0]))
             curve = _curve(builder, kf, following, points[-1], end, seg_id, track, prop)
             points.extend(curve.sample(frame_us)[1:] if curve is not None else [end])
         if prop == "KFTypeVolume":
-            volume = points
+            volume = tuple(points)
         elif prop in KEYFRAME_PROPS:
-            visual[KEYFRAME_PROPS[prop]] = points
+            visual[KEYFRAME_PROPS[prop]] = tuple(points)
         else:
             builder.warn(seg_id, track, "keyframe", f"keyframe property {prop!r} is not supported; ignored")
     for prop in ("brightness", "contrast", "saturation"):
@@ -214,7 +215,7 @@ def _transform(seg: dict[str, Any], keyframes: dict[str, Keyframes]) -> Transfor
     sx = _num(scale.get("x"), 1.0)
     sy = sx if uniform.get("on") else _num(scale.get("y"), 1.0)
     if uniform.get("on") and "scale_x" in keyframes:
-        keyframes["scale_y"] = list(keyframes["scale_x"])
+        keyframes["scale_y"] = keyframes["scale_x"]
     return Transform(
         x=_num(pos.get("x")),
         y=_num(pos.get("y")),
@@ -388,14 +389,14 @@ def _adjustment(
     path = str(item.get("path") or "")
     if path.lower().endswith(".cube"):
         builder.warn(seg_id, label, feature, f"LUT {name or path!r} applied with lut3d at full intensity")
-        return Adjustment(seg_id, label, *timing, lut_path=path)
+        return Adjustment(seg_id, label, *timing, colour=Lut(path))
     intensity = _num(item.get("value"), 1.0) if bucket == "effects" else 1.0
-    text = colour_filter(name, intensity, canvas)
-    if text is None:
+    operation = colour_operation(name, intensity, canvas)
+    if operation is None:
         builder.warn(seg_id, label, feature, f"{feature} {name!r} is not rendered (app-only resource); ignored")
         return None
     builder.warn(seg_id, label, feature, f"{feature} {name!r} approximated as a {colour_family(name)} colour filter")
-    return Adjustment(seg_id, label, *timing, filter=text)
+    return Adjustment(seg_id, label, *timing, colour=operation)
 
 
 def _sticker_image(builder: _Builder, seg: dict[str, Any]) -> bool:
@@ -427,7 +428,8 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
     keyed_layers: list[tuple[tuple[int, int, int], Layer]] = []
     keyed_adjustments: list[tuple[tuple[int, int, int], Adjustment]] = []
     audio: list[AudioClip] = []
-    video_tracks: list[tuple[str, list[tuple[Layer, dict[str, Any] | None]]]] = []
+    # A video track's layers as (position in keyed_layers, its transition): transitions change both neighbours.
+    video_tracks: list[tuple[str, list[tuple[int, dict[str, Any] | None]]]] = []
     tracks = draft.get("tracks") or []
     main_track_seen = False
     ends = [0]  # the draft's length: the latest end of any visible segment, rendered or not (as the app counts)
@@ -439,7 +441,7 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
         muted = bool(_int(track.get("attribute")) & 1)
         segments = [s for s in track.get("segments") or [] if isinstance(s, dict)]
         segments.sort(key=lambda s: _int((s.get("target_timerange") or {}).get("start")))
-        track_layers: list[tuple[Layer, dict[str, Any] | None]] = []
+        track_layers: list[tuple[int, dict[str, Any] | None]] = []
         for seg in segments:
             seg_id = str(seg.get("id") or "")
             if seg.get("visible") is False:
@@ -507,6 +509,7 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
                 builder.warn(seg_id, label, bucket, f"{bucket} material on a video track is not rendered")
                 continue
             transform = _transform(seg, keyframes)
+            main_clip = ttype == "video" and not main_track_seen
             layer = Layer(
                 segment_id=seg_id,
                 track=label,
@@ -515,53 +518,61 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
                 duration_us=duration,
                 transform=transform,
                 material_path=str(material.get("path") or ""),
-                text_material=material if ttype == "text" else None,
+                text=read_text(material) if ttype == "text" else None,
                 source_start_us=src_start,
                 speed=speed,
                 crop=_crop(material) if ttype == "video" else None,
                 mask=extras.mask,
                 chroma=extras.chroma,
-                motions=_motions(builder, extras.animations, duration, seg_id, label),
+                background=extras.background if main_clip else None,
+                motions=tuple(_motions(builder, extras.animations, duration, seg_id, label)),
                 reverse=reverse and ttype == "video",
                 reverse_path=reverse_path,
             )
             has_sound_settings = extras.fade_in or extras.fade_out or volume_kf
             if layer.kind != "video" and (has_sound_settings or seg.get("volume") not in (None, 1, 1.0)):
                 builder.warn(seg_id, label, "volume", "audio settings on a silent segment ignored")
-            if extras.background is not None and ttype == "video" and not main_track_seen:
-                layer.background = extras.background
+            if extras.background is not None and main_clip:
                 builder.warn(seg_id, label, "background", f"background {extras.background.kind} approximated")
             elif extras.background is not None:
                 builder.warn(seg_id, label, "background", "background filling applies to main-track clips only")
             if layer.kind == "video" and not muted:
                 audio.append(sound)
+            track_layers.append((len(keyed_layers), extras.transition))
             keyed_layers.append(((_render_index(seg, ttype), track_index, start), layer))
-            track_layers.append((layer, extras.transition))
         if ttype == "video" and track_layers:
             if not main_track_seen:
-                _check_main_track(builder, draft, [layer for layer, _ in track_layers], label)
+                _check_main_track(builder, draft, [keyed_layers[i][1] for i, _ in track_layers], label)
             main_track_seen = True
             video_tracks.append((label, track_layers))
         elif ttype == "text":
-            for layer, transition in track_layers:
+            for i, transition in track_layers:
                 if transition is not None:
-                    builder.warn(layer.segment_id, label, "transition", "transitions on text are not rendered")
+                    message = "transitions on text are not rendered"
+                    builder.warn(keyed_layers[i][1].segment_id, label, "transition", message)
 
     for label, track_layers in video_tracks:
-        _apply_transitions(builder, label, track_layers, fps)
+        positions = [i for i, _ in track_layers]
+        drawn = _apply_transitions(
+            builder, label, [keyed_layers[i][1] for i in positions], [t for _, t in track_layers], fps
+        )
+        for i, layer in zip(positions, drawn, strict=True):
+            keyed_layers[i] = (keyed_layers[i][0], layer)
 
     if not keyed_layers and not audio:
         raise RenderError("DRAFT_EMPTY", "the draft has no visible segment to render; add media first")
     timebase = Timebase.of(fps)
     total_f = timebase.frame_count(max(ends))
-    keyed_layers = [(key, layer) for key, layer in keyed_layers if _snap_layer(builder, layer, timebase, total_f)]
-    keyed_layers.sort(key=lambda item: item[0])
-    layers = [layer for _, layer in keyed_layers]
-    keys = [key for key, _ in keyed_layers]
-    keyed_adjustments = [(key, a) for key, a in keyed_adjustments if _snap_adjustment(builder, a, timebase, total_f)]
-    for key, adjustment in keyed_adjustments:
-        adjustment.below = bisect.bisect_left(keys, key)  # filter/effect tracks act on everything below
-    adjustments = [adjustment for _, adjustment in sorted(keyed_adjustments, key=lambda item: item[0])]
+    snapped = [(key, _snap_layer(builder, layer, timebase, total_f)) for key, layer in keyed_layers]
+    shown = sorted(((key, layer) for key, layer in snapped if layer is not None), key=lambda item: item[0])
+    layers = tuple(layer for _, layer in shown)
+    keys = [key for key, _ in shown]
+    kept = [(key, _snap_adjustment(builder, adjustment, timebase, total_f)) for key, adjustment in keyed_adjustments]
+    adjustments = tuple(
+        dataclasses.replace(adjustment, below=bisect.bisect_left(keys, key))  # acts on everything below
+        for key, adjustment in sorted(kept, key=lambda item: item[0])
+        if adjustment is not None
+    )
     return Plan(
         canvas_width=canvas_w,
         canvas_height=canvas_h,
@@ -570,17 +581,17 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
         fps=fps,
         duration_us=timebase.us(total_f),
         layers=layers,
-        audio=audio,
-        warnings=builder.warnings,
-        notes=notes,
+        audio=tuple(audio),
+        warnings=tuple(builder.warnings),
+        notes=tuple(notes),
         adjustments=adjustments,
         # Chunks join by stream copy into MP4; a webm or a GIF (one palette for the whole clip) is one pass.
-        chunks=split(layers, timebase.us(total_f), fps, options.chunk_seconds if options.format == "mp4" else 0),
+        chunks=tuple(split(layers, timebase.us(total_f), fps, options.chunk_seconds if options.format == "mp4" else 0)),
     )
 
 
-def _snap_layer(builder: _Builder, layer: Layer, timebase: Timebase, total_f: int) -> bool:
-    """Put a layer and its motion windows on frame boundaries, clamped into the output; False = not shown.
+def _snap_layer(builder: _Builder, layer: Layer, timebase: Timebase, total_f: int) -> Layer | None:
+    """A layer and its motion windows on frame boundaries, clamped into the output; None = not shown.
 
     Motion windows are also clamped into the layer's own span (lead and tail included), so no fade or wipe
     can start before the layer's first frame or end after its last; a window left with no frame is dropped
@@ -590,7 +601,7 @@ def _snap_layer(builder: _Builder, layer: Layer, timebase: Timebase, total_f: in
     start_f, end_f = frame(layer.start_us), min(total_f, frame(layer.start_us + layer.duration_us))
     if end_f <= start_f:
         builder.warn(layer.segment_id, layer.track, "timing", "shorter than one frame; not shown")
-        return False
+        return None
     first_f = max(0, min(start_f, frame(layer.start_us - layer.lead_us)))
     last_f = min(total_f, max(end_f, frame(layer.start_us + layer.duration_us + layer.tail_us)))
     origin = timebase.us(start_f)
@@ -605,24 +616,25 @@ def _snap_layer(builder: _Builder, layer: Layer, timebase: Timebase, total_f: in
             continue
         local = timebase.us(begin) - origin
         motions.append(dataclasses.replace(motion, start_us=local, duration_us=timebase.us(finish) - origin - local))
-    layer.motions = motions
-    layer.start_us = origin
-    layer.duration_us = timebase.us(end_f) - origin
-    layer.lead_us = origin - timebase.us(first_f)
-    layer.tail_us = timebase.us(last_f) - timebase.us(end_f)
-    return True
+    return dataclasses.replace(
+        layer,
+        motions=tuple(motions),
+        start_us=origin,
+        duration_us=timebase.us(end_f) - origin,
+        lead_us=origin - timebase.us(first_f),
+        tail_us=timebase.us(last_f) - timebase.us(end_f),
+    )
 
 
-def _snap_adjustment(builder: _Builder, adjustment: Adjustment, timebase: Timebase, total_f: int) -> bool:
-    """A filter/effect window on frame boundaries inside the output; False (reported) when no frame is left."""
+def _snap_adjustment(builder: _Builder, adjustment: Adjustment, timebase: Timebase, total_f: int) -> Adjustment | None:
+    """A filter/effect window on frame boundaries inside the output; None (reported) when no frame is left."""
     start_f = min(total_f, timebase.frame(adjustment.start_us))
     end_f = min(total_f, timebase.frame(adjustment.start_us + adjustment.duration_us))
     if end_f <= start_f:
         builder.warn(adjustment.segment_id, adjustment.track, "timing", "shorter than one frame; not shown")
-        return False
-    adjustment.start_us = timebase.us(start_f)
-    adjustment.duration_us = timebase.us(end_f) - adjustment.start_us
-    return True
+        return None
+    start_us = timebase.us(start_f)
+    return dataclasses.replace(adjustment, start_us=start_us, duration_us=timebase.us(end_f) - start_us)
 
 
 def _check_main_track(builder: _Builder, draft: dict[str, Any], layers: list[Layer], label: str) -> None:
@@ -644,9 +656,10 @@ def _check_main_track(builder: _Builder, draft: dict[str, Any], layers: list[Lay
 
 
 def _apply_transitions(
-    builder: _Builder, label: str, track_layers: list[tuple[Layer, dict[str, Any] | None]], fps: float
-) -> None:
-    """A transition sits on the earlier clip; its window is centred on the cut (§5).
+    builder: _Builder, label: str, track: list[Layer], transitions: list[dict[str, Any] | None], fps: float
+) -> list[Layer]:
+    """The track's layers with their transitions drawn: one sits on the earlier clip, its window centred on
+    the cut (§5). `transitions[i]` is layer i's.
 
     Drawn by the name's family (animations.py): the outgoing clip is held for d/2 past the cut and the
     incoming one (the later segment of the track, so layered on top) starts d/2 early; a dissolve fades it
@@ -655,50 +668,55 @@ def _apply_transitions(
     the overlap itself.
     """
     frame = 1e6 / fps
-    for (layer, transition), (following, _) in itertools.pairwise(track_layers):
+    layers = list(track)
+    for i, transition in enumerate(transitions[:-1]):
         if transition is None:
             continue
+        layer, following = layers[i], layers[i + 1]
         name = str(transition.get("name") or "")
         gap = following.start_us - (layer.start_us + layer.duration_us)
         duration = min(_int(transition.get("duration")), layer.duration_us, following.duration_us)
-        if -gap > frame and _cut_overlap(layer, following):
-            gap, duration = 0, -gap
+        cut = _cut_overlap(layer, following) if -gap > frame else None
+        if cut is not None:
+            (layer, following), gap, duration = cut, 0, -gap
+            layers[i], layers[i + 1] = layer, following
         if abs(gap) > frame or duration <= 0:
             builder.warn(layer.segment_id, label, "transition", f"transition {name!r} has no adjacent clip")
             continue
         family = classify(name, "transition")
         drawn = transition_motions(family or Family("dissolve"), duration // 2, layer.duration_us)
-        layer.tail_us, following.lead_us = drawn.tail_us, drawn.lead_us
-        layer.motions.extend(drawn.outgoing)
-        following.motions[:0] = drawn.incoming
+        layers[i] = dataclasses.replace(layer, tail_us=drawn.tail_us, motions=(*layer.motions, *drawn.outgoing))
+        layers[i + 1] = dataclasses.replace(
+            following, lead_us=drawn.lead_us, motions=(*drawn.incoming, *following.motions)
+        )
         if family is None:
             builder.warn(layer.segment_id, label, "transition", f"transition {name!r} approximated as a dissolve")
         elif family.kind != "dissolve":
             message = f"transition {name!r} approximated as {family.kind}"
             builder.warn(layer.segment_id, label, "transition", message)
-    last_layer, last_transition = track_layers[-1]
-    if last_transition is not None:
-        builder.warn(last_layer.segment_id, label, "transition", "transition after the last clip ignored")
+    if transitions[-1] is not None:
+        builder.warn(layers[-1].segment_id, label, "transition", "transition after the last clip ignored")
+    return layers
 
 
-def _cut_overlap(outgoing: Layer, incoming: Layer) -> bool:
-    """Turn clips overlapping by o (the app's layout) into adjacent ones cut at the overlap's middle.
+def _cut_overlap(outgoing: Layer, incoming: Layer) -> tuple[Layer, Layer] | None:
+    """Clips overlapping by o (the app's layout) as adjacent ones cut at the overlap's middle.
 
     The adjacent window then spans the overlap exactly: the outgoing clip plays on through its tail (o/2,
     the source it really shows there) and the incoming one starts o/2 early from its own first source frame,
     so every frame is the one the app shows. The incoming clip's keyframes and animations keep their
-    timeline times. False when the later clip does not outlast the earlier (no cut to draw).
+    timeline times. None when the later clip does not outlast the earlier (no cut to draw).
     """
     overlap = outgoing.start_us + outgoing.duration_us - incoming.start_us
     if incoming.start_us <= outgoing.start_us or incoming.duration_us <= overlap:
-        return False
+        return None
     half = overlap // 2
-    outgoing.duration_us = incoming.start_us + half - outgoing.start_us
-    incoming.start_us += half
-    incoming.duration_us -= half
-    incoming.source_start_us += round(half * incoming.speed)
-    keyframes = incoming.transform.keyframes
-    for prop, points in keyframes.items():
-        keyframes[prop] = [(t - half, v) for t, v in points]
-    incoming.motions = [dataclasses.replace(m, start_us=m.start_us - half) for m in incoming.motions]
-    return True
+    keyframes = {prop: tuple((t - half, v) for t, v in points) for prop, points in incoming.transform.keyframes.items()}
+    return dataclasses.replace(outgoing, duration_us=incoming.start_us + half - outgoing.start_us), dataclasses.replace(
+        incoming,
+        start_us=incoming.start_us + half,
+        duration_us=incoming.duration_us - half,
+        source_start_us=incoming.source_start_us + round(half * incoming.speed),
+        transform=dataclasses.replace(incoming.transform, keyframes=keyframes),
+        motions=tuple(dataclasses.replace(m, start_us=m.start_us - half) for m in incoming.motions),
+    )

@@ -88,9 +88,9 @@ class Bezier:
             _, at, length, piece = heapq.heappop(pieces)
             for n, half in enumerate(_halves(piece)):
                 heapq.heappush(pieces, (-_error(half, min_piece_us), at + n * length / 2, length / 2, half))
-        points: Keyframes = [(round(self.t0), self.v0)]
+        points = [(round(self.t0), self.v0)]
         points += [(round(piece[3][0]), piece[3][1]) for _, _, _, piece in sorted(pieces, key=lambda item: item[1])]
-        return points
+        return tuple(points)
 
 
 def _error(piece: _Piece, min_piece_us: float) -> float:

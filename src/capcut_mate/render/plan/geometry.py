@@ -7,6 +7,7 @@ per-frame scaling only ever shrinks it (sharp, and a still is resized once, not 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 from capcut_mate.render.plan.model import Keyframes, Layer
 
@@ -19,7 +20,7 @@ def fit_size(src_w: float, src_h: float, canvas_w: int, canvas_h: int) -> tuple[
     return src_w * factor, src_h * factor
 
 
-def value_at(points: Keyframes, t_us: float) -> float:
+def value_at(points: Sequence[tuple[int, float]], t_us: float) -> float:
     """Linear keyframe interpolation, holding the first/last value outside (§4)."""
     if t_us <= points[0][0]:
         return points[0][1]
@@ -31,18 +32,18 @@ def value_at(points: Keyframes, t_us: float) -> float:
 
 def _zoom_points(layer: Layer, axis: int) -> Keyframes:
     """Zoom motions as a multiplier curve over local time (1 outside their windows)."""
-    points: Keyframes = []
+    points: list[tuple[int, float]] = []
     for motion in layer.motions:
         if motion.kind == "zoom":
             points.append((motion.start_us, motion.start_value[axis]))
             points.append((motion.start_us + motion.duration_us, motion.end_value[axis]))
-    return points
+    return tuple(points)
 
 
 def scale_curve(layer: Layer, axis: int) -> tuple[Keyframes, Keyframes]:
     """(keyframes of the clip scale or [], zoom multiplier points or []) for axis 0 = x, 1 = y."""
     prop = "scale_x" if axis == 0 else "scale_y"
-    return layer.transform.keyframes.get(prop, []), _zoom_points(layer, axis)
+    return layer.transform.keyframes.get(prop, ()), _zoom_points(layer, axis)
 
 
 def scale_at(layer: Layer, axis: int, t_us: float) -> float:

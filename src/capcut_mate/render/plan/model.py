@@ -1,15 +1,27 @@
-"""The timeline plan: plain data between the draft (plan.py) and the ffmpeg graph (graph.py).
+"""The timeline plan: a frozen value between the draft (plan/build.py) and the ffmpeg graph (graph/).
 
 Times are integer microseconds relative to the segment start ("local") unless a name says otherwise.
+
+Frozen stdlib dataclasses, sequences as tuples: the builder is the only writer, and a plan is a value that
+can be printed, saved and loaded (`Plan.to_json` / `Plan.from_json`). Loading goes through pydantic's
+TypeAdapter, which validates a file written by hand or by another machine against these very classes, so
+the JSON schema has no second definition to drift from.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import cache
+from typing import Literal
+
+from pydantic import TypeAdapter
+
+from capcut_mate.render.plan.colours import ColourOperation
+from capcut_mate.render.plan.text import TextBlock
 
 # (local time µs, value) pairs, sorted by time; linear in between, held outside.
-Keyframes = list[tuple[int, float]]
+Keyframes = tuple[tuple[int, float], ...]
 
 LayerKind = Literal["video", "photo", "text"]
 
@@ -27,7 +39,7 @@ class RenderWarning:
         return {"segment_id": self.segment_id, "track": self.track, "feature": self.feature, "message": self.message}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Transform:
     """Clip settings (§2.3) plus keyframes that override them (property -> keyframes)."""
 
@@ -39,7 +51,7 @@ class Transform:
     alpha: float = 1.0
     flip_h: bool = False
     flip_v: bool = False
-    keyframes: dict[str, Keyframes] = field(default_factory=dict)
+    keyframes: dict[str, Keyframes] = field(default_factory=dict)  # never changed once built
 
     def animated(self, prop: str) -> bool:
         return len(self.keyframes.get(prop, ())) > 0
@@ -105,24 +117,22 @@ class Background:
     blur: float = 0.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class Adjustment:
     """A filter- or effect-track item: one colour filter over everything below it during its window.
 
-    `below` is how many plan layers (bottom up) it covers; `lut_path` (a draft path of a .cube file) is
-    used instead of `filter` when set.
+    `below` is how many plan layers (bottom up) it covers; `colour` is what it does (plan/colours.py).
     """
 
     segment_id: str
     track: str
     start_us: int
     duration_us: int
-    filter: str = ""
-    lut_path: str = ""
+    colour: ColourOperation
     below: int = 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class Layer:
     """One visual segment, in z-order position. Timeline values are µs; local times start at `start_us`."""
 
@@ -133,21 +143,21 @@ class Layer:
     duration_us: int
     transform: Transform
     material_path: str = ""
-    text_material: dict[str, Any] | None = None
+    text: TextBlock | None = None
     source_start_us: int = 0
     speed: float = 1.0
     crop: Crop | None = None
     mask: Mask | None = None
     chroma: tuple[str, float] | None = None  # (#rrggbb, similarity)
     background: Background | None = None
-    motions: list[Motion] = field(default_factory=list)
+    motions: tuple[Motion, ...] = ()
     lead_us: int = 0  # shown this long before `start_us` (transition window), fading in
     tail_us: int = 0  # held this long after the end (transition window)
     reverse: bool = False  # the source range plays backwards
     reverse_path: str = ""  # the app's reversed copy of the whole material (draft path), when it made one
 
 
-@dataclass
+@dataclass(frozen=True)
 class AudioClip:
     """One sound on the timeline: an audio segment or the embedded audio of a video segment."""
 
@@ -159,7 +169,7 @@ class AudioClip:
     source_start_us: int
     speed: float = 1.0
     volume: float = 1.0
-    volume_keyframes: Keyframes = field(default_factory=list)
+    volume_keyframes: Keyframes = ()
     fade_in_us: int = 0
     fade_out_us: int = 0
     pitch_follows_speed: bool = False
@@ -179,7 +189,7 @@ class Chunk:
     end_us: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
     """Everything the graph needs, in draft units; `width`/`height` are the (even) output frame size."""
 
@@ -189,9 +199,25 @@ class Plan:
     height: int
     fps: float
     duration_us: int
-    layers: list[Layer]
-    audio: list[AudioClip]
-    warnings: list[RenderWarning] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    adjustments: list[Adjustment] = field(default_factory=list)  # bottom to top
-    chunks: list[Chunk] = field(default_factory=list)  # back to back from 0 to duration_us (chunks.py)
+    layers: tuple[Layer, ...]
+    audio: tuple[AudioClip, ...]
+    warnings: tuple[RenderWarning, ...] = ()
+    notes: tuple[str, ...] = ()
+    adjustments: tuple[Adjustment, ...] = ()  # bottom to top
+    chunks: tuple[Chunk, ...] = ()  # back to back from 0 to duration_us (chunking/cuts.py)
+
+    def to_json(self) -> str:
+        """The plan as canonical JSON (keys sorted, no spaces): equal plans give equal bytes, so its hash
+        is the plan's fingerprint."""
+        data = _adapter().dump_python(self, mode="json")
+        return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Plan:
+        """A plan from `to_json`'s output; pydantic.ValidationError says which field does not fit."""
+        return _adapter().validate_json(text)
+
+
+@cache
+def _adapter() -> TypeAdapter[Plan]:
+    return TypeAdapter(Plan)

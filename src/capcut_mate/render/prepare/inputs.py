@@ -24,8 +24,10 @@ from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from capcut_mate.ffmpeg import ffmpeg_exe, has_decoder, has_filters
 from capcut_mate.render.chunking.cuts import visible
 from capcut_mate.render.errors import RenderError
+from capcut_mate.render.plan.colours import Lut
 from capcut_mate.render.plan.geometry import max_scale, reference_size
 from capcut_mate.render.plan.model import AudioClip, Chunk, Layer, Plan, RenderWarning
+from capcut_mate.render.plan.text import TextBlock
 from capcut_mate.render.prepare.masks import mask_image
 from capcut_mate.render.prepare.probe import MediaInfo, probe
 from capcut_mate.render.prepare.reverse import reverse_range
@@ -82,6 +84,12 @@ class Prepared:
     warnings: list[RenderWarning] = field(default_factory=list)
     strips: list[Strip] = field(default_factory=list)  # text runs drawn through one input each
     luts: dict[str, Path] = field(default_factory=dict)  # draft path of a .cube file -> local file
+    # Layers prepare rewrote (by plan index): a reversed clip read forwards from its reversed copy.
+    rewritten: dict[int, Layer] = field(default_factory=dict)
+
+    def layers_of(self, plan: Plan) -> tuple[Layer, ...]:
+        """The plan's layers as these inputs show them."""
+        return tuple(self.rewritten.get(index, layer) for index, layer in enumerate(plan.layers))
 
 
 def _save(image: Image.Image, path: Path) -> Path:
@@ -157,6 +165,7 @@ class Preparer:
         self.ffmpeg = ffmpeg
         self.draft_dir: Path | None = getattr(resolve_media, "draft_dir", None)
         self.warnings: list[RenderWarning] = []
+        self.rewritten: dict[int, Layer] = {}
         self._probes: dict[Path, MediaInfo] = {}
         self._fonts: FontResolver | None = None
         self._reversed: dict[str, tuple[Path, int]] = {}  # segment id -> (reversed copy, mirror time µs)
@@ -215,8 +224,9 @@ class Preparer:
                 self.warnings.append(
                     RenderWarning(clip.segment_id, clip.track, "audio", f"{path.name} has no audio stream")
                 )
-        luts = {a.lut_path: self.resolve(a.lut_path) for a in self.plan.adjustments if a.lut_path and video}
-        return Prepared(sources, sounds, self.warnings, strips, luts)
+        cubes = [a.colour.path for a in self.plan.adjustments if isinstance(a.colour, Lut)] if video else []
+        luts = {path: self.resolve(path) for path in cubes}
+        return Prepared(sources, sounds, self.warnings, strips, luts, self.rewritten)
 
     def _layer(self, index: int, layer: Layer) -> Source:
         if layer.kind == "text":
@@ -279,7 +289,7 @@ class Preparer:
         return found
 
     def _reversed_layer(self, index: int, layer: Layer, path: Path) -> tuple[Path, Layer]:
-        """Read a reversed clip forwards from its reversed copy; the plan's layer is rewritten to match.
+        """Read a reversed clip forwards from its reversed copy; the layer is rewritten to match (`rewritten`).
 
         A transition's lead shows what follows the range in the source and its tail what precedes it, so
         the copy covers those too.
@@ -290,7 +300,7 @@ class Preparer:
         ref = (layer.segment_id, layer.track, layer.reverse_path)
         copy, mirror = self._reversal(ref, path, max(0, start - before), end + after)
         layer = dataclasses.replace(layer, source_start_us=max(0, mirror - end), reverse=False)
-        self.plan.layers[index] = layer
+        self.rewritten[index] = layer
         return copy, layer
 
     def _reversal(self, ref: tuple[str, str, str], path: Path, start: int, end: int) -> tuple[Path, int]:
@@ -376,7 +386,7 @@ class Preparer:
             self._fonts = FontResolver(self.font_dir, self.draft_dir, system_fonts=self.system_fonts)
         ref = max_scale(layer)
         try:
-            result = render_text_layer(layer.text_material or {}, self.canvas, self._fonts, scale=ref[0])
+            result = render_text_layer(layer.text or TextBlock(()), self.canvas, self._fonts, scale=ref[0])
         except FontNotFoundError as exc:
             raise RenderError("FONT_MISSING", f"{exc}; install fonts-noto-cjk or pass a font folder") from exc
         for message in result.warnings:

@@ -1,4 +1,4 @@
-"""Rasterise one text material (an item of ``materials.texts``) into a tight RGBA layer with Pillow.
+"""Rasterise one text block (plan/text.py: a text material as the plan carries it) into a tight RGBA layer with Pillow.
 
 The caller places the layer so that ``TextLayer.anchor`` lands on the clip's transform position; everything
 the app draws around the glyphs (stroke, shadow, background box) is inside the image.
@@ -28,10 +28,7 @@ name the source of each rule.
 
 from __future__ import annotations
 
-import bisect
 import functools
-import itertools
-import json
 import math
 import unicodedata
 from collections import defaultdict
@@ -41,6 +38,7 @@ from typing import TypeVar
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, features
 
+from capcut_mate.render.plan.text import RGBA, Shadow, TextBlock, TextBox, TextStyle
 from capcut_mate.render.text import emoji
 from capcut_mate.render.text.fonts import (
     FontFace,
@@ -56,24 +54,14 @@ from capcut_mate.render.text.fonts import (
 
 EM_WIDTH_DIVISOR = 160.0
 EM_HEIGHT_DIVISOR = 128.0
-DEFAULT_SIZE = 15.0  # the app's default text size
 ITALIC_SHEAR = math.tan(math.radians(12))
 SYNTHETIC_BOLD_EM = 0.025  # outline radius that emboldens a regular face
 SUBSTITUTED_LISTED = 8  # code points a fallback warning lists
-CHECK_STROKE, CHECK_BACKGROUND, CHECK_SHADOW, CHECK_GLOW = 8, 16, 32, 64
 HAS_RAQM = features.check("raqm")
 LAYOUT = ImageFont.Layout.RAQM if HAS_RAQM else ImageFont.Layout.BASIC
 # Punctuation that must not start / end a wrapped line (basic kinsoku).
 NO_LINE_START = set("，。、！？；：）」』】〉》〕…’”,.!?;:)]}%")
 NO_LINE_END = set("（「『【〈《〔‘“([{")
-# Material features drawn by the app that this renderer does not reproduce: field -> warning.
-UNSUPPORTED_FIELDS = {
-    "text_preset_resource_id": "text preset (花字/style preset) not reproduced",
-    "text_curve": "curved text not reproduced, drawn straight",
-    "enable_path_typesetting": "text on a path not reproduced, drawn straight",
-}
-
-RGBA = tuple[int, int, int, int]
 K = TypeVar("K", bound=Hashable)
 
 
@@ -87,37 +75,11 @@ class TextLayer:
 
 
 @dataclass(frozen=True)
-class _Stroke:
-    color: RGBA
-    width: float  # em fraction, outline radius
-
-
-@dataclass(frozen=True)
-class _Shadow:
-    color: RGBA
-    angle: float  # degrees, -45 = down-right
-    distance: float  # UI units, px = distance / 100 x em
-    diffuse: float  # blur sigma in em
-
-
-@dataclass(frozen=True)
-class _Style:
-    size: float
-    color: RGBA
-    bold: bool
-    italic: bool
-    underline: bool
-    stroke: _Stroke | None
-    shadow: _Shadow | None
-    font: tuple[tuple[str, str], ...]  # the style's font reference, hashable
-
-
-@dataclass(frozen=True)
 class _Run:
     """Characters drawn with one style and one face."""
 
     text: str
-    style: _Style
+    style: TextStyle
     face: FontFace
     font: ImageFont.FreeTypeFont  # opened at the face's load size: ``em`` / ``scale``
     em: float
@@ -142,215 +104,27 @@ def em_pixels(size: float, canvas_size: tuple[int, int], scale: float = 1.0) -> 
 
 
 def render_text_layer(
-    material: dict, canvas_size: tuple[int, int], fonts: FontResolver, scale: float = 1.0
+    block: TextBlock, canvas_size: tuple[int, int], fonts: FontResolver, scale: float = 1.0
 ) -> TextLayer:
-    """Render a text material at ``scale`` (the segment's clip.scale.x) for a canvas of ``canvas_size``."""
-    warnings: list[str] = []
-    text, char_styles = _parse_content(material, warnings)
-    _warn_unsupported(material, warnings)
+    """Draw a text block at ``scale`` (the segment's clip.scale.x) for a canvas of ``canvas_size``."""
+    warnings = list(block.notes)
+    text = block.text
+    char_styles = [run.style for run in block.runs for _ in run.text]
     faces = _Faces(fonts, canvas_size, scale, warnings)
-    letter_spacing = float(material.get("letter_spacing") or 0.0)
-    if letter_spacing and any(_is_complex(ch) for ch in text):
+    if block.letter_spacing and any(_is_complex(ch) for ch in text):
         warnings.append("letter spacing breaks glyph shaping: complex-script text drawn letter by letter")
     if not HAS_RAQM and any(_is_complex(ch) for ch in text):
         warnings.append("Pillow lacks libraqm: Arabic/complex text drawn without shaping or bidi")
 
-    wrap_width = None
-    if material.get("type") == "subtitle":
-        wrap_width = float(material.get("line_max_width") or 0.82) * canvas_size[0] * scale
-    vertical = material.get("typesetting") == 1
-    if vertical:
+    wrap_width = None if block.wrap is None else block.wrap * canvas_size[0] * scale
+    if block.vertical:
         warnings.append("vertical typesetting approximated: one character per line, one column")
-    lines = _layout_lines(text, char_styles, faces, letter_spacing, wrap_width, vertical)
+    lines = _layout_lines(text, char_styles, faces, block.letter_spacing, wrap_width, block.vertical)
     faces.finish()
-    return _draw(material, lines, warnings)
+    return _draw(block, lines, warnings)
 
 
 # --- content and styles ------------------------------------------------------------------------------
-
-
-def _parse_content(material: dict, warnings: list[str]) -> tuple[str, list[_Style]]:
-    """The text and one resolved style per character (later styles win where ranges overlap)."""
-    raw = material.get("content") or ""
-    try:
-        content = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError:
-        content = {"text": raw, "styles": []}
-    if not isinstance(content, dict):
-        content = {"text": str(raw), "styles": []}
-    text = str(content.get("text") or "").replace("\r\n", "\n").replace("\r", "\n")
-    styles = [s for s in content.get("styles") or [] if isinstance(s, dict)]
-    base = _resolve_style(styles[0] if styles else {}, material, warnings)
-    per_char = [base] * len(text)
-    to_index = range_to_index(text, styles)
-    for raw_style in styles:
-        start, end = style_range(raw_style, len(text))
-        resolved = _resolve_style(raw_style, material, warnings)
-        for i in range(to_index(start), to_index(end)):
-            per_char[i] = resolved
-    return text, per_char
-
-
-def style_range(style: dict, length: int) -> tuple[int, int]:
-    """A style's [start, end) as written (a list or a {start, end} dict); none, or not numbers, is the whole text."""
-    value = style.get("range")
-    try:
-        if isinstance(value, dict):
-            return int(value.get("start") or 0), int(value.get("end", length))
-        if isinstance(value, list | tuple) and len(value) == 2:
-            return int(value[0]), int(value[1])
-    except (TypeError, ValueError):
-        pass
-    return 0, length
-
-
-def ranges_count_utf16(text: str, styles: list[dict]) -> bool:
-    """Whether the styles' ranges count UTF-16 units rather than code points.
-
-    pyJianYingDraft counts code points; the app counts UTF-16 units (differs only for astral characters such
-    as emoji). Offsets are read as UTF-16 when any range ends past the code-point length but within the
-    UTF-16 length; capcut-mate's 2x "byte" lengths just clamp.
-    """
-    utf16_length = len(text.encode("utf-16-le")) // 2
-    ends = [style_range(style, len(text))[1] for style in styles]
-    return utf16_length != len(text) and any(len(text) < end <= utf16_length for end in ends)
-
-
-def unit_starts(text: str, utf16: bool) -> list[int]:
-    """The range offset at which each character starts, and the text's end, in code points or UTF-16 units."""
-    return list(itertools.accumulate((2 if utf16 and ord(ch) > 0xFFFF else 1 for ch in text), initial=0))
-
-
-def range_to_index(text: str, styles: list[dict]) -> Callable[[int], int]:
-    """Maps a range offset to a clamped code-point index."""
-    starts = unit_starts(text, ranges_count_utf16(text, styles))
-    return lambda offset: min(bisect.bisect_left(starts, offset), len(text))
-
-
-def _color(rgb: object, alpha: float = 1.0) -> RGBA | None:
-    """A [r, g, b] float colour (0..1) or a '#RRGGBB' string as RGBA bytes."""
-    if isinstance(rgb, str):
-        value = rgb.lstrip("#")
-        if len(value) != 6:
-            return None
-        channels = [int(value[i : i + 2], 16) for i in (0, 2, 4)]
-    elif isinstance(rgb, list | tuple) and len(rgb) >= 3:
-        channels = [round(max(0.0, min(1.0, float(c))) * 255) for c in rgb[:3]]
-    else:
-        return None
-    return (*channels, round(max(0.0, min(1.0, alpha)) * 255))  # type: ignore[return-value]
-
-
-def _solid(paint: dict) -> tuple[object, float]:
-    """Colour and alpha of a {alpha, content: {solid: {alpha, color}}} paint."""
-    solid = (paint.get("content") or {}).get("solid") or {}
-    alpha = float(paint.get("alpha", 1.0)) * float(solid.get("alpha", 1.0))
-    return solid.get("color"), alpha
-
-
-def _resolve_style(style: dict, material: dict, warnings: list[str]) -> _Style:
-    """A style from the content JSON, completed by the material's flat fields where the style is silent."""
-    check_flag = int(material.get("check_flag") or 0)
-    fill = style.get("fill") or {}
-    render_type = (fill.get("content") or {}).get("render_type", "solid")
-    if render_type != "solid":
-        _warn_once(warnings, f"{render_type} text fill drawn as a solid colour")
-    color_value, alpha = _solid(fill)
-    color = (
-        _color(color_value, alpha)
-        or _color(material.get("text_color") or "", float(material.get("text_alpha", 1.0)))
-        or (255, 255, 255, 255)
-    )
-
-    stroke = None
-    if style.get("strokes"):
-        if len(style["strokes"]) > 1:
-            _warn_once(warnings, "multiple text strokes: only the first is drawn")
-        first = style["strokes"][0]
-        stroke_color = _color(*_solid(first))
-        if stroke_color and float(first.get("width") or 0) > 0:
-            stroke = _Stroke(stroke_color, float(first["width"]))
-    elif check_flag & CHECK_STROKE and material.get("border_color"):
-        stroke_color = _color(material["border_color"], float(material.get("border_alpha", 1.0)))
-        if stroke_color:
-            stroke = _Stroke(stroke_color, float(material.get("border_width") or 0.08))
-
-    shadow = None
-    if style.get("shadows"):
-        if len(style["shadows"]) > 1:
-            _warn_once(warnings, "multiple text shadows: only the first is drawn")
-        first = style["shadows"][0]
-        rgb, solid_alpha = _solid(first)
-        shadow_color = _color(rgb or [0, 0, 0], solid_alpha * float(first.get("alpha", 1.0)))
-        if shadow_color:
-            shadow = _Shadow(
-                shadow_color,
-                float(first.get("angle", -45.0)),
-                float(first.get("distance", 5.0)),
-                float(first.get("diffuse", 0.0)),
-            )
-    elif (material.get("has_shadow") or check_flag & CHECK_SHADOW) and material.get("shadow_color"):
-        shadow_color = _color(material["shadow_color"], float(material.get("shadow_alpha", 0.9)))
-        if shadow_color:
-            shadow = _Shadow(
-                shadow_color,
-                _flat_shadow_angle(material),
-                float(material.get("shadow_distance", 5.0)),
-                float(material.get("shadow_smoothing", 0.0)) / 6,
-            )
-
-    font = style.get("font") or {
-        "path": material.get("font_path") or "",
-        "id": material.get("font_resource_id") or "",
-        "title": material.get("font_title") or "",
-    }
-    return _Style(
-        size=float(style.get("size") or material.get("font_size") or DEFAULT_SIZE),
-        color=color,
-        bold=bool(style.get("bold", False)),
-        italic=bool(style.get("italic", bool(material.get("italic_degree")))),
-        underline=bool(style.get("underline", material.get("underline", False))),
-        stroke=stroke,
-        shadow=shadow,
-        font=tuple(sorted((str(k), str(v)) for k, v in font.items() if isinstance(v, str | int))),
-    )
-
-
-def _flat_shadow_angle(material: dict) -> float:
-    """The shadow's direction from the app's flat fields: its own ``shadow_point`` vector when it has one.
-
-    The app stores, beside ``shadow_angle`` and ``shadow_distance``, the offset it computed from them: a CapCut
-    7.9 draft (shared/calibration) has angle -45, distance 5 and point (0.636, -0.636) = 0.18 x distance x
-    (cos a, sin a), +y up like every draft position. The point is what the app draws with, so its direction
-    wins over an angle edited by hand; its length is in an unmeasured unit, so the distance keeps the length.
-    """
-    point = material.get("shadow_point") or {}
-    x, y = float(point.get("x") or 0.0), float(point.get("y") or 0.0)
-    if x or y:
-        return math.degrees(math.atan2(y, x))
-    return float(material.get("shadow_angle", -45.0))
-
-
-def _warn_unsupported(material: dict, warnings: list[str]) -> None:
-    raw = material.get("content")
-    if isinstance(raw, str) and '"effectStyle"' in raw:
-        warnings.append("花字 (effectStyle) not reproduced: plain styled text drawn")
-    for key, message in UNSUPPORTED_FIELDS.items():
-        if material.get(key):
-            warnings.append(message)
-    if ((material.get("caption_template_info") or {}).get("resource_id")) or (
-        (material.get("combo_info") or {}).get("text_templates")
-    ):
-        warnings.append("caption/text template not reproduced")
-    if int(material.get("check_flag") or 0) & CHECK_GLOW:
-        warnings.append("text glow not reproduced")
-    if (material.get("words") or {}).get("text"):
-        warnings.append("karaoke word timing not reproduced: whole text drawn")
-
-
-def _warn_once(warnings: list[str], message: str) -> None:
-    if message not in warnings:
-        warnings.append(message)
 
 
 def _is_complex(char: str) -> bool:
@@ -390,13 +164,13 @@ class _Faces:
         self.colourless: list[str] = []  # emoji no colour font has
         self.substituted: dict[tuple[str, str], list[str]] = {}  # (font, fallback drawing for it) -> code points
 
-    def primary(self, style: _Style) -> FontFace:
+    def primary(self, style: TextStyle) -> FontFace:
         path, index, font_warnings = self.fonts.font_for(dict(style.font), bold=style.bold)
         for message in font_warnings:
-            _warn_once(self.warnings, message)
+            _add_once(self.warnings, message)
         return path, index
 
-    def face_for(self, cluster: str, style: _Style) -> FontFace:
+    def face_for(self, cluster: str, style: TextStyle) -> FontFace:
         """Emoji: a colour face first. Text: the style's face when it has every glyph, else the first that can."""
         primary = self.primary(style)
         base = cluster[0]
@@ -416,13 +190,13 @@ class _Faces:
             _add_once(self.substituted.setdefault((primary[0].name, fallback[0].name), []), f"U+{ord(lacking):04X}")
         return fallback
 
-    def run(self, text: str, style: _Style, face: FontFace) -> _Run:
+    def run(self, text: str, style: TextStyle, face: FontFace) -> _Run:
         em = max(1.0, em_pixels(style.size, self.canvas_size, self.scale))
         try:
             font = open_font(face[0], face[1], em, LAYOUT)
         except FontFileError as exc:
             fallback = self.fonts.fallback(style.bold)
-            _warn_once(
+            _add_once(
                 self.warnings, f"font file {face[0].name} cannot be used at {em:.0f} px ({exc}); used the default"
             )
             face, font = fallback, open_font(*fallback, em, LAYOUT)
@@ -450,7 +224,7 @@ class _Faces:
             listed = ", ".join(points[:SUBSTITUTED_LISTED]) + (", …" if len(points) > SUBSTITUTED_LISTED else "")
             self.warnings.append(f"font {font} has no {listed}: drawn with {fallback}, as the app falls back")
         for message in self.fonts.take_warnings():
-            _warn_once(self.warnings, message)
+            _add_once(self.warnings, message)
 
 
 def _add_once(items: list[str], item: str) -> None:
@@ -470,7 +244,7 @@ class _Line:
 
 def _layout_lines(
     text: str,
-    styles: list[_Style],
+    styles: list[TextStyle],
     faces: _Faces,
     letter_spacing: float,
     wrap_width: float | None,
@@ -503,10 +277,10 @@ def _layout_lines(
 
 # A grapheme cluster (one user-perceived character: a letter with its marks, an emoji sequence), its style
 # (that of its first code point) and its face.
-_Char = tuple[str, _Style, FontFace]
+_Char = tuple[str, TextStyle, FontFace]
 
 
-def _assign_faces(paragraph: str, styles: list[_Style], faces: _Faces) -> list[_Char]:
+def _assign_faces(paragraph: str, styles: list[TextStyle], faces: _Faces) -> list[_Char]:
     chars: list[_Char] = []
     start = 0
     for cluster in emoji.clusters(paragraph):
@@ -595,11 +369,9 @@ def _metrics(run: _Run) -> tuple[float, float]:
     return run.metrics
 
 
-def _place(lines: list[tuple[_Line, float]], material: dict, origin: float) -> tuple[list[_Placed], float, float]:
+def _place(lines: list[tuple[_Line, float]], block: TextBlock, origin: float) -> tuple[list[_Placed], float, float]:
     """Positions of every run, and the text box size; the box's top-left corner is at (origin, origin)."""
-    letter_spacing = float(material.get("letter_spacing") or 0.0)
-    line_spacing = float(material.get("line_spacing", 0.02) or 0.0)
-    alignment = int(material.get("alignment", 1) or 0)
+    letter_spacing, line_spacing, alignment = block.letter_spacing, block.line_spacing, block.alignment
     box_width = max((width for _, width in lines), default=0.0)
     placed: list[_Placed] = []
     y = origin
@@ -630,49 +402,20 @@ class _Background:
     style: int
 
 
-def _background(material: dict, em: float) -> _Background | None:
-    """The text background box, as the app's fields define it.
-
-    Rules and their sources (the app's own render of a background is not in the calibration draft):
-    - drawn only with ``check_flag`` bit 16 and a ``background_color``: the app ignores the background fields
-      without the bit (pyJianYingDraft issue #68: "check_flag must be 19 or it does not show"), and an app-saved
-      text without a background keeps them with an empty colour (shared/calibration);
-    - opacity ``background_alpha`` 0..1 = the panel's 0..100 % (pyJianYingDraft `TextBackground`);
-    - ``background_round_radius`` 0..1 = the panel's 0..100: 1 rounds the corners into a pill, so the radius is
-      that share of half the box's shorter side;
-    - ``background_horizontal_offset`` / ``background_vertical_offset`` are the panel's 0..1 stored as 2v - 1
-      (pyJianYingDraft), 0 = centred on the text; ±1 moves the box by half its size, +x right, +y up like every
-      draft position;
-    - ``background_width`` / ``background_height`` 0..1 (default 0.14, pyJianYingDraft) = how far the box reaches
-      past the text on each side, as a share of the em. The panel range and default are the app's; the scale
-      (em) is ours, and is reported as approximate.
-    """
-    check_flag = material.get("check_flag")
-    if check_flag is not None and not int(check_flag) & CHECK_BACKGROUND:
-        return None
-    color = _color(material.get("background_color") or "", float(material.get("background_alpha", 1.0)))
-    if color is None or color[3] == 0:
-        return None
-    return _Background(
-        color,
-        float(material.get("background_width", 0.14)) * em,
-        float(material.get("background_height", 0.14)) * em,
-        max(0.0, min(1.0, float(material.get("background_round_radius", 0.0)))),
-        max(-1.0, min(1.0, float(material.get("background_horizontal_offset", 0.0)))) / 2,
-        max(-1.0, min(1.0, float(material.get("background_vertical_offset", 0.0)))) / 2,
-        int(material.get("background_style") or 1),
-    )
+def _background(box: TextBox, em: float) -> _Background:
+    """The block's box in pixels: it reaches past the text by a share of the largest em (plan/text.py)."""
+    return _Background(box.color, box.reach_x * em, box.reach_y * em, box.radius, box.offset_x, box.offset_y, box.style)
 
 
-def _draw(material: dict, lines: list[tuple[_Line, float]], warnings: list[str]) -> TextLayer:
+def _draw(block: TextBlock, lines: list[tuple[_Line, float]], warnings: list[str]) -> TextLayer:
     runs = [run for line, _ in lines for run in (line.runs or [line.height_run])]
     max_em = max((run.em for run in runs), default=1.0)
     reach = max((_stroke_px(r) + _shadow_reach(r) for r in runs), default=0.0)
-    background = _background(material, max_em) if runs else None
-    _, box_width, box_height = _place(lines, material, 0.0)
+    background = _background(block.box, max_em) if runs and block.box else None
+    _, box_width, box_height = _place(lines, block, 0.0)
     extra = _background_reach(background, box_width, box_height) if background else 0.0
     pad = math.ceil(max_em * 1.2 + reach + extra) + 4
-    placed, box_width, box_height = _place(lines, material, pad)
+    placed, box_width, box_height = _place(lines, block, pad)
     size = (math.ceil(box_width) + 2 * pad, math.ceil(box_height) + 2 * pad)
     canvas = Image.new("RGBA", size, (0, 0, 0, 0))
     if background:
@@ -680,14 +423,14 @@ def _draw(material: dict, lines: list[tuple[_Line, float]], warnings: list[str])
         warnings.append("text background padding approximated (background_width/height x em, not measured)")
         if background.style not in (0, 1):
             warnings.append(f"text background style {background.style} drawn as one box around the text")
-    _draw_shadows(canvas, placed, material)
+    _draw_shadows(canvas, placed, block)
     for color, group in _group(placed, lambda p: p.run.style.stroke.color if p.run.style.stroke else None).items():
-        _paint(canvas, _mask(size, group, lambda p: _stroke_px(p.run), material), color)
+        _paint(canvas, _mask(size, group, lambda p: _stroke_px(p.run), block), color)
     for color, group in _group(placed, lambda p: p.run.style.color).items():
-        _paint(canvas, _mask(size, group, lambda p: p.run.embolden, material, images=False), color)
+        _paint(canvas, _mask(size, group, lambda p: p.run.embolden, block, images=False), color)
     _draw_images(canvas, placed)
 
-    global_alpha = max(0.0, min(1.0, float(material.get("global_alpha", 1.0))))
+    global_alpha = block.global_alpha
     if global_alpha < 1.0:
         canvas.putalpha(canvas.getchannel("A").point(lambda v: round(v * global_alpha)))
     centre = (pad + box_width / 2, pad + box_height / 2)
@@ -745,7 +488,7 @@ def _mask(
     size: tuple[int, int],
     placed: list[_Placed],
     outline: Callable[[_Placed], float],
-    material: dict,
+    block: TextBlock,
     images: bool = True,
 ) -> Image.Image:
     """Coverage of the glyphs (grown by ``outline`` px), underlines and italic shear included.
@@ -754,8 +497,7 @@ def _mask(
     (the fill: it must not paint over an emoji's own colours). Images are not sheared for italics.
     """
     mask = Image.new("L", size, 0)
-    underline_offset = float(material.get("underline_offset", 0.22))
-    underline_width = float(material.get("underline_width", 0.05))
+    underline_offset, underline_width = block.underline_offset, block.underline_width
     for item in placed:
         run = item.run
         sheared = run.style.italic and not run.image
@@ -800,7 +542,7 @@ def _paint(canvas: Image.Image, mask: Image.Image, color: RGBA) -> None:
     canvas.alpha_composite(layer)
 
 
-def _shadow_offset(shadow: _Shadow, em: float) -> tuple[float, float]:
+def _shadow_offset(shadow: Shadow, em: float) -> tuple[float, float]:
     """Pixel offset (+y down) of a shadow: ``distance`` (the panel's 0..100) / 100 x em along ``angle``.
 
     Direction: the angle in degrees, counter-clockwise from +x with +y up (-45 = down-right), the app's default
@@ -812,12 +554,12 @@ def _shadow_offset(shadow: _Shadow, em: float) -> tuple[float, float]:
     return distance * math.cos(math.radians(shadow.angle)), -distance * math.sin(math.radians(shadow.angle))
 
 
-def _draw_shadows(canvas: Image.Image, placed: list[_Placed], material: dict) -> None:
+def _draw_shadows(canvas: Image.Image, placed: list[_Placed], block: TextBlock) -> None:
     """Blurred, offset copies of glyphs + strokes, one per distinct shadow and em."""
     for (shadow, em), group in _group(
         placed, lambda p: (p.run.style.shadow, p.run.em) if p.run.style.shadow else None
     ).items():
-        mask = _mask(canvas.size, group, lambda p: _stroke_px(p.run), material)
+        mask = _mask(canvas.size, group, lambda p: _stroke_px(p.run), block)
         dx, dy = _shadow_offset(shadow, em)
         shifted = Image.new("L", canvas.size, 0)
         shifted.paste(mask, (round(dx), round(dy)))
