@@ -1,4 +1,4 @@
-"""Command line: `capcut-mate serve | worker | render | preview | mcp | demo | migrate | import-drafts`."""
+"""Command line: `capcut-mate serve | worker | plan | render | preview | mcp | demo | migrate | import-drafts`."""
 
 from __future__ import annotations
 
@@ -151,10 +151,48 @@ def migrate(
     typer.echo("; ".join(done) if done else "schema is up to date")
 
 
+def _check_format(format: str, console: Any) -> None:
+    from capcut_mate.render.formats import FORMATS
+
+    if format not in FORMATS:
+        console.print(f"[red]--format must be one of {', '.join(FORMATS)}[/red]", highlight=False)
+        raise typer.Exit(code=2)
+
+
+@app.command("plan")
+def plan_(
+    draft: Path = typer.Argument(..., help="Draft folder (draft_content.json / draft_info.json) or a JSON file"),
+    width: int | None = typer.Option(None, help="Output width (default: the draft canvas)"),
+    height: int | None = typer.Option(None, help="Output height (default: the draft canvas)"),
+    fps: float | None = typer.Option(None, help="Output frame rate (default: the draft's)"),
+    format: str = typer.Option("mp4", "--format", help="mp4, webm or gif: only mp4 renders in chunks"),
+    chunk_seconds: float = typer.Option(10.0, help="Chunk length the plan splits long timelines into (0 = never)"),
+) -> None:
+    """Print the render plan of a draft as JSON: what `render` would draw, for `render --plan`."""
+    from rich.console import Console
+
+    from capcut_mate.render import RenderError, RenderOptions
+    from capcut_mate.render.cli_progress import plan_command
+
+    console = Console(stderr=True)
+    _check_format(format, console)
+    options = RenderOptions(width=width, height=height, fps=fps, format=format, chunk_seconds=chunk_seconds)
+    try:
+        typer.echo(plan_command(draft, options))
+    except RenderError as exc:
+        console.print(f"[red]plan failed[/red] ({exc.code}): {exc.message}", highlight=False)
+        raise typer.Exit(code=2) from exc
+
+
 @app.command()
 def render(
-    draft: Path = typer.Argument(..., help="Draft folder (draft_content.json / draft_info.json) or a JSON file"),
+    draft: Path | None = typer.Argument(
+        None,
+        help="Draft folder (draft_content.json / draft_info.json) or a JSON file; with --plan, the folder "
+        "the plan's media paths resolve in (default: the plan file's folder)",
+    ),
     output: Path = typer.Option(..., "-o", "--output", help="MP4 to write"),
+    plan: Path | None = typer.Option(None, "--plan", help="Render this plan (from `capcut-mate plan`) instead"),
     width: int | None = typer.Option(None, help="Output width (default: the draft canvas)"),
     height: int | None = typer.Option(None, help="Output height (default: the draft canvas)"),
     fps: float | None = typer.Option(None, help="Output frame rate (default: the draft's)"),
@@ -176,11 +214,11 @@ def render(
 
     from capcut_mate.render import RenderError, RenderOptions
     from capcut_mate.render.cli_progress import render_command
-    from capcut_mate.render.formats import FORMATS
 
     console = Console(stderr=True)
-    if format not in FORMATS:
-        console.print(f"[red]--format must be one of {', '.join(FORMATS)}[/red]", highlight=False)
+    _check_format(format, console)
+    if plan is not None and (width or height or fps):
+        console.print("[red]the plan fixes the size and fps: pass them to `capcut-mate plan`[/red]", highlight=False)
         raise typer.Exit(code=2)
     options = RenderOptions(
         width=width, height=height, fps=fps, preset=preset, crf=crf, font_dir=font_dir, system_fonts=system_fonts,
@@ -189,7 +227,7 @@ def render(
     if chunk_workers:
         options.chunk_workers = chunk_workers
     try:
-        render_command(draft, output, options, media_root, remap, report, console)
+        render_command(draft, output, options, media_root, remap, report, console, plan)
     except RenderError as exc:
         console.print(f"[red]render failed[/red] ({exc.code}): {exc.message}", highlight=False)
         raise typer.Exit(code=2) from exc

@@ -1,17 +1,21 @@
-"""The `capcut-mate render` command's body: progress bar, report printing, report file."""
+"""The `capcut-mate render` and `plan` commands' bodies: progress bar, report printing, report file, plan file."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import pydantic
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from capcut_mate.render.engine import render_draft
+from capcut_mate.render.engine import render_draft, render_plan
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.options import RenderOptions
+from capcut_mate.render.plan.build import build_plan
+from capcut_mate.render.plan.model import Plan
 from capcut_mate.render.prepare.paths import DraftMediaResolver, load_draft
 from capcut_mate.render.report import RenderReport
 
@@ -30,17 +34,49 @@ def parse_remaps(remaps: Sequence[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+def plan_command(draft_path: Path, options: RenderOptions) -> str:
+    """The plan of a draft at these output settings, as the JSON `render --plan` reads."""
+    document, _ = load_draft(draft_path)
+    return build_plan(document, options).to_json()
+
+
+def read_plan(path: Path) -> Plan:
+    """A plan file written by `capcut-mate plan`; what does not fit is a PLAN_INVALID naming the field."""
+    try:
+        return Plan.from_json(path.read_bytes())
+    except FileNotFoundError as exc:
+        raise RenderError("PLAN_NOT_FOUND", f"plan file not found: {path}") from exc
+    except pydantic.ValidationError as exc:
+        raise RenderError(
+            "PLAN_INVALID", f"{path} is not a plan written by `capcut-mate plan`: {exc}; write it again"
+        ) from exc
+
+
 def render_command(
-    draft_path: Path,
+    draft_path: Path | None,
     output: Path,
     options: RenderOptions,
     media_root: Path | None,
     remaps: Sequence[str],
     report_path: Path | None,
     console: Console,
+    plan_path: Path | None = None,
 ) -> RenderReport:
-    """Load, render with a progress bar, print warnings, write the report JSON (default: beside the MP4)."""
-    document, draft_dir = load_draft(draft_path)
+    """Load, render with a progress bar, print warnings, write the report JSON (default: beside the MP4).
+
+    With `plan_path` the saved plan is rendered; its media paths (as the draft wrote them) resolve against
+    `draft_path` (a draft folder or file), else against the plan file's folder, like a draft's would.
+    """
+    plan: Plan | None = None
+    document: dict[str, Any] = {}
+    if plan_path is not None:
+        plan = read_plan(plan_path)
+        where = draft_path or plan_path.parent
+        draft_dir = where if where.is_dir() else where.parent
+    elif draft_path is not None:
+        document, draft_dir = load_draft(draft_path)
+    else:
+        raise RenderError("BAD_ARGUMENT", "name a draft folder to render, or a plan file with --plan")
     resolver = DraftMediaResolver(draft_dir, media_root, parse_remaps(remaps))
     columns = (TextColumn("{task.description:<8}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
@@ -50,7 +86,10 @@ def render_command(
             low, high = _STAGE_SPAN.get(stage, (0.0, 1.0))
             progress.update(task, description=stage, completed=low + (high - low) * fraction)
 
-        report = render_draft(document, resolver, output, options, on_progress)
+        if plan is None:
+            report = render_draft(document, resolver, output, options, on_progress)
+        else:
+            report = render_plan(plan, resolver, output, options, on_progress)
     target = report_path or output.with_name(output.name + ".report.json")
     target.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
     print_report(report, console)

@@ -1,4 +1,8 @@
-"""render_draft: plan -> prepare -> graph -> encode, with progress, timings and an atomic output file."""
+"""render_draft: plan -> prepare -> graph -> encode, with progress, timings and an atomic output file.
+
+render_plan starts from a plan built before (`capcut-mate plan`, or a cluster's parent): the same stages after
+the first, so a saved plan renders the frames its draft would.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from capcut_mate.render.graph.build import build_graph
 from capcut_mate.render.graph.visibility import hidden_layers
 from capcut_mate.render.options import RenderOptions
 from capcut_mate.render.plan.build import build_plan
-from capcut_mate.render.plan.model import RenderWarning
+from capcut_mate.render.plan.model import Plan, RenderWarning
 from capcut_mate.render.prepare.inputs import Preparer
 from capcut_mate.render.report import RenderReport
 from capcut_mate.render.run import run_ffmpeg
@@ -29,7 +33,7 @@ ProgressCallback = Callable[[str, float], None]
 
 
 def render_draft(
-    draft: dict,
+    draft: dict[str, Any],
     resolve_media: Callable[[str], Path],
     output: Path,
     options: RenderOptions | None = None,
@@ -44,11 +48,43 @@ def render_draft(
     caller passes jobs/farm.py's runner.
     """
     options = options or RenderOptions()
-    output = Path(output)
-    report_progress = on_progress or (lambda stage, fraction: None)
     started = time.perf_counter()
     plan = build_plan(draft, options)
-    timings = {"plan": time.perf_counter() - started}
+    return _render(plan, resolve_media, Path(output), options, on_progress, chunks, started)
+
+
+def render_plan(
+    plan: Plan,
+    resolve_media: Callable[[str], Path],
+    output: Path,
+    options: RenderOptions | None = None,
+    on_progress: ProgressCallback | None = None,
+    chunks: ChunkRunner = render_chunks,
+) -> RenderReport:
+    """Render a plan built earlier; `options` supplies the encoder and machine settings (its size, fps and
+    chunking were fixed when the plan was built)."""
+    options = options or RenderOptions()
+    if len(plan.chunks) > 1 and options.format != "mp4":
+        raise RenderError(
+            "BAD_ARGUMENT", f"this plan is split into chunks, which only mp4 joins; plan it with --format {options.format}"
+        )
+    return _render(plan, resolve_media, Path(output), options, on_progress, chunks, None)
+
+
+def _render(
+    plan: Plan,
+    resolve_media: Callable[[str], Path],
+    output: Path,
+    options: RenderOptions,
+    on_progress: ProgressCallback | None,
+    chunks: ChunkRunner,
+    started: float | None,
+) -> RenderReport:
+    """The stages after planning; `started` is when planning began (None: the plan came ready)."""
+    report_progress = on_progress or (lambda stage, fraction: None)
+    now = time.perf_counter()
+    timings = {"plan": now - started if started is not None else 0.0}
+    started = started if started is not None else now
     report_progress("plan", 1.0)
     ffmpeg = ffmpeg_exe(options.ffmpeg)
     output.parent.mkdir(parents=True, exist_ok=True)
