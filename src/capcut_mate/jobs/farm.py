@@ -2,14 +2,15 @@
 
 The parent is the worker holding the render task. Its render process plans as usual; when the plan has
 several chunks, render_draft hands them to `ClusterChunks` rather than rendering them all in-process. That
-records the split (persistence/chunks.py), puts the draft it planned from under the task's scratch prefix in
-storage, asks the queue to wake one helper job per waiting unit, and takes units itself until all are done:
-one worker alone still finishes, and the parent only waits when every remaining unit is being rendered
-elsewhere. A helper (`help_render`, run for a helper job on any worker) rebuilds the plan from that draft
-and the recorded output settings, works only if its fingerprint matches (same plan, same code), and takes
-units until none waits. Unit outputs go to storage under the scratch prefix; when all are done the parent
-fetches them, joins the chunks (stream copy) with the audio, and deletes the scratch. Progress is the
-parent's: the frame-weighted sum of every unit's progress in the table, whichever machine renders it.
+records the split (persistence/chunks.py), puts the plan itself (`plan.json`, `Plan.to_json`) under the task's
+scratch prefix in storage, asks the queue to wake one helper job per waiting unit, and takes units itself
+until all are done: one worker alone still finishes, and the parent only waits when every remaining unit is
+being rendered elsewhere. A helper (`help_render`, run for a helper job on any worker) loads that plan, never
+plans again, works only if the fingerprint of the plan's bytes, the recorded output settings and its own
+code version matches the split's (same plan, same code), and takes units until none waits. Unit outputs go
+to storage under the scratch prefix; when all are done the parent fetches them, joins the chunks (stream
+copy) with the audio, and deletes the scratch. Progress is the parent's: the frame-weighted sum of every
+unit's progress in the table, whichever machine renders it.
 
 A worker that dies mid-unit stops renewing its lease; once the lease runs out that unit alone is taken
 again (by the parent, which waits for the last units, or by a helper). A parent that dies leaves its split
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import logging
 import shutil
 import threading
@@ -47,7 +47,6 @@ from capcut_mate.render.chunking.units import (
 )
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.options import RenderOptions
-from capcut_mate.render.plan.build import build_plan
 from capcut_mate.render.plan.model import Plan, RenderWarning
 from capcut_mate.render.run import join
 from capcut_mate.storage import Storage, StorageNotFound, fetch_file
@@ -57,7 +56,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DRAFT_FILE = "draft_content.json"  # the document the parent planned from, under the scratch prefix
+PLAN_FILE = "plan.json"  # the parent's plan (Plan.to_json), under the scratch prefix
 POLL_S = 1.0  # how often the parent reads the units' progress, and looks again for a unit to take
 PROGRESS_EVERY_S = 1.0  # a unit's progress is written at most this often
 
@@ -201,10 +200,8 @@ class ClusterChunks:
     `on_helpers(n)` asks the queue for `n` helper jobs; the worker process holds the queue.
     """
 
-    def __init__(
-        self, farm: RenderFarm, task_id: str, owner: str, draft: dict[str, Any], on_helpers: Callable[[int], None]
-    ) -> None:
-        self.farm, self.task_id, self.owner, self.draft, self.on_helpers = farm, task_id, owner, draft, on_helpers
+    def __init__(self, farm: RenderFarm, task_id: str, owner: str, on_helpers: Callable[[int], None]) -> None:
+        self.farm, self.task_id, self.owner, self.on_helpers = farm, task_id, owner, on_helpers
 
     def __call__(
         self,
@@ -245,14 +242,14 @@ class ClusterChunks:
     def _open(self, plan: Plan, options: RenderOptions) -> str:
         """The split for this plan: the one a previous owner of the task left, when it has the same
         fingerprint (its finished units are kept), else a new one."""
-        fingerprint = plan_fingerprint(plan, options)
+        plan_json = plan.to_json()
+        fingerprint = plan_fingerprint(plan_json, options)
         split = self.farm.chunks.split(self.task_id)
         if split is not None and split.fingerprint == fingerprint:
             self.farm.chunks.retry_failed(self.task_id)
             return fingerprint
         self.farm.clean(self.task_id)
-        snapshot = json.dumps(self.draft, ensure_ascii=False).encode()
-        self.farm.storage.put_bytes(scratch_prefix(self.task_id) + DRAFT_FILE, snapshot)
+        self.farm.storage.put_bytes(scratch_prefix(self.task_id) + PLAN_FILE, plan_json.encode())
         spans = [(0, plan.duration_us), *((chunk.start_us, chunk.end_us) for chunk in plan.chunks)]
         self.farm.chunks.replace_split(self.task_id, fingerprint, output_settings(options), spans)
         return fingerprint
@@ -309,26 +306,26 @@ def help_render(
     owner: str,
     work_dir: Path,
     local: RenderOptions,
-    resolver_for: Callable[[dict[str, Any]], Resolver],
+    resolve_media: Resolver,
 ) -> int:
     """Render waiting units of the task's split until none waits; how many this helper rendered.
 
     `local` carries this machine's own settings (ffmpeg, fonts, chunk_workers); the output settings come
-    from the split. `resolver_for(draft)` maps the draft's media onto this machine's checkout of its folder.
+    from the split. `resolve_media` maps the plan's media paths onto this machine's checkout of the draft.
     """
     split = farm.chunks.split(task_id)
     if split is None:
         return 0
     try:
-        draft = json.loads(farm.storage.get_bytes(scratch_prefix(task_id) + DRAFT_FILE))
+        plan_json = farm.storage.get_bytes(scratch_prefix(task_id) + PLAN_FILE)
     except StorageNotFound:
         return 0
     options = dataclasses.replace(local, **split.settings)
-    plan = build_plan(draft, options)
-    if plan_fingerprint(plan, options) != split.fingerprint:
+    if plan_fingerprint(plan_json, options) != split.fingerprint:
         log.warning("task %s was planned by other code or settings than this worker's; not helping", task_id)
         return 0
-    renderer = _UnitRenderer(farm, task_id, split.fingerprint, owner, plan, resolver_for(draft), work_dir, options)
+    plan = Plan.from_json(plan_json)
+    renderer = _UnitRenderer(farm, task_id, split.fingerprint, owner, plan, resolve_media, work_dir, options)
     rendered = [0]
     lock = threading.Lock()
 

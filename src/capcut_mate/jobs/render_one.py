@@ -18,7 +18,6 @@ will redo.
 from __future__ import annotations
 
 import errno
-import functools
 import os
 import signal
 import sys
@@ -60,15 +59,14 @@ def output_options(draft: dict[str, Any], requested: dict[str, Any] | None) -> R
     """RenderOptions for gen_video's choices (render/formats.py); none given = today's defaults."""
     from capcut_mate.render import RenderOptions
     from capcut_mate.render.formats import SHORT_SIDE, X264, OutputChoice, short_side_size
-    from capcut_mate.render.plan.build import build_plan
+    from capcut_mate.render.plan.build import canvas_size
 
     choice = OutputChoice.from_dict(requested)
     quality = choice.quality or "standard"
     preset, crf = X264[quality]
     width, height = choice.width, choice.height
     if choice.resolution is not None:
-        plan = build_plan(draft)
-        width, height = short_side_size((plan.canvas_width, plan.canvas_height), SHORT_SIDE[choice.resolution])
+        width, height = short_side_size(canvas_size(draft), SHORT_SIDE[choice.resolution])
     return RenderOptions(
         width=width,
         height=height,
@@ -125,7 +123,7 @@ def _render(spec: RenderSpec, emit: Emit, farm: RenderFarm | None) -> None:
     if farm is not None:
         from capcut_mate.jobs.farm import ClusterChunks
 
-        chunks = ClusterChunks(farm, spec.task_id, spec.owner, draft, lambda n: emit(HelpersWanted(count=n)))
+        chunks = ClusterChunks(farm, spec.task_id, spec.owner, lambda n: emit(HelpersWanted(count=n)))
     report = render_draft(
         draft,
         service_resolver(draft, draft_dir),
@@ -140,12 +138,13 @@ def _render(spec: RenderSpec, emit: Emit, farm: RenderFarm | None) -> None:
 def _help_units(spec: RenderSpec, emit: Emit, farm: RenderFarm | None) -> None:
     """Render waiting units of the task's chunked render (another worker's) until none waits."""
     from capcut_mate.jobs.farm import help_render
-    from capcut_mate.render import RenderOptions
+    from capcut_mate.render import RenderOptions, load_draft
 
     assert farm is not None, "only a cluster's render process helps"
     options = RenderOptions()
     _local_options(spec.settings, _ffmpeg(spec.settings), spec.work_dir, options)
-    resolve = functools.partial(service_resolver, draft_dir=spec.draft_dir)  # for the draft it fetches
+    draft, draft_dir = load_draft(spec.draft_dir)  # this machine's checkout: its media and names
+    resolve = service_resolver(draft, draft_dir)
     emit(Helped(units=help_render(farm, spec.task_id, spec.owner, spec.work_dir, options, resolve)))
 
 

@@ -66,7 +66,8 @@ def render_plan(
     options = options or RenderOptions()
     if len(plan.chunks) > 1 and options.format != "mp4":
         raise RenderError(
-            "BAD_ARGUMENT", f"this plan is split into chunks, which only mp4 joins; plan it with --format {options.format}"
+            "BAD_ARGUMENT",
+            f"this plan is split into chunks, which only mp4 joins; plan it with --format {options.format}",
         )
     return _render(plan, resolve_media, Path(output), options, on_progress, chunks, None)
 

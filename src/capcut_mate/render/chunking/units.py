@@ -78,15 +78,13 @@ def output_settings(options: RenderOptions) -> dict[str, Any]:
     return {name: getattr(options, name) for name in OUTPUT_FIELDS}
 
 
-def plan_fingerprint(plan: Plan, options: RenderOptions) -> str:
-    """One hash of everything the chunks of a render must agree on: the plan (so the draft as planned),
-    the output settings and the code version. Chunks with different fingerprints are never joined."""
-    text = json.dumps(
-        {"plan": dataclasses.asdict(plan), "output": output_settings(options), "version": __version__},
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(text.encode()).hexdigest()
+def plan_fingerprint(plan_json: str | bytes, options: RenderOptions) -> str:
+    """One hash of everything the chunks of a render must agree on: the plan's JSON (`Plan.to_json`, the
+    same bytes for the same plan), the output settings and the code version. Chunks with different
+    fingerprints are never joined."""
+    text = plan_json.encode() if isinstance(plan_json, str) else plan_json
+    settings = json.dumps({"output": output_settings(options), "version": __version__}, sort_keys=True)
+    return hashlib.sha256(text + b"\n" + settings.encode()).hexdigest()
 
 
 def chunk_weights(plan: Plan) -> list[float]:

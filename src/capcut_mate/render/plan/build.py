@@ -117,6 +117,11 @@ def _int(value: Any, default: int = 0) -> int:
         return default
 
 
+def canvas_size(draft: dict[str, Any]) -> tuple[int, int]:
+    """The draft's own canvas (before any output override): what an output size relative to it starts from."""
+    return _canvas(draft, RenderOptions(), [])
+
+
 def _canvas(draft: dict[str, Any], options: RenderOptions, notes: list[str]) -> tuple[int, int]:
     """Canvas size from canvas_config (or its ratio string), then the caller's overrides."""
     config = _object(draft, "canvas_config")
