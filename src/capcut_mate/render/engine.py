@@ -23,11 +23,12 @@ from capcut_mate.render.graph.build import build_graph
 from capcut_mate.render.graph.visibility import hidden_layers
 from capcut_mate.render.options import RenderOptions
 from capcut_mate.render.plan.build import build_plan
-from capcut_mate.render.plan.model import Plan, RenderWarning
+from capcut_mate.render.plan.model import Plan
 from capcut_mate.render.prepare.inputs import Preparer
 from capcut_mate.render.report import RenderReport
 from capcut_mate.render.run import run_ffmpeg
 from capcut_mate.render.timebase import Timebase
+from capcut_mate.render.warnings import Warnings
 
 ProgressCallback = Callable[[str, float], None]
 
@@ -91,7 +92,7 @@ def _render(
     output.parent.mkdir(parents=True, exist_ok=True)
     if options.work_dir is not None:
         Path(options.work_dir).mkdir(parents=True, exist_ok=True)
-    found: list[RenderWarning] = []
+    warnings = Warnings(plan.warnings)
     notes = list(plan.notes)
     units: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="capcut-render-", dir=options.work_dir) as tmp:
@@ -100,11 +101,16 @@ def _render(
         graph = None
         if len(plan.chunks) == 1:
             prepared = Preparer(
-                plan, resolve_media, work_dir, options.font_dir, options.system_fonts, ffmpeg=options.ffmpeg
+                plan,
+                resolve_media,
+                work_dir,
+                options.font_dir,
+                options.system_fonts,
+                ffmpeg=options.ffmpeg,
+                warnings=warnings,
             ).run()
-            prepared.warnings.extend(hidden_layers(plan, prepared.sources))
+            hidden_layers(plan, prepared.sources, warnings)
             graph = build_graph(plan, prepared)
-            found = prepared.warnings + graph.warnings
         timings["prepare"] = time.perf_counter() - mark  # chunks prepare their own inputs as they go
         report_progress("prepare", 1.0)
         mark = time.perf_counter()
@@ -118,7 +124,8 @@ def _render(
                 run_ffmpeg(ffmpeg, graph, partial, work_dir, options, on_encode)
             else:
                 chunked = chunks(plan, resolve_media, work_dir, partial, options, on_encode)
-                found, units = chunked.warnings, chunked.units
+                warnings.extend(chunked.warnings)  # a chunk may repeat another's: said once
+                units = chunked.units
                 notes.append(chunked.note)
             os.replace(partial, output)
         except OSError as exc:
@@ -130,7 +137,6 @@ def _render(
         timings["encode"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     report_progress("done", 1.0)
-    warnings = [w.to_dict() for w in dict.fromkeys([*plan.warnings, *found])]  # a chunk may repeat another's
     timebase = Timebase.of(plan.fps)
     return RenderReport(
         output=str(output),
@@ -140,7 +146,7 @@ def _render(
         fps=float(timebase.rate),
         size_bytes=output.stat().st_size,
         timings={k: round(v, 3) for k, v in timings.items()},
-        warnings=warnings,
+        warnings=warnings.report(),
         notes=notes,
         encoding=formats.encoding_used(options),
         chunks=units,

@@ -31,6 +31,7 @@ from capcut_mate.render.plan.model import Plan, RenderWarning
 from capcut_mate.render.prepare.inputs import Preparer
 from capcut_mate.render.run import GRAPH_FILE
 from capcut_mate.render.timebase import Timebase
+from capcut_mate.render.warnings import Warnings
 from capcut_mate.streams import main_video_stream
 
 MAX_STORYBOARD_FRAMES = 16
@@ -90,16 +91,22 @@ def preview_frames(
             work_dir.mkdir()
             number = frame_at(plan, time_us)
             shown = visible_plan(plan, number)
+            found = Warnings(plan.warnings)
             prepared = Preparer(
-                shown, resolve_media, work_dir, options.font_dir, options.system_fonts, ffmpeg=options.ffmpeg
+                shown,
+                resolve_media,
+                work_dir,
+                options.font_dir,
+                options.system_fonts,
+                ffmpeg=options.ffmpeg,
+                warnings=found,
             ).run()
             graph = build_graph(shown, prepared, frame=number, seek_point=seek_point)
             (work_dir / GRAPH_FILE).write_text(graph.script, encoding="utf-8")
             for name, content in graph.side_files.items():
                 (work_dir / name).write_text(content, encoding="utf-8")
             image = _run(ffmpeg, graph.inputs, work_dir, (plan.width, plan.height))
-            warnings = list(dict.fromkeys([*plan.warnings, *prepared.warnings, *graph.warnings]))
-            frames.append(Frame(image, time_us, number, warnings))
+            frames.append(Frame(image, time_us, number, list(found)))
     return frames
 
 

@@ -50,8 +50,9 @@ OUTPUT_FIELDS = ("width", "height", "fps", "preset", "crf", "format", "quality",
 
 @dataclasses.dataclass
 class ChunkedRender:
-    """What a ChunkRunner did: the warnings its units found, a note for the report, and per unit (audio and
-    each chunk) who rendered it when that is worth knowing (a cluster)."""
+    """What a ChunkRunner did: the warnings its units found (each unit's own list: units may render in other
+    processes), a note for the report, and per unit (audio and each chunk) who rendered it when that is worth
+    knowing (a cluster)."""
 
     warnings: list[RenderWarning]
     note: str
@@ -128,10 +129,10 @@ def prepare_chunk(
         plan, resolve_media, work_dir, options.font_dir, options.system_fonts, photo_workers=1, ffmpeg=options.ffmpeg
     )
     prepared = preparer.run(chunk, audio=False)
-    prepared.warnings.extend(hidden_layers(plan, prepared.sources))
+    hidden_layers(plan, prepared.sources, prepared.warnings)
     graph = build_graph(plan, prepared, chunk, audio=False)
     _give_back_memory()
-    return graph, prepared.warnings + graph.warnings
+    return graph, list(prepared.warnings)
 
 
 def _give_back_memory() -> None:
@@ -156,7 +157,7 @@ def render_audio(
     timebase = Timebase.of(plan.fps)
     duration_s = float(timebase.seconds(timebase.frame_count(plan.duration_us)))
     audio.render_mix(ffmpeg_exe(options.ffmpeg), prepared.audio, duration_s, work_dir, output, options, on_fraction)
-    return prepared.warnings
+    return list(prepared.warnings)
 
 
 class Progress:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from capcut_mate.render.graph import audio, motions, transform
 from capcut_mate.render.graph import check as graphcheck
 from capcut_mate.render.graph.colour import colour_filter
 from capcut_mate.render.graph.expr import num, piecewise
-from capcut_mate.render.plan.model import Adjustment, Chunk, Layer, Plan, RenderWarning
+from capcut_mate.render.plan.model import Adjustment, Chunk, Layer, Plan
 from capcut_mate.render.prepare.inputs import REFERENCE_WHITE_NITS, Prepared, Source
 from capcut_mate.render.prepare.strips import Strip
 from capcut_mate.render.timebase import Timebase
@@ -53,7 +53,6 @@ class Graph:
     side_files: dict[str, str]  # name (relative to the work dir) -> content
     total_frames: int
     fps: Fraction
-    warnings: list[RenderWarning] = field(default_factory=list)
     video: bool = True
     audio: bool = True
 
@@ -120,7 +119,6 @@ class _Builder:
         self.inputs: list[list[str]] = []
         self.lines: list[str] = []
         self.side_files: dict[str, str] = {}
-        self.warnings: list[RenderWarning] = []
         self.video_inputs: dict[str, tuple[int, float]] = {}  # segment id -> (input, seconds skipped)
         self.run: list[int] = []  # the layers that make the base (base_run)
 
@@ -150,7 +148,7 @@ class _Builder:
             self.audio(self.total)
         script = ";\n".join(self.lines) + "\n"
         graphcheck.check(script, self.side_files)
-        return Graph(self.inputs, script, self.side_files, self.total, self.fps, self.warnings, video, audio)
+        return Graph(self.inputs, script, self.side_files, self.total, self.fps, video, audio)
 
     def video(self) -> None:
         plan = self.plan

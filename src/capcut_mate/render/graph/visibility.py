@@ -18,19 +18,19 @@ import math
 from collections.abc import Sequence
 
 from capcut_mate.render.plan.geometry import scale_curve, value_at
-from capcut_mate.render.plan.model import Layer, Plan, RenderWarning
+from capcut_mate.render.plan.model import Layer, Plan
 from capcut_mate.render.prepare.inputs import Source
+from capcut_mate.render.warnings import Warnings
 
 _SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)  # degree <= 4 on an interval: zero at five points = zero throughout
 
 
-def hidden_layers(plan: Plan, sources: Sequence[Source | None]) -> list[RenderWarning]:
+def hidden_layers(plan: Plan, sources: Sequence[Source | None], warnings: Warnings) -> None:
     """One warning per layer that is invisible for its whole duration, naming why.
 
     Layers without a source (not in the chunk being prepared) are left to the chunks that show them; a cover
     lasts the covered layer's whole window, so it is prepared wherever that layer is.
     """
-    warnings = []
     for index, (layer, source) in enumerate(zip(plan.layers, sources, strict=True)):
         if source is None:
             continue
@@ -44,8 +44,7 @@ def hidden_layers(plan: Plan, sources: Sequence[Source | None]) -> list[RenderWa
             if cover is not None:
                 reason = f"the opaque full-canvas segment {cover.segment_id!r} above it covers it the whole time"
         if reason is not None:
-            warnings.append(RenderWarning(layer.segment_id, layer.track, "hidden", f"never visible: {reason}"))
-    return warnings
+            warnings.add(layer.segment_id, layer.track, "hidden", f"never visible: {reason}")
 
 
 def _breakpoints(layer: Layer, props: Sequence[str]) -> list[float]:

@@ -28,11 +28,11 @@ from capcut_mate.render.plan.model import (
     Mask,
     Motion,
     Plan,
-    RenderWarning,
     Transform,
 )
 from capcut_mate.render.plan.text import read_text
 from capcut_mate.render.timebase import Timebase
+from capcut_mate.render.warnings import Warnings
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".heic"}
 
@@ -73,7 +73,8 @@ class _Builder:
 
     def __init__(self, draft: dict[str, Any]) -> None:
         self.draft = draft
-        self.warnings: list[RenderWarning] = []
+        self.warnings = Warnings()
+        self.warn = self.warnings.add
         self.index: dict[str, tuple[str, dict[str, Any]]] = {}
         materials = _object(draft, "materials")
         for bucket, items in materials.items():
@@ -84,11 +85,6 @@ class _Builder:
         graphs = _array(draft, "keyframe_graph_list")
         # Named keyframe curves ("Cubic Out", ...) that keyframes point at by graphID.
         self.graphs = {str(g["id"]): g for g in graphs if isinstance(g, dict) and g.get("id")}
-
-    def warn(self, seg_id: str, track: str, feature: str, message: str) -> None:
-        warning = RenderWarning(seg_id, track, feature, message)
-        if warning not in self.warnings:
-            self.warnings.append(warning)
 
 
 def _object(mapping: dict[str, Any], key: str) -> dict[str, Any]:

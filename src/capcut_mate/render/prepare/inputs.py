@@ -26,7 +26,7 @@ from capcut_mate.render.chunking.cuts import visible
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.plan.colours import Lut
 from capcut_mate.render.plan.geometry import max_scale, reference_size
-from capcut_mate.render.plan.model import AudioClip, Chunk, Layer, Plan, RenderWarning
+from capcut_mate.render.plan.model import AudioClip, Chunk, Layer, Plan
 from capcut_mate.render.plan.text import TextBlock
 from capcut_mate.render.prepare.masks import mask_image
 from capcut_mate.render.prepare.probe import MediaInfo, probe
@@ -35,6 +35,7 @@ from capcut_mate.render.prepare.strips import Strip, groups, is_static_text, wri
 from capcut_mate.render.text.fonts import FontNotFoundError, FontResolver
 from capcut_mate.render.text.raster import render_text_layer
 from capcut_mate.render.timebase import Timebase
+from capcut_mate.render.warnings import Warnings
 
 # Photo preparation threads: one per core (the machine is otherwise idle until ffmpeg starts), at most 4.
 PHOTO_WORKERS = min(4, os.cpu_count() or 1)
@@ -81,7 +82,7 @@ class AudioSource:
 class Prepared:
     sources: list[Source | None]  # aligned with plan.layers; None = not in the prepared chunk
     audio: list[AudioSource]
-    warnings: list[RenderWarning] = field(default_factory=list)
+    warnings: Warnings = field(default_factory=Warnings)  # the render's collector, with what prepare found
     strips: list[Strip] = field(default_factory=list)  # text runs drawn through one input each
     luts: dict[str, Path] = field(default_factory=dict)  # draft path of a .cube file -> local file
     # Layers prepare rewrote (by plan index): a reversed clip read forwards from its reversed copy.
@@ -155,6 +156,7 @@ class Preparer:
         system_fonts: bool = True,
         photo_workers: int = PHOTO_WORKERS,
         ffmpeg: str | None = None,
+        warnings: Warnings | None = None,
     ) -> None:
         self.plan = plan
         self.resolve = resolve_media
@@ -164,7 +166,7 @@ class Preparer:
         self.photo_workers = photo_workers
         self.ffmpeg = ffmpeg
         self.draft_dir: Path | None = getattr(resolve_media, "draft_dir", None)
-        self.warnings: list[RenderWarning] = []
+        self.warnings = warnings if warnings is not None else Warnings()
         self.rewritten: dict[int, Layer] = {}
         self._probes: dict[Path, MediaInfo] = {}
         self._fonts: FontResolver | None = None
@@ -221,9 +223,7 @@ class Preparer:
             if info.has_audio:
                 sounds.append(AudioSource(clip, path, info))
             elif not clip.from_video:
-                self.warnings.append(
-                    RenderWarning(clip.segment_id, clip.track, "audio", f"{path.name} has no audio stream")
-                )
+                self.warnings.add(clip.segment_id, clip.track, "audio", f"{path.name} has no audio stream")
         cubes = [a.colour.path for a in self.plan.adjustments if isinstance(a.colour, Lut)] if video else []
         luts = {path: self.resolve(path) for path in cubes}
         return Prepared(sources, sounds, self.warnings, strips, luts, self.rewritten)
@@ -245,14 +245,12 @@ class Preparer:
         width, height = _prepared_size(layer, info.width, info.height, self.canvas)
         needed = layer.source_start_us + (layer.duration_us + layer.tail_us) * layer.speed
         if info.duration_us is not None and needed > info.duration_us + 50_000:
-            self.warnings.append(
-                RenderWarning(
-                    layer.segment_id,
-                    layer.track,
-                    "source_range",
-                    f"source range ends at {needed / 1e6:.3f} s but {path.name} lasts "
-                    f"{info.duration_us / 1e6:.3f} s; the last frame is held",
-                )
+            self.warnings.add(
+                layer.segment_id,
+                layer.track,
+                "source_range",
+                f"source range ends at {needed / 1e6:.3f} s but {path.name} lasts "
+                f"{info.duration_us / 1e6:.3f} s; the last frame is held",
             )
         source = Source(path, False, width, height, max_scale(layer), media_duration_us=info.duration_us)
         source.stream, source.has_alpha = info.video_stream, info.has_alpha and not alpha_lost
@@ -268,7 +266,7 @@ class Preparer:
         if not info.decoder or has_decoder(ffmpeg_exe(self.ffmpeg), info.decoder):
             return info.decoder
         message = f"{path.name} has an alpha channel this ffmpeg cannot decode (no {info.decoder} decoder): opaque"
-        self.warnings.append(RenderWarning(layer.segment_id, layer.track, "alpha", message))
+        self.warnings.add(layer.segment_id, layer.track, "alpha", message)
         return ""
 
     def _hdr(self, layer: Layer, transfer: str, path: Path) -> str:
@@ -285,7 +283,7 @@ class Preparer:
                 f"{'/'.join(TONE_MAP_FILTERS)} filter): colours come out washed out"
             )
             found = ""
-        self.warnings.append(RenderWarning(layer.segment_id, layer.track, "hdr", message))
+        self.warnings.add(layer.segment_id, layer.track, "hdr", message)
         return found
 
     def _reversed_layer(self, index: int, layer: Layer, path: Path) -> tuple[Path, Layer]:
@@ -319,7 +317,7 @@ class Preparer:
                 found = None
             if found is None:
                 message = f"the app's reversed copy {reverse_path!r} is not readable here; reversed from the source"
-                self.warnings.append(RenderWarning(seg_id, track, "reverse", message))
+                self.warnings.add(seg_id, track, "reverse", message)
         if found is None:
             duration = self.probe(path).duration_us
             stop = min(end, duration) if duration else end
@@ -390,7 +388,7 @@ class Preparer:
         except FontNotFoundError as exc:
             raise RenderError("FONT_MISSING", f"{exc}; install fonts-noto-cjk or pass a font folder") from exc
         for message in result.warnings:
-            self.warnings.append(RenderWarning(layer.segment_id, layer.track, "text", message))
+            self.warnings.add(layer.segment_id, layer.track, "text", message)
         image = result.image.convert("RGBA")
         ax, ay = result.anchor
         # Pad so the anchor is the image centre: then text is placed like any other layer.
@@ -399,7 +397,7 @@ class Preparer:
         canvas = Image.new("RGBA", (max(2, 2 * half_w), max(2, 2 * half_h)), (0, 0, 0, 0))
         canvas.paste(image, (round(half_w - ax), round(half_h - ay)))
         if layer.mask is not None:
-            self.warnings.append(RenderWarning(layer.segment_id, layer.track, "mask", "masks on text ignored"))
+            self.warnings.add(layer.segment_id, layer.track, "mask", "masks on text ignored")
         canvas, baked_rotation, baked_alpha = _finish_still(layer, canvas)
         out = _save(canvas, self.work_dir / f"text{index}.tiff")
         return Source(
