@@ -119,8 +119,8 @@ def test_chunks_cut_only_where_nothing_moving_spans_and_short_drafts_stay_whole(
     media_dir: Path, tmp_path: Path
 ) -> None:
     draft = busy(media_dir, tmp_path)
-    assert build_plan(draft.doc).chunks == [Chunk(0, 6 * SEC)]  # 6 s < 1.5 × the 10 s default: one pass
-    assert build_plan(draft.doc, RenderOptions(chunk_seconds=0)).chunks == [Chunk(0, 6 * SEC)]
+    assert build_plan(draft.doc).chunks == (Chunk(0, 6 * SEC),)  # 6 s < 1.5 × the 10 s default: one pass
+    assert build_plan(draft.doc, RenderOptions(chunk_seconds=0)).chunks == (Chunk(0, 6 * SEC),)
     plan = build_plan(draft.doc, RenderOptions(chunk_seconds=1.0))
     chunks = plan.chunks
     assert len(chunks) >= 4 and chunks[0].start_us == 0 and chunks[-1].end_us == 6 * SEC
