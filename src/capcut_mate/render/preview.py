@@ -75,7 +75,7 @@ def visible_plan(plan: Plan, frame: int) -> Plan:
 
 
 def preview_frames(
-    draft: dict,
+    draft: dict[str, Any],
     resolve_media: Callable[[str], Path],
     times_us: Sequence[int],
     options: RenderOptions | None = None,
@@ -213,7 +213,7 @@ def png_bytes(image: Image.Image) -> bytes:
 
 
 def preview_png(
-    draft: dict,
+    draft: dict[str, Any],
     resolve_media: Callable[[str], Path],
     times_us: Sequence[int],
     storyboard_grid: bool,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from capcut_mate.render.errors import RenderError
 
@@ -13,7 +14,7 @@ CONTENT_FILES = ("draft_content.json", "draft_info.json")
 PLACEHOLDER = re.compile(r"^##_draftpath_placeholder_[^#]*_##/*")
 
 
-def load_draft(path: Path) -> tuple[dict, Path]:
+def load_draft(path: Path) -> tuple[dict[str, Any], Path]:
     """Return (document, draft folder) from a draft folder or a content JSON file.
 
     JianYing 6+ encrypts the content file; that is reported as DRAFT_ENCRYPTED rather than a JSON error.
@@ -113,7 +114,7 @@ class DraftMediaResolver:
     def _roots(self) -> list[Path]:
         return [r for r in (self.media_root, self.draft_dir) if r is not None]
 
-    def _candidates(self, material_path: str):
+    def _candidates(self, material_path: str) -> Iterator[Path]:
         norm = material_path.replace("\\", "/").strip()
         if not norm:
             return

@@ -32,7 +32,8 @@ TEXT_SELECTOR = "\ufe0e"
 
 def clusters(text: str) -> list[str]:
     """The user-perceived characters of ``text``, in order; joined they give ``text`` back."""
-    return _CLUSTER.findall(text)
+    found: list[str] = _CLUSTER.findall(text)
+    return found
 
 
 def is_emoji(cluster: str) -> bool:

@@ -28,6 +28,7 @@ import subprocess
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
+from typing import Any
 
 from fontTools.ttLib import TTFont
 from PIL import ImageFont
@@ -296,7 +297,7 @@ class FontResolver:
             for index in _faces_in(path)
         ]
 
-    def font_for(self, style_font: dict | None, *, bold: bool = False) -> tuple[Path, int, list[str]]:
+    def font_for(self, style_font: dict[str, Any] | None, *, bold: bool = False) -> tuple[Path, int, list[str]]:
         """(font file, face index, warnings) for a style's ``font`` dict (keys ``path``, ``id``, ``title``).
 
         A bold sibling file is preferred when ``bold``; the caller emboldens synthetically when
