@@ -5,9 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import ParamSpec, TypedDict, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypedDict, TypeVar
 
 import typer
+
+if TYPE_CHECKING:  # rich loads with the command that prints
+    from rich.console import Console
 
 app = typer.Typer(
     help="Build CapCut/JianYing drafts over HTTP and render them to MP4 headlessly.", no_args_is_help=True
@@ -151,7 +154,8 @@ def migrate(
     typer.echo("; ".join(done) if done else "schema is up to date")
 
 
-def _check_format(format: str, console: Any) -> None:
+def _check_format(format: str, console: Console) -> None:
+    """Exit 2 naming the choices when `format` is not an output format."""
     from capcut_mate.render.formats import FORMATS
 
     if format not in FORMATS:
