@@ -22,8 +22,8 @@ the text box spans from the first line's ascent to the last line's descent and i
 centres "Mehribon va rahmli " with its trailing space). Emoji are drawn by `capcut_mate.render.text.emoji` with their
 own colours; they sit on the baseline at the colour font's advance, and the line's height stays that of the
 caption's font, so adding an emoji never moves the text around it. Stroke geometry follows spec/DRAFT_FORMAT.md
-§3.3 (stroke radius = width x em). Shadows and background boxes: see `_shadow_offset` and `_background`, which
-name the source of each rule.
+§3.3 (stroke radius = width x em). Shadows and background boxes: see `_shadow_offset` here and `_box` in
+plan/text.py, which name the source of each rule.
 """
 
 from __future__ import annotations
