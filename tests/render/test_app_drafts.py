@@ -272,6 +272,6 @@ def test_unknown_curve_names_are_reported_and_drawn_straight() -> None:
     seg = draft.video(draft.track("video"), "/m/a.png", 0, 2 * SEC, photo=True)
     ken_burns(seg, [app_keyframe(0, 1.0, curveType="Elastic"), app_keyframe(SEC, 2.0)])
     plan = build_plan(draft.doc)
-    assert plan.layers[0].transform.keyframes["scale_x"] == [(0, 1.0), (SEC, 2.0)]
+    assert plan.layers[0].transform.keyframes["scale_x"] == ((0, 1.0), (SEC, 2.0))
     messages = [w.message for w in plan.warnings if w.feature == "keyframe_curve"]
     assert messages == [f"{prop} curve 'Elastic' approximated as linear" for prop in ("KFTypeScaleX", "KFTypeScaleY")]
