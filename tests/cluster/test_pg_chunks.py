@@ -1,5 +1,6 @@
 """Helpers of a chunked render on PostgreSQL: a worker renders the units of a split from the parent's stored
-plan, only when that plan's fingerprint agrees with its own code. (The chunk store itself is in the contract suite, tests/persistence/test_chunks.py.)"""
+plan, only when that plan's fingerprint agrees with its own code. (The chunk store itself is in the contract
+suite, tests/persistence/test_chunks.py.)"""
 
 from __future__ import annotations
 

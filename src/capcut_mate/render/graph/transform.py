@@ -182,7 +182,7 @@ def busy_frames(
     fps, lead, count = timing
     t = layer.transform
     turns: list[Keyframes] = [
-        [(m.start_us, m.start_value[0]), (m.start_us + m.duration_us, m.end_value[0])]
+        ((m.start_us, m.start_value[0]), (m.start_us + m.duration_us, m.end_value[0]))
         for m in layer.motions
         if m.kind == "rotate"
     ]
@@ -195,7 +195,7 @@ def busy_frames(
 
     times: set[float] = set()
     for prop in ("scale_x", "scale_y", "rotation"):
-        times |= {time for time, _ in t.keyframes.get(prop, [])}
+        times |= {time for time, _ in t.keyframes.get(prop, ())}
     windows = [(m.start_us, m.start_us + m.duration_us) for m in layer.motions if m.kind in ("zoom", "rotate", *LOOPS)]
     times |= {time for window in windows for time in window}
     marks = sorted(times)
