@@ -12,13 +12,6 @@ import pytest
 
 PACKAGE = "capcut_mate"
 
-# Cycles still to break, each in its owner's area (issue 23). An entry is removed with its cycle: the
-# second test fails once a listed cycle is gone, so the list never outlives what it excuses.
-REMAINING: set[frozenset[str]] = {
-    # graph.build imports graph.audio at module level; graph.audio imports run (lazily), which imports graph.build
-    frozenset({"capcut_mate.render.graph.audio", "capcut_mate.render.graph.build", "capcut_mate.render.run"}),
-}
-
 
 @pytest.fixture(scope="module")
 def graph() -> grimp.ImportGraph:
@@ -36,13 +29,9 @@ def cycles(graph: grimp.ImportGraph) -> set[frozenset[str]]:
 
 
 def test_the_package_has_no_import_cycle(graph: grimp.ImportGraph) -> None:
-    new = [sorted(cycle) for cycle in cycles(graph) - REMAINING]
+    new = [sorted(cycle) for cycle in cycles(graph)]
     loops = [(graph.find_shortest_chain(a, b), graph.find_shortest_chain(b, a)) for a, b, *_ in new]
     assert not new, f"import cycles, each as a chain there and back: {loops}"
-
-
-def test_every_excused_cycle_still_exists(graph: grimp.ImportGraph) -> None:
-    assert cycles(graph) >= REMAINING, "a cycle listed in REMAINING is gone: remove its entry"
 
 
 def test_the_jobs_package_does_not_import_the_composition_root(graph: grimp.ImportGraph) -> None:

@@ -9,11 +9,15 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from capcut_mate.render import formats
+from capcut_mate.render.concat import concat_path
 from capcut_mate.render.errors import RenderError
-from capcut_mate.render.graph.build import Graph, concat_path
 from capcut_mate.render.options import RenderOptions
+
+if TYPE_CHECKING:  # the graph's modules run ffmpeg through this one (the audio windows): no import back
+    from capcut_mate.render.graph.build import Graph
 
 GRAPH_FILE = "graph.txt"
 JOIN_FILE = "chunks.ffconcat"

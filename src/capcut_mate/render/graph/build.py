@@ -20,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from capcut_mate.render.chunking.cuts import chunk_frames
+from capcut_mate.render.concat import concat_path
 from capcut_mate.render.graph import audio, motions, transform
 from capcut_mate.render.graph import check as graphcheck
 from capcut_mate.render.graph.colour import colour_filter
@@ -66,11 +67,6 @@ def ffconcat(entries: list[tuple[Path, int, int]], rate: str) -> str:
     for path, start, end in entries:
         lines += [f"file {concat_path(path)}", f"option framerate {rate}", f"duration {(end - start) / 1e6:.6f}"]
     return "\n".join(lines) + "\n"
-
-
-def concat_path(path: Path) -> str:
-    """An absolute path quoted for an ffconcat `file` line."""
-    return "'" + str(path.resolve()).replace("'", "'\\''") + "'"
 
 
 def tone_map(source: Source) -> list[str]:
