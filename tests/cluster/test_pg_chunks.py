@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from capcut_mate.jobs.farm import PLAN_FILE, RenderFarm, help_render, scratch_prefix
+from capcut_mate.jobs.farm import PLAN_FILE, RenderFarm, render_waiting_units, scratch_prefix
 from capcut_mate.persistence.chunks import ChunkStore
 from capcut_mate.render import DraftMediaResolver, RenderOptions
 from capcut_mate.render.chunking.units import output_settings, plan_fingerprint
@@ -50,12 +50,12 @@ def test_a_helper_renders_the_units_of_a_plan_like_its_own_only(
     resolver = DraftMediaResolver(media_dir)
 
     chunks.replace_split("t1", "planned-by-other-code", settings, spans)
-    assert help_render(farm, "t1", "w1", tmp_path / "work", RenderOptions(), resolver) == 0
+    assert render_waiting_units(farm, "t1", "w1", tmp_path / "work", RenderOptions(), resolver) == 0
     assert [u.state for u in chunks.units("t1", "planned-by-other-code")] == ["pending"] * 4
 
     fingerprint = plan_fingerprint(plan.to_json(), RenderOptions(**settings))
     chunks.replace_split("t1", fingerprint, settings, spans)
-    assert help_render(farm, "t1", "w1", tmp_path / "work", RenderOptions(), resolver) == 4
+    assert render_waiting_units(farm, "t1", "w1", tmp_path / "work", RenderOptions(), resolver) == 4
     units = chunks.units("t1", fingerprint)
     assert all(u.state == "done" and u.owners == ["w1"] for u in units)
     assert all(farm.storage.exists(str(u.output_key)) for u in units)

@@ -37,12 +37,12 @@ def test_a_chunked_render_through_the_sqlite_chunk_store_matches_the_in_process_
             fractions.append(fraction)
 
     farmed = tmp_path / "farmed.mp4"
-    chunks = ClusterChunks(farm, "t1", "w1", draft.doc, asked.append)
+    chunks = ClusterChunks(farm, "t1", "w1", asked.append)
     report = render_draft(draft.doc, resolver, farmed, options, on_progress, chunks)
     local = tmp_path / "local.mp4"
     render_draft(draft.doc, resolver, local, options)
 
-    assert asked == [3]  # helpers asked for every unit but the one the parent takes itself
+    assert asked == [3]  # unit jobs asked for every unit but the one the parent takes itself
     assert "3 chunks" in " ".join(report.notes) and fractions == sorted(fractions)
     assert farm.chunks.split("t1") is None and farm.storage.list("renders/") == []  # the scratch is gone
     assert probe(farmed) == probe(local)

@@ -15,11 +15,11 @@ from capcut_mate.jobs.protocol import (
     RENDER_PROCESS_SETTINGS,
     Event,
     Failure,
-    Helped,
-    HelpersWanted,
     Progress,
     RenderSpec,
     Result,
+    UnitJobsWanted,
+    UnitsRendered,
     decode_event,
     decode_spec,
     encode_event,
@@ -38,9 +38,9 @@ json_values = st.recursive(
 reports = st.dictionaries(st.text(), json_values, max_size=4)
 events = st.one_of(
     st.builds(Progress, stage=st.text(), fraction=finite),
-    st.builds(HelpersWanted, count=st.integers(min_value=0)),
+    st.builds(UnitJobsWanted, count=st.integers(min_value=0)),
     st.builds(Result, report=reports),
-    st.builds(Helped, units=st.integers(min_value=0)),
+    st.builds(UnitsRendered, units=st.integers(min_value=0)),
     st.builds(Failure, code=st.text(), message=st.text(), debug=st.none() | reports),
 )
 
@@ -55,7 +55,7 @@ def test_every_event_reads_back_as_written(event: Event) -> None:
 @pytest.mark.parametrize(
     "line",
     ["", "a library's chatter", "[1, 2]", "{}", '{"kind": "progress"}', '{"kind": "quit"}',
-     '{"stage": "encode", "fraction": 0.5}', '{"kind": "helpers", "count": 2, "extra": 1}'],
+     '{"stage": "encode", "fraction": 0.5}', '{"kind": "unit_jobs", "count": 2, "extra": 1}'],
 )  # fmt: skip
 def test_a_line_that_is_no_event_is_skipped(line: str) -> None:
     """Anything else on stdout (a library printing, an old or garbled line) is skipped, never half-read."""
@@ -72,7 +72,7 @@ SETTINGS = Settings(
 
 
 @given(
-    mode=st.sampled_from(["render", "help"]),
+    mode=st.sampled_from(["render", "units"]),
     options=st.dictionaries(st.text(), json_values, max_size=3),
     cluster=st.booleans(),
     chunk_seconds=st.floats(min_value=0, max_value=600),

@@ -3,9 +3,9 @@
 The parent is the worker holding the render task. Its render process plans as usual; when the plan has
 several chunks, render_draft hands them to `ClusterChunks` rather than rendering them all in-process. That
 records the split (persistence/chunks.py), puts the plan itself (`plan.json`, `Plan.to_json`) under the task's
-scratch prefix in storage, asks the queue to wake one helper job per waiting unit, and takes units itself
+scratch prefix in storage, asks the queue to wake one unit job per waiting unit, and takes units itself
 until all are done: one worker alone still finishes, and the parent only waits when every remaining unit is
-being rendered elsewhere. A helper (`help_render`, run for a helper job on any worker) loads that plan, never
+being rendered elsewhere. A unit job (`render_waiting_units`, on any worker) loads that plan, never
 plans again, works only if the fingerprint of the plan's bytes, the recorded output settings and its own
 code version matches the split's (same plan, same code), and takes units until none waits. Unit outputs go
 to storage under the scratch prefix; when all are done the parent fetches them, joins the chunks (stream
@@ -13,7 +13,7 @@ copy) with the audio, and deletes the scratch. Progress is the parent's: the fra
 unit's progress in the table, whichever machine renders it.
 
 A worker that dies mid-unit stops renewing its lease; once the lease runs out that unit alone is taken
-again (by the parent, which waits for the last units, or by a helper). A parent that dies leaves its split
+again (by the parent, which waits for the last units, or by a unit job). A parent that dies leaves its split
 behind: the task's next owner plans again, and when the fingerprint matches it keeps every finished unit.
 """
 
@@ -83,7 +83,7 @@ class RenderFarm:
 
 
 class _UnitRenderer:
-    """Claims units of one split and renders them; shared by the parent and the helpers."""
+    """Claims units of one split and renders them; shared by the parent and the unit jobs."""
 
     def __init__(
         self,
@@ -197,11 +197,11 @@ def _side_by_side(count: int, loop: Callable[[], None]) -> None:
 class ClusterChunks:
     """The parent's ChunkRunner (render/chunking/units.py): the chunks of one task's render, spread over the cluster.
 
-    `on_helpers(n)` asks the queue for `n` helper jobs; the worker process holds the queue.
+    `on_unit_jobs(n)` asks the queue for `n` unit jobs; the worker process holds the queue.
     """
 
-    def __init__(self, farm: RenderFarm, task_id: str, owner: str, on_helpers: Callable[[int], None]) -> None:
-        self.farm, self.task_id, self.owner, self.on_helpers = farm, task_id, owner, on_helpers
+    def __init__(self, farm: RenderFarm, task_id: str, owner: str, on_unit_jobs: Callable[[int], None]) -> None:
+        self.farm, self.task_id, self.owner, self.on_unit_jobs = farm, task_id, owner, on_unit_jobs
 
     def __call__(
         self,
@@ -215,7 +215,7 @@ class ClusterChunks:
         fingerprint = self._open(plan, options)
         waiting = sum(unit.state != "done" for unit in self.farm.chunks.units(self.task_id, fingerprint))
         if waiting > 1:
-            self.on_helpers(waiting - 1)  # the parent takes one itself
+            self.on_unit_jobs(waiting - 1)  # the parent takes one itself
         progress = Progress(plan, on_fraction)
         renderer = _UnitRenderer(
             self.farm, self.task_id, fingerprint, self.owner, plan, resolve_media, work_dir / "units", options
@@ -300,7 +300,7 @@ def _unit_report(unit: Unit) -> dict[str, Any]:
     }
 
 
-def help_render(
+def render_waiting_units(
     farm: RenderFarm,
     task_id: str,
     owner: str,
@@ -308,7 +308,7 @@ def help_render(
     local: RenderOptions,
     resolve_media: Resolver,
 ) -> int:
-    """Render waiting units of the task's split until none waits; how many this helper rendered.
+    """Render waiting units of the task's split until none waits; how many this unit job rendered.
 
     `local` carries this machine's own settings (ffmpeg, fonts, chunk_workers); the output settings come
     from the split. `resolve_media` maps the plan's media paths onto this machine's checkout of the draft.
@@ -322,7 +322,7 @@ def help_render(
         return 0
     options = dataclasses.replace(local, **split.settings)
     if plan_fingerprint(plan_json, options) != split.fingerprint:
-        log.warning("task %s was planned by other code or settings than this worker's; not helping", task_id)
+        log.warning("task %s was planned by other code or settings than this worker's; its units stay", task_id)
         return 0
     plan = Plan.from_json(plan_json)
     renderer = _UnitRenderer(farm, task_id, split.fingerprint, owner, plan, resolve_media, work_dir, options)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from capcut_mate.jobs import progress
-from capcut_mate.jobs.protocol import Failure, HelpersWanted, Progress, Result
+from capcut_mate.jobs.protocol import Failure, Progress, Result, UnitJobsWanted
 from capcut_mate.jobs.runner import RunningRender
 from capcut_mate.outages import unavailable
 from capcut_mate.persistence.tasks import Task, TaskStore
@@ -44,7 +44,7 @@ def follow(
     owner: str,
     tasks: TaskStore,
     lease_s: float,
-    wake_helpers: Callable[[int], None],
+    wake_unit_jobs: Callable[[int], None],
     stopping: threading.Event,
 ) -> Outcome:
     """Read the render to its end; the Outcome says how it ended."""
@@ -57,8 +57,8 @@ def follow(
     quiet_until = 0.0  # after a progress write met an outage, the next waits this long
     try:
         for event in render.events():
-            if isinstance(event, HelpersWanted):
-                wake_helpers(event.count)
+            if isinstance(event, UnitJobsWanted):
+                wake_unit_jobs(event.count)
             elif isinstance(event, Result):
                 outcome.report = event.report
             elif isinstance(event, Failure):

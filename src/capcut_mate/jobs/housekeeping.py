@@ -4,7 +4,7 @@ Every owner of a lease is named `host:pid:token-n` after the pool that took it (
 tell, on its own host, an owner whose process is gone, or one claiming this pool's pid with another token
 (a restarted container often gets the same pid). Their tasks (and, in cluster mode, chunks) are made
 claimable at once, so a restarted server resumes its tasks without waiting for the leases to run out.
-Owners on other hosts are left to their leases. Also: render folders no running task owns, dead helpers'
+Owners on other hosts are left to their leases. Also: render folders no running task owns, dead unit jobs'
 folders and the farm's orphaned scratch are removed, and finished tasks past the retention are pruned.
 """
 
@@ -62,12 +62,12 @@ class Housekeeping:
         tasks: TaskStore,
         storage: Storage,
         render_root: Path,
-        help_root: Path,
+        units_root: Path,
         retention_days: float,
         farm: RenderFarm | None,
     ) -> None:
         self.identity, self.tasks, self.storage, self.farm = identity, tasks, storage, farm
-        self.render_root, self.help_root, self.retention_days = render_root, help_root, retention_days
+        self.render_root, self.units_root, self.retention_days = render_root, units_root, retention_days
         self._last_prune = float("-inf")
 
     def start(self, stop: threading.Event) -> threading.Thread:
@@ -102,14 +102,14 @@ class Housekeeping:
 
     def _sweep_farm(self, farm: RenderFarm) -> None:
         """Chunks held by dead processes on this host are claimable at once; the scratch of renders that
-        ended without cleaning up (their parent died for good) goes; so do dead helpers' folders."""
+        ended without cleaning up (their parent died for good) goes; so do dead unit jobs' folders."""
         for owner in farm.chunks.running_owners():
             if self.identity.owner_is_dead(owner) and farm.chunks.release_owner(owner):
                 log.info("the chunks %s was rendering, which is gone, are claimable again", owner)
         for task_id in farm.chunks.orphans():
             farm.clean(task_id)
-        if self.help_root.is_dir():
-            for path in self.help_root.iterdir():
+        if self.units_root.is_dir():
+            for path in self.units_root.iterdir():
                 pid, _, rest = path.name.partition("-")
                 if self.identity.owner_is_dead(f"{self.identity.host}:{pid}:{rest}"):
                     shutil.rmtree(path, ignore_errors=True)

@@ -8,8 +8,8 @@ stays ours: a retried job takes it over only once the dead owner's lease has run
 never render one task at once, and progress never moves back. A database restart stops procrastinate's
 worker (its heartbeat or fetch fails); it is started again, with back-off, until the database is back.
 
-A chunked render asks for helpers (`wake_helpers`): one job per waiting unit, ahead of new renders (a
-render under way finishes first), each of which a worker runs as a helper of that render (jobs/farm.py).
+A chunked render asks for unit jobs (`wake_unit_jobs`): one job per waiting unit, ahead of new renders (a
+render under way finishes first), each of which a worker runs as a unit job of that render (jobs/farm.py).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 
 QUEUE_NAME = "render"
 TASK_NAME = "capcut_mate.render"
-HELP_TASK_NAME = "capcut_mate.render_chunks"
-HELP_PRIORITY = 1  # above new renders' 0
+UNIT_JOB_TASK_NAME = "capcut_mate.render_chunks"
+UNIT_JOB_PRIORITY = 1  # above new renders' 0
 
 
 def _app(url: str) -> App:
@@ -50,7 +50,7 @@ class ProcrastinateQueue:
         self.lease_s = lease_s
         self._deferrer = _app(url)
         self._defer_task = self._deferrer.task(name=TASK_NAME, queue=QUEUE_NAME)(_never_run_here)
-        self._defer_help = self._deferrer.task(name=HELP_TASK_NAME, queue=QUEUE_NAME)(_never_run_here)
+        self._defer_unit_job = self._deferrer.task(name=UNIT_JOB_TASK_NAME, queue=QUEUE_NAME)(_never_run_here)
         self._opened = False
         self._open_lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -68,10 +68,10 @@ class ProcrastinateQueue:
         with contextlib.suppress(AlreadyEnqueued):  # a job for this task is already waiting: one is enough
             self._defer_task.configure(queueing_lock=task.task_id, connection=connection).defer(task_id=task.task_id)
 
-    def wake_helpers(self, task_id: str, count: int) -> None:
+    def wake_unit_jobs(self, task_id: str, count: int) -> None:
         self._open()
         jobs: list[dict[str, JSONValue]] = [{"task_id": task_id} for _ in range(count)]
-        self._defer_help.configure(priority=HELP_PRIORITY).batch_defer(*jobs)
+        self._defer_unit_job.configure(priority=UNIT_JOB_PRIORITY).batch_defer(*jobs)
 
     def _open(self) -> None:
         with self._open_lock:
@@ -110,10 +110,10 @@ class ProcrastinateQueue:
         def render(context: JobContext, task_id: str) -> None:
             self._handle(pool, f"{pool.identity}-j{context.job.id}", task_id)
 
-        @app.task(name=HELP_TASK_NAME, queue=QUEUE_NAME, pass_context=True)
+        @app.task(name=UNIT_JOB_TASK_NAME, queue=QUEUE_NAME, pass_context=True)
         def render_chunks(context: JobContext, task_id: str) -> None:
             if not self._stopping.is_set():
-                pool.help(task_id, f"{pool.identity}-c{context.job.id}")
+                pool.render_units(task_id, f"{pool.identity}-c{context.job.id}")
 
         async def main() -> None:
             self._loop = asyncio.get_running_loop()

@@ -2,14 +2,14 @@
 
 Runs inside the server (Settings.in_process_workers) or in `capcut-mate worker`, any number of processes
 (one data directory in embedded mode; any machines in cluster mode). The queue (jobs/queue.py) decides
-which task runs where and calls `process` (or, in cluster mode, `help`) on the pool's threads. A task's
+which task runs where and calls `process` (or, in cluster mode, `render_units`) on the pool's threads. A task's
 way through the pool: its draft checked out into a scratch folder, a RenderSpec (jobs/protocol.py) handed
 to the runner (jobs/runner.py: a child process, or a thread in tests), the render followed while a
 heartbeat keeps its lease (jobs/follow.py), and its end recorded (jobs/outcomes.py). Housekeeping
 (jobs/housekeeping.py) runs beside the renders.
 
 In cluster mode a render of several chunks spreads them over the workers (jobs/farm.py): the render asks
-for helpers, which this pool turns into queue jobs, and `help` runs such a job on any worker, in a render
+for unit jobs, which this pool turns into queue jobs, and `render_units` runs such a job on any worker, in a render
 of its own like a task.
 """
 
@@ -78,7 +78,7 @@ class WorkerPool:
         self._running_lock = threading.Lock()
         self.outcomes = TaskOutcomes(tasks, queue, storage, callbacks, video_url, self.render_root, self._stop)
         retention = settings.task_retention_days
-        self.housekeeping = Housekeeping(self.me, tasks, storage, self.render_root, self.help_root, retention, farm)
+        self.housekeeping = Housekeeping(self.me, tasks, storage, self.render_root, self.units_root, retention, farm)
 
     @property
     def identity(self) -> str:
@@ -90,9 +90,9 @@ class WorkerPool:
         return self.settings.tmp_dir / "render"
 
     @property
-    def help_root(self) -> Path:
-        """Helpers' folders, named `<pid>-<token>-<job>` after their owner, so dead ones can be told."""
-        return self.settings.tmp_dir / "render-help"
+    def units_root(self) -> Path:
+        """Unit jobs' folders, named `<pid>-<token>-<job>` after their owner, so dead ones can be told."""
+        return self.settings.tmp_dir / "render-units"
 
     def start(self) -> WorkerPool:
         self.render_root.mkdir(parents=True, exist_ok=True)
@@ -158,7 +158,7 @@ class WorkerPool:
             output = work / f"out.{requested.get('format', 'mp4')}"
             spec = self._spec(task.task_id, owner, draft_dir, work / "work", output=output, options=requested)
             with self._started(owner, spec, work / "render.log") as render:
-                wake = self._wake_helpers_of(task.task_id)
+                wake = self._wake_unit_jobs_of(task.task_id)
                 outcome = follow(render, task, owner, self.store, self.lease_s, wake, self._stop)
             if outcome.lost:
                 if self._stop.is_set():
@@ -178,8 +178,8 @@ class WorkerPool:
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def help(self, task_id: str, owner: str) -> None:
-        """A helper job: render waiting units of a chunked render (any worker's) in a render of its own, until
+    def render_units(self, task_id: str, owner: str) -> None:
+        """A unit job: render waiting units of a chunked render (any worker's) in a render of its own, until
         none waits. Returns at once when nothing waits (most jobs of a render find its units all taken)."""
         farm = self.farm
         if farm is None or self._stop.is_set() or not farm.chunks.claimable(task_id):
@@ -188,18 +188,18 @@ class WorkerPool:
         if task is None or task.status != PROCESSING:
             return
         rest = owner.partition(":")[2]
-        work = self.help_root / rest.replace(":", "-")
+        work = self.units_root / rest.replace(":", "-")
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         try:
             draft_dir = self.drafts.checkout(task.draft_id, work / "draft")
-            spec = self._spec(task_id, owner, draft_dir, work / "work", mode="help")
-            with self._started(owner, spec, work / "help.log") as render:
+            spec = self._spec(task_id, owner, draft_dir, work / "work", mode="units")
+            with self._started(owner, spec, work / "units.log") as render:
                 for event in render.events():
                     if isinstance(event, Failure):
-                        log.warning("helping with task %s failed: %s %s", task_id, event.code, event.message)
+                        log.warning("rendering units of task %s failed: %s %s", task_id, event.code, event.message)
         except ApiError:
-            log.info("the draft of task %s is gone; not helping", task_id)
+            log.info("the draft of task %s is gone: no units to render", task_id)
         finally:
             farm.chunks.release_owner(owner)  # whatever its render still held, anyone may take now
             shutil.rmtree(work, ignore_errors=True)
@@ -211,7 +211,7 @@ class WorkerPool:
         draft_dir: Path,
         work_dir: Path,
         *,
-        mode: Literal["render", "help"] = "render",
+        mode: Literal["render", "units"] = "render",
         output: Path | None = None,
         options: dict[str, Any] | None = None,
     ) -> RenderSpec:
@@ -228,12 +228,12 @@ class WorkerPool:
             settings=self.settings,
         )
 
-    def _wake_helpers_of(self, task_id: str) -> Callable[[int], None]:
+    def _wake_unit_jobs_of(self, task_id: str) -> Callable[[int], None]:
         def wake(count: int) -> None:
             try:
-                self.queue.wake_helpers(task_id, count)
+                self.queue.wake_unit_jobs(task_id, count)
             except Exception:  # the render goes on: this worker takes every unit itself
-                log.exception("asking for helpers with task %s failed", task_id)
+                log.exception("asking for unit jobs of task %s failed", task_id)
 
         return wake
 

@@ -54,10 +54,10 @@ class _Message(BaseModel):
 
 
 class RenderSpec(_Message):
-    """One render process's whole job. `mode` "render": the task's video into `output`; "help": waiting
+    """One render process's whole job. `mode` "render": the task's video into `output`; "units": waiting
     units of the task's chunked render, which another worker holds (cluster mode, jobs/farm.py)."""
 
-    mode: Literal["render", "help"] = "render"
+    mode: Literal["render", "units"] = "render"
     task_id: str
     owner: str  # the lease owner the render works under (`host:pid:token-n`)
     draft_dir: Path
@@ -80,10 +80,10 @@ class Progress(_Message):
     fraction: float = 0.0
 
 
-class HelpersWanted(_Message):
-    """A chunked render has `count` units waiting: the worker asks the queue for that many helper jobs."""
+class UnitJobsWanted(_Message):
+    """A chunked render has `count` units waiting: the worker asks the queue for that many unit jobs."""
 
-    kind: Literal["helpers"] = "helpers"
+    kind: Literal["unit_jobs"] = "unit_jobs"
     count: int
 
 
@@ -94,10 +94,10 @@ class Result(_Message):
     report: dict[str, Any]
 
 
-class Helped(_Message):
-    """A helper finished: it rendered `units` units of another worker's render."""
+class UnitsRendered(_Message):
+    """A unit job finished: it rendered `units` units of another worker's render."""
 
-    kind: Literal["helped"] = "helped"
+    kind: Literal["units_rendered"] = "units_rendered"
     units: int
 
 
@@ -110,7 +110,7 @@ class Failure(_Message):
     debug: dict[str, Any] | None = None
 
 
-Event = Annotated[Progress | HelpersWanted | Result | Helped | Failure, Field(discriminator="kind")]
+Event = Annotated[Progress | UnitJobsWanted | Result | UnitsRendered | Failure, Field(discriminator="kind")]
 _EVENT: TypeAdapter[Event] = TypeAdapter(Event)
 
 

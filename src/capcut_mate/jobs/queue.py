@@ -30,7 +30,7 @@ class Consumer(Protocol):
     def process(self, task: Task, owner: str) -> None:
         """Render a claimed task to its end, as `owner`."""
 
-    def help(self, task_id: str, owner: str) -> None:
+    def render_units(self, task_id: str, owner: str) -> None:
         """Render waiting units of the task's chunked render, as `owner` (cluster mode)."""
 
 
@@ -39,8 +39,8 @@ class Queue(Protocol):
         """Hand a task to the workers: a new one (inside its submitting transaction when `connection` is
         given), or one handed back by a stopping worker."""
 
-    def wake_helpers(self, task_id: str, count: int) -> None:
-        """Ask for `count` jobs that run `pool.help(task_id, owner)`: the chunks of a render waiting for
+    def wake_unit_jobs(self, task_id: str, count: int) -> None:
+        """Ask for `count` jobs that run `pool.render_units(task_id, owner)`: the chunks of a render waiting for
         workers (cluster mode; jobs/farm.py)."""
 
     def start(self, pool: Consumer) -> None:
@@ -60,7 +60,7 @@ class EmbeddedQueue:
     def enqueue(self, task: Task, connection: Any = None) -> None:
         self._wake.set()
 
-    def wake_helpers(self, task_id: str, count: int) -> None:
+    def wake_unit_jobs(self, task_id: str, count: int) -> None:
         """Never asked: an embedded render runs its chunks in its own process (render/chunking/units.py)."""
 
     def start(self, pool: Consumer) -> None:

@@ -4,7 +4,7 @@ Isolation is the point: ffmpeg or a decoder crashing, or the OS killing the rend
 the server or the worker down. The process speaks jobs/protocol.py: the spec comes in as one line on stdin,
 events go out as JSON lines on stdout (progress, then a result or a failure, code UNAVAILABLE when the
 database or bucket was down). In cluster mode (spec `cluster`) a render of several chunks spreads them over
-the cluster's workers (jobs/farm.py) and asks for helpers; spec `mode` "help" is such a helper: it renders
+the cluster's workers (jobs/farm.py) and asks for unit jobs; spec `mode` "units" is such a job: it renders
 waiting units of another worker's render. WORK_DIR only names the render for `ps`.
 
 `run` is the same render for both runners (jobs/runner.py): this process's `main`, or a thread of the
@@ -33,11 +33,11 @@ from capcut_mate.jobs.protocol import (
     UNAVAILABLE,
     Event,
     Failure,
-    Helped,
-    HelpersWanted,
     Progress,
     RenderSpec,
     Result,
+    UnitJobsWanted,
+    UnitsRendered,
     decode_spec,
     encode_event,
 )
@@ -95,10 +95,10 @@ def _local_options(settings: Settings, ffmpeg: str, work_dir: Path, options: Ren
 
 
 def run(spec: RenderSpec, emit: Emit, farm: RenderFarm | None) -> None:
-    """The spec's render (or help), its progress and its end told through `emit`; never raises."""
+    """The spec's render (or its units), its progress and its end told through `emit`; never raises."""
     try:
-        if spec.mode == "help":
-            _help_units(spec, emit, farm)
+        if spec.mode == "units":
+            _render_units(spec, emit, farm)
         else:
             _render(spec, emit, farm)
     except Exception as exc:
@@ -123,7 +123,7 @@ def _render(spec: RenderSpec, emit: Emit, farm: RenderFarm | None) -> None:
     if farm is not None:
         from capcut_mate.jobs.farm import ClusterChunks
 
-        chunks = ClusterChunks(farm, spec.task_id, spec.owner, lambda n: emit(HelpersWanted(count=n)))
+        chunks = ClusterChunks(farm, spec.task_id, spec.owner, lambda n: emit(UnitJobsWanted(count=n)))
     report = render_draft(
         draft,
         service_resolver(draft, draft_dir),
@@ -135,9 +135,9 @@ def _render(spec: RenderSpec, emit: Emit, farm: RenderFarm | None) -> None:
     emit(Result(report={**report.to_dict(), "requested": spec.options}))
 
 
-def _help_units(spec: RenderSpec, emit: Emit, farm: RenderFarm | None) -> None:
+def _render_units(spec: RenderSpec, emit: Emit, farm: RenderFarm | None) -> None:
     """Render waiting units of the task's chunked render (another worker's) until none waits."""
-    from capcut_mate.jobs.farm import help_render
+    from capcut_mate.jobs.farm import render_waiting_units
     from capcut_mate.render import RenderOptions, load_draft
 
     assert farm is not None, "only a cluster's render process helps"
@@ -145,7 +145,7 @@ def _help_units(spec: RenderSpec, emit: Emit, farm: RenderFarm | None) -> None:
     _local_options(spec.settings, _ffmpeg(spec.settings), spec.work_dir, options)
     draft, draft_dir = load_draft(spec.draft_dir)  # this machine's checkout: its media and names
     resolve = service_resolver(draft, draft_dir)
-    emit(Helped(units=help_render(farm, spec.task_id, spec.owner, spec.work_dir, options, resolve)))
+    emit(UnitsRendered(units=render_waiting_units(farm, spec.task_id, spec.owner, spec.work_dir, options, resolve)))
 
 
 def _failure(exc: Exception) -> Failure:

@@ -75,7 +75,7 @@ CREATE INDEX IF NOT EXISTS callback_outbox_by_task ON callback_outbox (task_id, 
 CREATE TABLE IF NOT EXISTS render_splits (
     task_id     TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL,
-    settings    JSONB NOT NULL,  -- the output settings helpers render with (render/chunking/units.py OUTPUT_FIELDS)
+    settings    JSONB NOT NULL,  -- the output settings unit jobs render with (render/chunking/units.py OUTPUT_FIELDS)
     created_at  TEXT NOT NULL
 );
 
