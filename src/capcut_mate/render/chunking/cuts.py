@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 from collections.abc import Sequence
 
 from capcut_mate.render.plan.model import Chunk, Layer
@@ -58,10 +59,15 @@ def rigid(layer: Layer) -> bool:
 def split(layers: Sequence[Layer], duration_us: int, fps: float, target_s: float) -> list[Chunk]:
     """Chunks of about `target_s` seconds cut at allowed frames; one chunk when the timeline is short.
 
-    Timelines up to 1.5 targets showing at most MAX_DECODERS video clips are not split; otherwise each cut is
-    the allowed layer boundary nearest to one target after the previous cut, keeping every chunk at least
-    MIN_SHARE of a target long, unless that chunk would show more than MAX_DECODERS video clips: then it is
-    the latest allowed cut that keeps it within them (or, when none does, the earliest allowed cut).
+    Cuts are anchored to the timeline, not to each other, so an edit moves only the cuts near it and a
+    re-render reuses every other chunk from the cache. Timelines up to 1.5 targets showing at most
+    MAX_DECODERS video clips are not split. Otherwise each grid point k·target (k = 1, 2, ... up to half a
+    target before the end) takes the allowed frame nearest to it within half a target either side, on its
+    own; of two such cuts less than MIN_SHARE of a target apart, the one farther from its grid point is
+    dropped (judged on the picks, not on what survives, so the decision stays local). Every chunk, the first
+    and last included, is at least MIN_SHARE of a target long. A chunk that would still show more than
+    MAX_DECODERS video clips is split further on its own: each sub-cut the latest allowed frame keeping its
+    part within them (or, when none does, the earliest allowed frame).
     """
     timebase = Timebase.of(fps)
     total = timebase.frame_count(duration_us)
@@ -70,6 +76,18 @@ def split(layers: Sequence[Layer], duration_us: int, fps: float, target_s: float
     videos = sorted(layer_frames(layer, timebase) for layer in layers if layer.kind == "video")
     if target <= 0 or (total <= 1.5 * target and len(videos) <= MAX_DECODERS):
         return whole
+    cuts = allowed_cuts(layers, timebase, total)
+    shortest = MIN_SHARE * target
+    bounds = [0, *_grid_cuts([f for f in cuts if shortest <= f <= total - shortest], target, total), total]
+    edges = [0]
+    for start, end in itertools.pairwise(bounds):
+        edges += _within_decoders([f for f in cuts if start < f < end], videos, start, end)
+        edges.append(end)
+    return [Chunk(timebase.us(a), timebase.us(b) if b < total else duration_us) for a, b in itertools.pairwise(edges)]
+
+
+def allowed_cuts(layers: Sequence[Layer], timebase: Timebase, total: int) -> list[int]:
+    """Frames inside the timeline where some layer starts or stops and no rigid layer is mid-way, sorted."""
     blocked = bytearray(total + 1)
     candidates: set[int] = set()
     for layer in layers:
@@ -78,29 +96,45 @@ def split(layers: Sequence[Layer], duration_us: int, fps: float, target_s: float
         if rigid(layer) and stop - first > 1:
             low, high = max(0, first + 1), min(total, stop)
             blocked[low:high] = b"\x01" * max(0, high - low)
-    cuts = sorted(f for f in candidates if not blocked[f])
-    bounds = [0]
-    while True:
-        start = bounds[-1]
-        fits = _decoders(videos, start, total) <= MAX_DECODERS
-        if fits and total - start <= 1.5 * target:
-            break
-        earliest, latest = start + MIN_SHARE * target, total - MIN_SHARE * target
-        options = [f for f in cuts if earliest <= f <= latest]
-        nearest = min(options, key=lambda f: (abs(f - start - target), f)) if options else None
-        if nearest is not None and _decoders(videos, start, nearest) <= MAX_DECODERS:
-            bounds.append(nearest)
+    return sorted(f for f in candidates if not blocked[f])
+
+
+def _grid_cuts(cuts: Sequence[int], target: float, total: int) -> list[int]:
+    """Per grid point k·target (up to MIN_SHARE·target before the end, so the last chunk is not a sliver),
+    the cut nearest to it within half a target (ties: the earlier); then, of two picks closer than
+    MIN_SHARE·target, the one nearer its grid point stays (ties: the earlier)."""
+    picks: dict[int, int] = {}  # grid index -> cut
+    for cut in cuts:
+        k = max(1, math.floor(cut / target + 0.5))
+        if k * target > total - MIN_SHARE * target:
             continue
-        if nearest is None and fits:
-            break
-        later = cuts[bisect.bisect_right(cuts, start) :]
+        if k not in picks or abs(cut - k * target) < abs(picks[k] - k * target):
+            picks[k] = cut
+    order = sorted(picks.items(), key=lambda item: item[1])
+    shortest = MIN_SHARE * target
+
+    def beaten(i: int, j: int) -> bool:
+        """Whether pick i conflicts with its neighbour j and loses to it."""
+        if not 0 <= j < len(order) or abs(order[i][1] - order[j][1]) >= shortest:
+            return False
+        (ki, ci), (kj, cj) = order[i], order[j]
+        return (abs(cj - kj * target), cj) < (abs(ci - ki * target), ci)
+
+    return [cut for i, (_, cut) in enumerate(order) if not beaten(i, i - 1) and not beaten(i, i + 1)]
+
+
+def _within_decoders(cuts: Sequence[int], videos: Sequence[tuple[int, int]], start: int, end: int) -> list[int]:
+    """Sub-cuts of the run [start, end) (from `cuts`, all inside it) so no part shows more than MAX_DECODERS
+    video clips where the cuts allow: each the latest keeping its part within them, else the earliest."""
+    bounds = [start]
+    while _decoders(videos, bounds[-1], end) > MAX_DECODERS:
+        later = cuts[bisect.bisect_right(cuts, bounds[-1]) :]
         if not later:
             break
-        # The count only grows with the chunk's end: the latest cut within the cap, by bisection.
-        keep = bisect.bisect_right(later, MAX_DECODERS, key=lambda f: _decoders(videos, start, f))
+        # The count only grows with the part's end: the latest cut within the cap, by bisection.
+        keep = bisect.bisect_right(later, MAX_DECODERS, key=lambda f: _decoders(videos, bounds[-1], f))
         bounds.append(later[keep - 1] if keep else later[0])
-    edges = [timebase.us(f) for f in bounds] + [duration_us]
-    return [Chunk(a, b) for a, b in itertools.pairwise(edges)]
+    return bounds[1:]
 
 
 def _decoders(videos: Sequence[tuple[int, int]], start: int, end: int) -> int:
