@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     object_cache_max_bytes: int = Field(
         2 * 1024**3, description="Size cap of a worker's local cache of objects fetched from the bucket for renders"
     )
+    chunk_cache_max_bytes: int = Field(
+        2 * 1024**3,
+        ge=0,
+        description="Size cap of the rendered-chunk cache (in the data dir, or the bucket in cluster mode) that lets "
+        "a re-render reuse every chunk that did not change; least recently used first out; 0 = off",
+    )
     dependency_timeout: float = Field(
         5.0,
         description="Seconds to wait for the database or the bucket (connect, pool, busy lock) before a request "

@@ -11,12 +11,22 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 
 class StorageNotFound(KeyError):
     """No object under that key."""
+
+
+@dataclass(frozen=True)
+class ObjectStat:
+    """One stored object as a listing sees it: `modified` is seconds since the epoch by the store's clock."""
+
+    key: str
+    size: int
+    modified: float
 
 
 class Storage(Protocol):
@@ -33,6 +43,9 @@ class Storage(Protocol):
         """A readable binary stream of the object; StorageNotFound when there is none."""
 
     def exists(self, key: str) -> bool: ...
+
+    def stats(self, prefix: str) -> list[ObjectStat]:
+        """Every object under `prefix` with its size and last write time (one listing: no reads)."""
 
     def list(self, prefix: str) -> list[str]:
         """Every key under `prefix` (a folder: ends with '/'), sorted."""

@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
-from capcut_mate.storage import StorageNotFound
+from capcut_mate.storage import ObjectStat, StorageNotFound
 
 
 class LocalStorage:
@@ -85,6 +85,15 @@ class LocalStorage:
             return self._path(key).is_file()
         except StorageNotFound:
             return False
+
+    def stats(self, prefix: str) -> list[ObjectStat]:
+        root = self.root.resolve()
+        found = []
+        for key in self.list(prefix):
+            with suppress(FileNotFoundError):  # deleted since the listing
+                stat = (root / key).stat()
+                found.append(ObjectStat(key, stat.st_size, stat.st_mtime))
+        return found
 
     def list(self, prefix: str) -> list[str]:
         folder = self._path(prefix)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
 
-from capcut_mate.storage import StorageNotFound
+from capcut_mate.storage import ObjectStat, StorageNotFound
 from capcut_mate.storage.cache import ObjectCache
 from capcut_mate.storage.content_types import safe_content_type
 
@@ -139,6 +139,15 @@ class S3Storage:
         paginator = self.client.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
             yield from page.get("Contents", [])
+
+    def stats(self, prefix: str) -> list[ObjectStat]:
+        return sorted(
+            (
+                ObjectStat(item["Key"][len(self.prefix) :], int(item["Size"]), item["LastModified"].timestamp())
+                for item in self._objects(prefix)
+            ),
+            key=lambda stat: stat.key,
+        )
 
     def list(self, prefix: str) -> list[str]:
         return sorted(item["Key"][len(self.prefix) :] for item in self._objects(prefix))
