@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from capcut_mate.render.chunking.cache import ChunkReuse
 
 # Chunk length: each ffmpeg run holds one decoded frame per input it shows plus x264's ~300 MB at 1080p, so
 # 10 s of a busy timeline (a photo every 1.5 s, two overlay tracks) stays near 500 MB.
@@ -21,7 +25,8 @@ class RenderOptions:
     """Output overrides and encoder settings. `ffmpeg` None = capcut_mate.ffmpeg.ffmpeg_exe().
 
     MP4 timelines longer than 1.5 × `chunk_seconds` render as chunks of about that length (0 = never split),
-    `chunk_workers` of them at once.
+    `chunk_workers` of them at once. With `chunk_reuse`, a chunk (or the audio) rendered before from the same
+    inputs is taken from that cache instead of rendered again (render/chunking/cache.py).
     """
 
     width: int | None = None
@@ -37,4 +42,5 @@ class RenderOptions:
     work_dir: Path | None = None
     chunk_seconds: float = CHUNK_SECONDS
     chunk_workers: int = field(default_factory=default_chunk_workers)
+    chunk_reuse: ChunkReuse | None = None
     stall_seconds: float = 300.0  # ffmpeg is stopped when its output time has not advanced for this long

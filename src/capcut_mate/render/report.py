@@ -20,7 +20,9 @@ class RenderReport:
     warnings: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     encoding: dict[str, Any] = field(default_factory=dict)  # format, quality and codec settings used
-    chunks: list[dict[str, Any]] = field(default_factory=list)  # in a cluster: who rendered the audio, each chunk
+    # per unit of a chunked render (the audio, each chunk): whether it was reused from the chunk cache, and in a
+    # cluster who rendered it
+    chunks: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,12 +14,15 @@ a draft with GBs of media does not read them again.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
 import json
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,7 +31,7 @@ from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.render.chunking.cuts import chunk_frames, visible
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.options import RenderOptions
-from capcut_mate.render.plan.model import Layer, Plan
+from capcut_mate.render.plan.model import Layer, Plan, RenderWarning
 from capcut_mate.render.prepare.strips import groups, is_static_text
 from capcut_mate.render.text.fonts import FONT_SUFFIXES, SYSTEM_FONT_DIRS
 from capcut_mate.render.timebase import Timebase
@@ -52,29 +55,80 @@ class ChunkCache(Protocol):
 
 
 class FileHashes:
-    """sha256 of files, memoised by (path, size, mtime_ns): a file changed in place gets a new hash."""
+    """sha256 of files, memoised by (path, size, mtime_ns): a file changed in place gets a new hash.
 
-    def __init__(self) -> None:
+    With `db`, the memo is also kept in that SQLite file, so the next render (a new process) of the same
+    media does not read it again either.
+    """
+
+    def __init__(self, db: Path | None = None) -> None:
+        self.db = db
         self._known: dict[tuple[str, int, int], str] = {}
         self._lock = threading.Lock()
+        if db is not None:
+            db.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as conn:
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS file_hashes (path TEXT PRIMARY KEY, size INTEGER, "
+                    "mtime_ns INTEGER, sha256 TEXT)"
+                )
+
+    def _connect(self) -> contextlib.closing[sqlite3.Connection]:
+        return contextlib.closing(sqlite3.connect(str(self.db), timeout=10, isolation_level=None))
 
     def of(self, path: Path) -> str:
         stat = path.stat()
         memo = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
         with self._lock:
-            known = self._known.get(memo)
-        if known is not None:
-            return known
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1024 * 1024), b""):
-                digest.update(block)
+            known = self._known.get(memo) or self._stored(memo)
+        if known is None:
+            digest = hashlib.sha256()
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1024 * 1024), b""):
+                    digest.update(block)
+            known = digest.hexdigest()
+            self._store(memo, known)
         with self._lock:
-            self._known[memo] = digest.hexdigest()
-        return digest.hexdigest()
+            self._known[memo] = known
+        return known
+
+    def _stored(self, memo: tuple[str, int, int]) -> str | None:
+        if self.db is None:
+            return None
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT sha256 FROM file_hashes WHERE path = ? AND size = ? AND mtime_ns = ?", memo
+            ).fetchone()
+        return str(row[0]) if row else None
+
+    def _store(self, memo: tuple[str, int, int], digest: str) -> None:
+        if self.db is not None:
+            with self._connect() as conn:  # one row per path: the file's current version
+                conn.execute("INSERT OR REPLACE INTO file_hashes VALUES (?, ?, ?, ?)", (*memo, digest))
 
 
-FILE_HASHES = FileHashes()  # one per process: renders of the same media share it
+@dataclass(frozen=True)
+class ChunkReuse:
+    """What a render needs to reuse units: where they are kept, and the memo of the media's hashes."""
+
+    store: ChunkCache
+    hashes: FileHashes
+
+
+def recall(reuse: ChunkReuse | None, key: str | None, output: Path) -> list[RenderWarning] | None:
+    """The unit under `key` written to `output` and its warnings, or None when it must be rendered. A cached
+    unit is the very file a render wrote, so it joins by stream copy like a fresh one (every chunk starts
+    with a keyframe of its own GOPs: run.py)."""
+    if reuse is None or key is None:
+        return None
+    meta = reuse.store.get(key, output)
+    return None if meta is None else [RenderWarning(**item) for item in json.loads(meta)]
+
+
+def remember(reuse: ChunkReuse | None, key: str | None, output: Path, warnings: list[RenderWarning]) -> None:
+    """Keep a freshly rendered unit for the next render of the same inputs."""
+    if reuse is not None and key is not None:
+        reuse.store.put(key, output, json.dumps([warning.to_dict() for warning in warnings]))
 
 
 @functools.cache
@@ -114,7 +168,7 @@ class UnitKeys:
         plan: Plan,
         resolve_media: Callable[[str], Path],
         options: RenderOptions,
-        hashes: FileHashes = FILE_HASHES,
+        hashes: FileHashes,
     ) -> None:
         self.plan = plan
         self.resolve_media = resolve_media

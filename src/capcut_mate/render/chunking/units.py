@@ -27,6 +27,7 @@ from typing import Any, Protocol, TypeVar
 
 from capcut_mate import __version__
 from capcut_mate.ffmpeg import ffmpeg_exe
+from capcut_mate.render.chunking.cache import UnitKeys, recall, remember
 from capcut_mate.render.chunking.cuts import chunk_frames
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.graph import audio
@@ -115,6 +116,33 @@ def render_chunk(
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     return warnings
+
+
+def render_unit(
+    plan: Plan,
+    chunk: int | None,
+    resolve_media: Callable[[str], Path],
+    work_dir: Path,
+    output: Path,
+    options: RenderOptions,
+    on_fraction: OnFraction | None = None,
+) -> tuple[list[RenderWarning], bool]:
+    """One unit (chunk index `chunk`, or the audio when None) to `output`: taken from `options.chunk_reuse`
+    when the same inputs were rendered before, else rendered and kept there; (warnings, whether reused)."""
+    reuse = options.chunk_reuse
+    keys = UnitKeys(plan, resolve_media, options, reuse.hashes) if reuse is not None else None
+    key = None if keys is None else keys.audio() if chunk is None else keys.chunk(chunk)
+    warnings = recall(reuse, key, output)
+    if warnings is not None:
+        if on_fraction is not None:
+            on_fraction(1.0)
+        return warnings, True
+    if chunk is None:
+        warnings = render_audio(plan, resolve_media, work_dir, output, options, on_fraction)
+    else:
+        warnings = render_chunk(plan, chunk, resolve_media, work_dir, output, options, on_fraction)
+    remember(reuse, key, output, warnings)
+    return warnings, False
 
 
 def prepare_chunk(
@@ -209,17 +237,29 @@ def render_chunks(
     audio = work_dir / "audio.m4a"
     parts = [work_dir / f"chunk{n:03d}.mp4" for n in range(len(plan.chunks))]
     folders = [work_dir / f"chunk{n:03d}" for n in range(len(plan.chunks))]
+    reuse = options.chunk_reuse
+    keys = UnitKeys(plan, resolve_media, options, reuse.hashes) if reuse is not None else None
+    reused = [False] * (len(plan.chunks) + 1)  # by unit: the audio, then each chunk
 
-    def prepare(n: int) -> tuple[Graph, list[RenderWarning]]:
+    def prepare(n: int) -> tuple[Graph | None, list[RenderWarning], str | None]:
+        """The chunk's graph, or None when the cache had the chunk (then at parts[n] already)."""
         slots.acquire()
         if failed.is_set():
             raise RenderError("CANCELLED", "another chunk failed")
-        return prepare_chunk(plan, n, resolve_media, folders[n], options)
+        key = keys.chunk(n) if keys is not None else None
+        cached = recall(reuse, key, parts[n])
+        if cached is not None:
+            reused[n + 1] = True
+            return None, cached, key
+        return (*prepare_chunk(plan, n, resolve_media, folders[n], options), key)
 
-    def encode(n: int, prepared: Future[tuple[Graph, list[RenderWarning]]]) -> list[RenderWarning]:
+    def encode(n: int, prepared: Future[tuple[Graph | None, list[RenderWarning], str | None]]) -> list[RenderWarning]:
         try:
-            graph, warnings = prepared.result()
-            _retried(lambda: run_ffmpeg(ffmpeg, graph, parts[n], folders[n], options, progress.job(n + 1)))
+            graph, warnings, key = prepared.result()
+            if graph is not None:
+                _retried(lambda: run_ffmpeg(ffmpeg, graph, parts[n], folders[n], options, progress.job(n + 1)))
+                remember(reuse, key, parts[n], warnings)
+            progress.set(n + 1, 1.0)
             return warnings
         except BaseException:
             failed.set()
@@ -233,16 +273,19 @@ def render_chunks(
     mixer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-audio")
     try:
         sound = mixer.submit(
-            _retried, lambda: render_audio(plan, resolve_media, work_dir / "audio", audio, options, progress.job(0))
+            _retried,
+            lambda: render_unit(plan, None, resolve_media, work_dir / "audio", audio, options, progress.job(0)),
         )
         jobs = [encoders.submit(encode, n, preparer.submit(prepare, n)) for n in range(len(plan.chunks))]
-        done, _ = wait([sound, *jobs], return_when=FIRST_EXCEPTION)
-        errors = [future.exception() for future in (sound, *jobs) if future in done and future.exception()]
+        every: list[Future[Any]] = [sound, *jobs]
+        done, _ = wait(every, return_when=FIRST_EXCEPTION)
+        errors = [future.exception() for future in every if future in done and future.exception()]
         errors.sort(key=lambda error: isinstance(error, RenderError) and error.code == "CANCELLED")
         if errors:
             failed.set()
             raise errors[0]  # type: ignore[misc]
-        warnings = sound.result() + [w for job in jobs for w in job.result()]
+        warnings, reused[0] = sound.result()
+        warnings += [w for job in jobs for w in job.result()]
     finally:
         failed.set()
         for _ in range(len(plan.chunks)):
@@ -252,15 +295,22 @@ def render_chunks(
         mixer.shutdown(wait=True, cancel_futures=True)
     join(ffmpeg, parts, audio, output, work_dir, options.stall_seconds)
     progress.set(len(plan.chunks) + 1, 1.0)
-    return ChunkedRender(warnings, chunked_note(plan, f"{workers} at a time"))
+    units = [{"unit": "the audio", "reused": reused[0]}]
+    units += [
+        {"unit": f"chunk {n}", "start_us": chunk.start_us, "end_us": chunk.end_us, "reused": reused[n + 1]}
+        for n, chunk in enumerate(plan.chunks)
+    ]
+    return ChunkedRender(warnings, chunked_note(plan, f"{workers} at a time", sum(reused)), units)
 
 
-def chunked_note(plan: Plan, how: str) -> str:
-    """The report's note on a chunked render; `how` says what ran side by side."""
+def chunked_note(plan: Plan, how: str, reused: int = 0) -> str:
+    """The report's note on a chunked render; `how` says what ran side by side, `reused` how many units
+    came from the chunk cache."""
     mean = plan.duration_us / len(plan.chunks) / 1e6
+    again = f"; {reused} of {len(plan.chunks) + 1} units reused from earlier renders" if reused else ""
     return (
         f"rendered in {len(plan.chunks)} chunks, {how} (about {mean:.1f} s each, cut where nothing moving spans "
-        "the cut), joined without re-encoding; audio rendered once"
+        f"the cut), joined without re-encoding; audio rendered once{again}"
     )
 
 
