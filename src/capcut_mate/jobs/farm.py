@@ -42,8 +42,7 @@ from capcut_mate.render.chunking.units import (
     chunked_note,
     output_settings,
     plan_fingerprint,
-    render_audio,
-    render_chunk,
+    render_unit,
 )
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.options import RenderOptions
@@ -122,14 +121,9 @@ class _UnitRenderer:
         folder = self.work_dir / Path(name).stem
         started = time.monotonic()
         try:
-            if unit.chunk is None:
-                warnings = render_audio(
-                    self.plan, self.resolve_media, folder, output, self.options, self._reporter(unit)
-                )
-            else:
-                warnings = render_chunk(
-                    self.plan, unit.chunk, self.resolve_media, folder, output, self.options, self._reporter(unit)
-                )
+            warnings, _ = render_unit(
+                self.plan, unit.chunk, self.resolve_media, folder, output, self.options, self._reporter(unit)
+            )
         except RenderError as exc:
             log.warning("%s of task %s failed: %s %s", describe(unit.unit), self.task_id, exc.code, exc.message)
             self.farm.chunks.fail(unit, self.owner, exc.code, exc.message)

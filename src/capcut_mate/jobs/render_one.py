@@ -47,6 +47,7 @@ from capcut_mate.outages import unavailable
 if TYPE_CHECKING:
     from capcut_mate.jobs.farm import RenderFarm
     from capcut_mate.render import RenderOptions
+    from capcut_mate.render.chunking.cache import ChunkReuse
 
 # Renders are batch work: at a lower CPU priority (inherited by ffmpeg) the API stays responsive while
 # encoders use every core that is otherwise idle.
@@ -88,7 +89,8 @@ def _ffmpeg(settings: Settings) -> str:
 
 
 def _local_options(settings: Settings, ffmpeg: str, work_dir: Path, options: RenderOptions) -> None:
-    """This machine's own settings onto `options`: ffmpeg, fonts, scratch, chunking."""
+    """This machine's own settings onto `options`: ffmpeg, fonts, scratch, chunking, the chunk cache."""
+    options.chunk_reuse = chunk_reuse(settings)
     options.ffmpeg, options.work_dir = ffmpeg, work_dir
     options.font_dir, options.system_fonts = settings.font_dir, settings.system_fonts
     options.chunk_seconds, options.chunk_workers = settings.render_chunk_seconds, settings.render_chunk_workers
@@ -173,6 +175,18 @@ def reconnect_farm(settings: Settings) -> RenderFarm | None:
 
     db = PgConnector(settings.database_url, max_size=8, timeout_s=settings.dependency_timeout)
     return render_farm(settings, storage_for(settings), db)
+
+
+def chunk_reuse(settings: Settings) -> ChunkReuse | None:
+    """The chunk cache units are reused from: in the storage the settings name (the bucket in a cluster, so
+    every worker reuses what another rendered), with this machine's memo of media hashes; None when turned
+    off (CAPCUT_MATE_CHUNK_CACHE_MAX_BYTES=0)."""
+    from capcut_mate.render.chunking.cache import ChunkReuse, FileHashes
+    from capcut_mate.storage.chunk_cache import chunk_cache
+    from capcut_mate.storage.configured import storage_for
+
+    cache = chunk_cache(storage_for(settings), settings.chunk_cache_max_bytes)
+    return None if cache is None else ChunkReuse(cache, FileHashes(settings.data_dir / "file-hashes.sqlite3"))
 
 
 def _emit_line(event: Event) -> None:
