@@ -35,10 +35,10 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]
 
 def test_stats_list_sizes_and_write_times(storage: Storage, tmp_path: Path) -> None:
     before = time.time()
-    storage.put_bytes("cache/chunks/aa/x.json", b"12345")
+    storage.put_bytes("chunk-cache/aa/x.json", b"12345")
     storage.put_bytes("cache/other/y", b"1")
-    stats = storage.stats("cache/chunks/")
-    assert [(s.key, s.size) for s in stats] == [("cache/chunks/aa/x.json", 5)]
+    stats = storage.stats("chunk-cache/")
+    assert [(s.key, s.size) for s in stats] == [("chunk-cache/aa/x.json", 5)]
     assert abs(stats[0].modified - before) < 60  # the store's clock, near ours
 
 
@@ -50,7 +50,7 @@ def test_a_second_worker_reuses_what_the_first_put(storage: Storage, tmp_path: P
     assert other.get("ab" * 32, tmp_path / "got.mp4") == '[{"w": 1}]'
     assert (tmp_path / "got.mp4").read_bytes() == chunk.read_bytes()
     assert other.get("cd" * 32, tmp_path / "miss.mp4") is None
-    storage.delete(f"cache/chunks/ab/{'ab' * 32}.mp4")  # evicted by someone between the listing and the read
+    storage.delete(f"chunk-cache/ab/{'ab' * 32}.mp4")  # evicted by someone between the listing and the read
     assert other.get("ab" * 32, tmp_path / "gone.mp4") is None
 
 
@@ -69,5 +69,5 @@ def test_eviction_by_last_use_in_the_stores_own_times(storage: Storage, tmp_path
     source = tmp_path / "c2"
     source.write_bytes(os.urandom(10_000))
     cache.put(keys[2], source, "")  # 30 kB > 25 kB: 1, the least recently used, goes
-    names = {stat.key.rsplit("/", 1)[-1].split(".")[0] for stat in storage.stats("cache/chunks/")}
+    names = {stat.key.rsplit("/", 1)[-1].split(".")[0] for stat in storage.stats("chunk-cache/")}
     assert names == {keys[0], keys[2]}

@@ -1,7 +1,7 @@
 """The chunk cache (render/chunking/cache.py's `ChunkCache`) kept in storage: the data dir or the bucket, so
 every worker of a cluster reuses what another rendered.
 
-An entry is three objects under `cache/chunks/<k[:2]>/<key>`: `.mp4` (the encoded unit), `.json` (its size
+An entry is three objects under `chunk-cache/<k[:2]>/<key>`: `.mp4` (the encoded unit), `.json` (its size
 and the renderer's metadata, written after the file: the entry's commit point) and `.used` (an empty object
 rewritten on every hit, so its write time is the entry's last use). The store's own listing (sizes, write
 times) is the LRU index: no index object to keep consistent between workers.
@@ -34,7 +34,7 @@ from capcut_mate.storage import ObjectStat, Storage, StorageNotFound
 
 log = logging.getLogger(__name__)
 
-PREFIX = "cache/chunks/"
+PREFIX = "chunk-cache/"
 # An entry used this recently is never evicted: longer than any copy of one entry takes.
 GRACE_S = 600.0
 # Eviction lists the cache at most this often, unless puts since the last listing may exceed the cap.
@@ -103,13 +103,14 @@ class StorageChunkCache:
         """Delete least recently used entries (not used within the grace period) until the cache fits."""
         try:
             stats = [s for s in self.storage.stats(self.prefix) if not Path(s.key).name.startswith(".")]
-            total = sum(s.size for s in stats)
+            entries = _entries(stats)
+            total = sum(size for size, _ in entries.values())
             with self._lock:
                 self._known_total, self._checked_at = total, time.monotonic()
-            if total <= self.max_bytes or not stats:
+            if total <= self.max_bytes:
                 return
-            now = max(s.modified for s in stats)
-            for entry, (size, used) in sorted(_entries(stats).items(), key=lambda item: item[1][1]):
+            now = max(used for _, used in entries.values())
+            for entry, (size, used) in sorted(entries.items(), key=lambda item: item[1][1]):
                 if total <= self.max_bytes or used > now - self.grace_s:
                     break
                 for part in PARTS:
