@@ -1,6 +1,6 @@
 """Re-render benchmark (issue 25): render a draft, change one caption near the end, render it again.
 
-    python -m benchmarks.rerender [--lengths S ...] [--keep DIR] [--json PATH]
+    python -m benchmarks.rerender [--lengths S ...] [--cluster] [--keep DIR] [--json PATH]
 
 The drafts are benchmarks.long_timeline's faceless short (scenario c: 1080×1920, a Ken Burns photo every
 1.5 s, a PiP and a spinning badge every 3 s, a stroked subtitle every 2.1 s, narration and music) at 60 s
@@ -8,6 +8,11 @@ and 600 s. Per length, each render in a fresh process (as a worker runs it), bot
 cache (a fresh one per length, in the data dir's layout): the cold render, then the draft with the
 second-to-last caption's text changed. Prints wall and CPU seconds of both, the second ÷ the first, and
 how many units the second reused. Targets: ≤ 20 % at 60 s, ≤ 5 % at 600 s (wall).
+
+`--cluster` does the same through the API of a cluster started here (benchmarks.cluster: PostgreSQL, a
+SeaweedFS bucket, 2 `capcut-mate worker` processes): gen_video, then replace_text on that caption, then
+gen_video again; times are created_at -> completed_at as gen_video_status reports them, and the chunk cache
+is the bucket's, shared by both workers.
 Not a timed test: targets are reported, never asserted.
 """
 
@@ -21,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +39,7 @@ from benchmarks import scenarios
 SCENARIO = "c"
 LENGTHS_S = (60.0, 600.0)
 TARGETS = {60.0: 0.20, 600.0: 0.05}  # second render ÷ first, wall
+EDITED_TEXT = "Changed, one last time"
 console = Console()
 
 
@@ -42,7 +50,7 @@ def edited(doc: dict[str, Any]) -> dict[str, Any]:
     segment = sorted(track["segments"], key=lambda s: s["target_timerange"]["start"])[-2]
     material = next(m for m in copy["materials"]["texts"] if m["id"] == segment["material_id"])
     content = json.loads(material["content"])
-    content["text"] = "Changed, one last time"
+    content["text"] = EDITED_TEXT
     for style in content.get("styles", []):
         style["range"] = [0, len(content["text"])]
     material["content"] = json.dumps(content, ensure_ascii=False)
@@ -98,8 +106,60 @@ def run_length(work: Path, duration_s: float) -> dict[str, Any]:
     }
 
 
-def print_results(results: list[dict[str, Any]]) -> None:
-    table = Table(title="re-render after one caption edit (faceless short)")
+def cluster_length(work: Path, duration_s: float) -> dict[str, Any]:
+    """The same edit loop through the API of a 2-worker cluster with the chunk cache in the bucket."""
+    import httpx
+    from tests.cluster import seaweed
+
+    from benchmarks.cluster import Deployment, _database, _url, bucket, portable_copies, render_all
+    from capcut_mate.drafts.ids import API_PREFIX
+
+    folder = scenarios.write_draft(SCENARIO, work, duration_s)
+    doc = json.loads((folder / "draft_content.json").read_text(encoding="utf-8"))
+    track = next(t for t in doc["tracks"] if t["type"] == "text")
+    segment_id = sorted(track["segments"], key=lambda s: s["target_timerange"]["start"])[-2]["id"]
+    root = work / f"cluster-{duration_s:g}s"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    with ExitStack() as stack:
+        endpoint = bucket(stack, root)
+        (draft_id,) = portable_copies(folder, root / "source", 1)
+        env = {
+            **seaweed.storage_env(endpoint, "bench", f"rerender-{uuid.uuid4().hex[:6]}"),
+            "CAPCUT_MATE_DATABASE_URL": stack.enter_context(_database()),
+        }
+        deployment = Deployment(root, env, 2, cluster=True)
+        deployment.import_drafts(root / "source")
+        with deployment:
+            console.log(f"(cluster, {duration_s:g} s) cold render")
+            (cold,) = render_all(deployment, [draft_id])
+            edit = {"draft_url": _url(deployment, draft_id), "segment_id": segment_id, "text": EDITED_TEXT}
+            httpx.post(f"{deployment.base_url}{API_PREFIX}/replace_text", json=edit, timeout=60).raise_for_status()
+            console.log(f"(cluster, {duration_s:g} s) one caption changed near the end, rendered again")
+            (warm,) = render_all(deployment, [draft_id])
+            report = httpx.get(
+                f"{deployment.base_url}{API_PREFIX}/gen_video_report",
+                params={"draft_url": edit["draft_url"]},
+                timeout=60,
+            ).json()["report"]
+    units = report.get("chunks") or []
+    return {
+        "duration_s": duration_s,
+        "cold": {"wall_s": round(cold["seconds"], 2), "cpu_s": float("nan")},
+        "edited": {
+            "wall_s": round(warm["seconds"], 2),
+            "cpu_s": float("nan"),
+            "units": len(units),
+            "reused": sum(bool(u.get("reused")) for u in units),
+        },
+        "wall_ratio": round(warm["seconds"] / cold["seconds"], 3),
+        "cpu_ratio": float("nan"),
+        "target": TARGETS.get(duration_s),
+    }
+
+
+def print_results(results: list[dict[str, Any]], where: str) -> None:
+    table = Table(title=f"re-render after one caption edit (faceless short, {where})")
     for column in ("length", "cold wall / cpu s", "edited wall / cpu s", "reused units", "wall ratio", "target"):
         table.add_column(column)
     for r in results:
@@ -123,14 +183,16 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(prog="python -m benchmarks.rerender", description=__doc__.splitlines()[0])
     parser.add_argument("--lengths", type=float, nargs="+", default=LENGTHS_S, help="timeline lengths (s)")
+    parser.add_argument("--cluster", action="store_true", help="through a 2-worker cluster with the cache in a bucket")
     parser.add_argument("--keep", type=Path, help="work folder to keep (media is reused between runs)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rerender-") as tmp:
         work = (args.keep or Path(tmp)).resolve()
         (work / "out").mkdir(parents=True, exist_ok=True)
-        results = [run_length(work, length) for length in args.lengths]
-    print_results(results)
+        run = cluster_length if args.cluster else run_length
+        results = [run(work, length) for length in args.lengths]
+    print_results(results, "2-worker cluster, cache in the bucket" if args.cluster else "embedded")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
 
