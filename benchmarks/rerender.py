@@ -1,6 +1,6 @@
 """Re-render benchmark (issue 25): render a draft, change one caption near the end, render it again.
 
-    python -m benchmarks.rerender [--lengths S ...] [--cluster] [--keep DIR] [--json PATH]
+    python -m benchmarks.rerender [--lengths S ...] [--cluster] [--chunk-seconds S] [--keep DIR] [--json PATH]
 
 The drafts are benchmarks.long_timeline's faceless short (scenario c: 1080×1920, a Ken Burns photo every
 1.5 s, a PiP and a spinning badge every 3 s, a stroked subtitle every 2.1 s, narration and music) at 60 s
@@ -43,11 +43,16 @@ EDITED_TEXT = "Changed, one last time"
 console = Console()
 
 
+def caption_near_end(doc: dict[str, Any]) -> dict[str, Any]:
+    """The second-to-last caption segment by start time (the only one of a draft too short for two)."""
+    track = next(t for t in doc["tracks"] if t["type"] == "text")
+    return sorted(track["segments"], key=lambda s: s["target_timerange"]["start"])[-2:][0]
+
+
 def edited(doc: dict[str, Any]) -> dict[str, Any]:
-    """The draft with the second-to-last caption (by start time) saying something else."""
+    """The draft with the caption near the end saying something else."""
     copy: dict[str, Any] = json.loads(json.dumps(doc))
-    track = next(t for t in copy["tracks"] if t["type"] == "text")
-    segment = sorted(track["segments"], key=lambda s: s["target_timerange"]["start"])[-2]
+    segment = caption_near_end(copy)
     material = next(m for m in copy["materials"]["texts"] if m["id"] == segment["material_id"])
     content = json.loads(material["content"])
     content["text"] = EDITED_TEXT
@@ -57,7 +62,7 @@ def edited(doc: dict[str, Any]) -> dict[str, Any]:
     return copy
 
 
-def render_once(draft: Path, cache: Path, output: Path) -> dict[str, Any]:
+def render_once(draft: Path, cache: Path, output: Path, chunk_seconds: float) -> dict[str, Any]:
     """One render in this process with the chunk cache at `cache` (the child's side of `timed`)."""
     from capcut_mate.render import DraftMediaResolver, RenderOptions, render_draft
     from capcut_mate.render.chunking.cache import ChunkReuse, FileHashes
@@ -66,16 +71,26 @@ def render_once(draft: Path, cache: Path, output: Path) -> dict[str, Any]:
 
     reuse = ChunkReuse(StorageChunkCache(LocalStorage(cache), 50 * 1024**3), FileHashes(cache / "file-hashes.sqlite3"))
     doc = json.loads(draft.read_text(encoding="utf-8"))
-    report = render_draft(doc, DraftMediaResolver(draft.parent), output, RenderOptions(chunk_reuse=reuse))
+    options = RenderOptions(chunk_seconds=chunk_seconds, chunk_reuse=reuse)
+    report = render_draft(doc, DraftMediaResolver(draft.parent), output, options)
     units = report.chunks
     return {"units": len(units), "reused": sum(bool(u.get("reused")) for u in units), "timings": report.timings}
 
 
-def timed(draft: Path, cache: Path, output: Path) -> dict[str, Any]:
+def timed(draft: Path, cache: Path, output: Path, chunk_seconds: float) -> dict[str, Any]:
     """A render in a fresh process: its wall and CPU seconds (the child and its ffmpeg runs)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    args = [sys.executable, "-m", "benchmarks.rerender", "--one", str(draft), str(cache), str(output)]
+    args = [
+        sys.executable,
+        "-m",
+        "benchmarks.rerender",
+        "--one",
+        str(draft),
+        str(cache),
+        str(output),
+        str(chunk_seconds),
+    ]
     done = subprocess.run(args, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -85,7 +100,7 @@ def timed(draft: Path, cache: Path, output: Path) -> dict[str, Any]:
     return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), **json.loads(done.stdout.splitlines()[-1])}
 
 
-def run_length(work: Path, duration_s: float) -> dict[str, Any]:
+def run_length(work: Path, duration_s: float, chunk_seconds: float) -> dict[str, Any]:
     console.log(f"[bold]faceless short {duration_s:g} s[/]: preparing media and draft")
     folder = scenarios.write_draft(SCENARIO, work, duration_s)
     doc = json.loads((folder / "draft_content.json").read_text(encoding="utf-8"))
@@ -93,9 +108,9 @@ def run_length(work: Path, duration_s: float) -> dict[str, Any]:
     cache = work / f"cache-{duration_s:g}s"
     shutil.rmtree(cache, ignore_errors=True)
     console.log(f"({duration_s:g} s) cold render")
-    cold = timed(folder / "draft_content.json", cache, work / "out" / f"cold_{duration_s:g}.mp4")
+    cold = timed(folder / "draft_content.json", cache, work / "out" / f"cold_{duration_s:g}.mp4", chunk_seconds)
     console.log(f"({duration_s:g} s) one caption changed near the end, rendered again")
-    warm = timed(folder / "draft_edited.json", cache, work / "out" / f"edited_{duration_s:g}.mp4")
+    warm = timed(folder / "draft_edited.json", cache, work / "out" / f"edited_{duration_s:g}.mp4", chunk_seconds)
     return {
         "duration_s": duration_s,
         "cold": cold,
@@ -106,7 +121,7 @@ def run_length(work: Path, duration_s: float) -> dict[str, Any]:
     }
 
 
-def cluster_length(work: Path, duration_s: float) -> dict[str, Any]:
+def cluster_length(work: Path, duration_s: float, chunk_seconds: float) -> dict[str, Any]:
     """The same edit loop through the API of a 2-worker cluster with the chunk cache in the bucket."""
     import httpx
     from tests.cluster import seaweed
@@ -116,8 +131,7 @@ def cluster_length(work: Path, duration_s: float) -> dict[str, Any]:
 
     folder = scenarios.write_draft(SCENARIO, work, duration_s)
     doc = json.loads((folder / "draft_content.json").read_text(encoding="utf-8"))
-    track = next(t for t in doc["tracks"] if t["type"] == "text")
-    segment_id = sorted(track["segments"], key=lambda s: s["target_timerange"]["start"])[-2]["id"]
+    segment_id = caption_near_end(doc)["id"]
     root = work / f"cluster-{duration_s:g}s"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
@@ -127,6 +141,7 @@ def cluster_length(work: Path, duration_s: float) -> dict[str, Any]:
         env = {
             **seaweed.storage_env(endpoint, "bench", f"rerender-{uuid.uuid4().hex[:6]}"),
             "CAPCUT_MATE_DATABASE_URL": stack.enter_context(_database()),
+            "CAPCUT_MATE_RENDER_CHUNK_SECONDS": str(chunk_seconds),
         }
         deployment = Deployment(root, env, 2, cluster=True)
         deployment.import_drafts(root / "source")
@@ -179,11 +194,12 @@ def print_results(results: list[dict[str, Any]], where: str) -> None:
 def main() -> None:
     if sys.argv[1:2] == ["--one"]:
         draft, cache, output = map(Path, sys.argv[2:5])
-        print(json.dumps(render_once(draft, cache, output)))
+        print(json.dumps(render_once(draft, cache, output, float(sys.argv[5]))))
         return
     parser = argparse.ArgumentParser(prog="python -m benchmarks.rerender", description=__doc__.splitlines()[0])
     parser.add_argument("--lengths", type=float, nargs="+", default=LENGTHS_S, help="timeline lengths (s)")
     parser.add_argument("--cluster", action="store_true", help="through a 2-worker cluster with the cache in a bucket")
+    parser.add_argument("--chunk-seconds", type=float, default=10.0, help="chunk length (the service's default)")
     parser.add_argument("--keep", type=Path, help="work folder to keep (media is reused between runs)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -191,7 +207,7 @@ def main() -> None:
         work = (args.keep or Path(tmp)).resolve()
         (work / "out").mkdir(parents=True, exist_ok=True)
         run = cluster_length if args.cluster else run_length
-        results = [run(work, length) for length in args.lengths]
+        results = [run(work, length, args.chunk_seconds) for length in args.lengths]
     print_results(results, "2-worker cluster, cache in the bucket" if args.cluster else "embedded")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -185,6 +185,22 @@ def test_long_timeline_command_reports_the_targets(bench_work: Path, tmp_path: P
     assert len(found["targets"]) == 3 and all(t["value"] is not None for t in found["targets"].values())
 
 
+def test_rerender_command_reuses_all_but_the_edited_chunks(bench_work: Path, tmp_path: Path) -> None:
+    """6.5 s of the faceless short in 1 s chunks cuts at 3 s and 6 s (its badges spin for 3 s each); the caption
+    near the end (4.2-6.1 s) is in the last two chunks, so the re-render reuses the first and the audio."""
+    results_path = tmp_path / "rerender.json"
+    cmd = [sys.executable, "-m", "benchmarks.rerender", "--lengths", "6.5", "--chunk-seconds", "1",
+           "--keep", str(bench_work), "--json", str(results_path)]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True)
+
+    assert "re-render after one caption edit" in proc.stdout
+    (found,) = json.loads(results_path.read_text(encoding="utf-8"))
+    cold, edited = found["cold"], found["edited"]
+    assert (cold["units"], cold["reused"]) == (4, 0)
+    assert (edited["units"], edited["reused"]) == (4, 2)
+    assert found["wall_ratio"] > 0 and found["cpu_ratio"] > 0
+
+
 def test_broll_draft_parses_in_pyjianyingdraft(tmp_path: Path) -> None:
     clips = tuple(Video(tmp_path / f"b{i}.mp4", 1920, 1080, 12 * SEC) for i in range(drafts.BROLL_CLIPS))
     broll = BrollMedia(clips, Sound(tmp_path / "voice.mp3", 61 * SEC), Sound(tmp_path / "music.mp3", 61 * SEC))
