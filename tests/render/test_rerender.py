@@ -74,9 +74,15 @@ def edits(draw: st.DrawFn, doc: dict[str, Any]) -> tuple[dict[str, Any], str]:
 
 
 def rendered(doc: dict[str, Any], folder: Path, name: str, reuse: ChunkReuse | None) -> tuple[Path, RenderReport]:
+    """The render at `folder/name.mp4`; its encode progress only goes up, to 1 (reused units count at once)."""
     out = folder / f"{name}.mp4"
     options = RenderOptions(preset="ultrafast", crf=0, chunk_seconds=0.5, chunk_reuse=reuse, work_dir=folder / "work")
-    return out, render_draft(doc, DraftMediaResolver(folder), out, options)
+    seen: list[float] = []
+    report = render_draft(
+        doc, DraftMediaResolver(folder), out, options, lambda stage, f: seen.append(f) if stage == "encode" else None
+    )
+    assert seen == sorted(seen) and seen[-1] > 0.999, seen
+    return out, report
 
 
 @settings(deadline=None, max_examples=6, suppress_health_check=HEALTH)
