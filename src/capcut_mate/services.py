@@ -120,10 +120,21 @@ class Services:
         """Where a completed task's video downloads from ('' before that). `api_base`: the service's base
         URL as the client sees it; by default CAPCUT_MATE_PUBLIC_URL, else the one the draft_url was handed
         out under (a callback has no request to take it from)."""
-        if not task.output_key:
+        return self._url(task, task.output_key, api_base)
+
+    def cover_fields(self, task: Task, api_base: str | None = None) -> dict[str, str]:
+        """`cover_url` for a task whose gen_video asked for a cover ('' until it is stored); nothing for the
+        others, whose status keeps exactly the seed's fields."""
+        report = task.report or {}
+        if not (report.get("requested") or report.get("options") or {}).get("cover"):
+            return {}
+        return {"cover_url": self._url(task, report.get("cover"), api_base)}
+
+    def _url(self, task: Task, key: str | None, api_base: str | None) -> str:
+        if not key:
             return ""
         base = api_base or self.settings.public_url or public_base_of(task.draft_url)
-        return self.storage.url(task.output_key, base)
+        return self.storage.url(key, base)
 
     def submit_render(
         self, draft_id: str, draft_url: str, callback_url: str | None, options: dict[str, Any] | None = None

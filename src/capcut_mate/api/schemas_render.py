@@ -10,6 +10,10 @@ from capcut_mate.jsontypes import Int, json_number
 from capcut_mate.render.formats import Format, OutputChoice, Quality, Resolution
 
 
+class CoverAt(BaseModel):
+    time: Int = Field(..., ge=0, description="µs into the video; past its end: the last frame")
+
+
 class RenderChoices(BaseModel):
     """All optional: without them the video has the draft's canvas and fps, as an H.264/AAC MP4."""
 
@@ -30,6 +34,12 @@ class RenderChoices(BaseModel):
         None, description="mp4 (H.264/AAC, default), webm (VP9/Opus) or gif (short loops, no sound)"
     )
 
+    cover: bool | CoverAt | None = Field(
+        None,
+        description="true, or {time} in µs: also store a JPEG poster frame beside the video (cover_url in "
+        "gen_video_status); default time: the first frame",
+    )
+
     @model_validator(mode="after")
     def _one_size(self) -> RenderChoices:
         if self.resolution is not None and (self.width is not None or self.height is not None):
@@ -37,4 +47,8 @@ class RenderChoices(BaseModel):
         return self
 
     def output_choice(self) -> dict[str, Any]:
-        return OutputChoice(self.resolution, self.width, self.height, self.fps, self.quality, self.format).to_dict()
+        """What the task keeps for its worker: the output choices, and `cover` ({"time_us"}) when asked for."""
+        choice = OutputChoice(self.resolution, self.width, self.height, self.fps, self.quality, self.format).to_dict()
+        if self.cover:
+            choice["cover"] = {"time_us": self.cover.time if isinstance(self.cover, CoverAt) else None}
+        return choice

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from capcut_mate.jobs.outcomes import cover_key
 from capcut_mate.persistence.tasks import TaskStore
 from capcut_mate.storage import Storage
 
@@ -99,6 +100,7 @@ class Housekeeping:
             self._last_prune = time.monotonic()
             for relative in self.tasks.prune(self.retention_days):
                 self.storage.delete(f"outputs/{relative}")
+                self.storage.delete(cover_key(relative))  # none unless gen_video asked for a cover
 
     def _sweep_farm(self, farm: RenderFarm) -> None:
         """Chunks held by dead processes on this host are claimable at once; the scratch of renders that

@@ -78,20 +78,26 @@ class TaskOutcomes:
         """Put the file into storage (on local disk: a rename), then mark the task completed."""
         relative = f"{task.draft_id}/{task.task_id}{output.suffix}"
         key = f"outputs/{relative}"
-        try:
-            self.storage.put_file(key, output, move=True)  # a bucket that is down: the pool retries the task
-        except OSError as exc:
-            code = "DISK_FULL" if exc.errno == errno.ENOSPC else "INTERNAL"
-            self.fail(task, owner, code, f"could not store the video as {key}: {exc}")
-            return
         report = {**report, "output": key}
+        files = [(key, output)]
+        if cover := report.pop("cover_file", None):  # gen_video's poster frame, beside the video
+            report["cover"] = cover_key(relative)
+            files.append((report["cover"], Path(cover)))
+        for name, path in files:
+            try:
+                self.storage.put_file(name, path, move=True)  # a bucket that is down: the pool retries the task
+            except OSError as exc:
+                code = "DISK_FULL" if exc.errno == errno.ENOSPC else "INTERNAL"
+                self.fail(task, owner, code, f"could not store {name}: {exc}")
+                return
         milestone = progress.MILESTONES[progress.FILE_WRITTEN]
         self.when_stored(lambda: self.tasks.advance(task.task_id, owner, progress.FILE_WRITTEN, milestone))
         done = self.when_stored(lambda: self.tasks.complete(task.task_id, owner, relative, report))
         if done:
             self._notify(task.task_id)
         elif done is False:  # another owner took the task over meanwhile
-            self.storage.delete(key)
+            for name, _ in files:
+                self.storage.delete(name)
 
     def fail(self, task: Task, owner: str, code: str, details: str, debug: dict[str, Any] | None = None) -> None:
         shutil.rmtree(self.render_root / task.task_id, ignore_errors=True)  # first: on a full disk it frees room
@@ -105,3 +111,8 @@ class TaskOutcomes:
         if task is not None and task.callback_url:
             payload = task.status_fields(self.video_url(task))
             self.when_stored(lambda: self.callbacks.send(task.task_id, task.callback_url or "", payload))
+
+
+def cover_key(relative: str) -> str:
+    """Where the poster frame of the video at `outputs/<relative>` is stored: beside it, as a JPEG."""
+    return f"outputs/{Path(relative).with_suffix('.jpg').as_posix()}"

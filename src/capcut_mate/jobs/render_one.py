@@ -119,7 +119,7 @@ def _render(spec: RenderSpec, emit: Emit, farm: RenderFarm | None) -> None:
     spec.work_dir.mkdir(parents=True, exist_ok=True)
     spec.output.parent.mkdir(parents=True, exist_ok=True)
     emit(Progress(stage="ready", fraction=1.0))
-    options = output_options(draft, spec.options)
+    options = output_options(draft, {k: v for k, v in spec.options.items() if k != "cover"})
     _local_options(spec.settings, ffmpeg, spec.work_dir, options)
     chunks: ChunkRunner = render_chunks
     if farm is not None:
@@ -134,7 +134,26 @@ def _render(spec: RenderSpec, emit: Emit, farm: RenderFarm | None) -> None:
         on_progress=lambda stage, fraction: emit(Progress(stage=stage, fraction=fraction)),
         chunks=chunks,
     )
-    emit(Result(report={**report.to_dict(), "requested": spec.options}))
+    result = {**report.to_dict(), "requested": spec.options}
+    cover = spec.options.get("cover")
+    if isinstance(cover, dict):
+        time_us = cover.get("time_us")
+        result.update(_cover(ffmpeg, spec.output, result, time_us if isinstance(time_us, int) else None))
+    emit(Result(report=result))
+
+
+def _cover(ffmpeg: str, video: Path, report: dict[str, Any], time_us: int | None) -> dict[str, Any]:
+    """gen_video's `cover`: the poster frame beside the video ({"cover_file"} for the worker to store), or, when
+    it cannot be taken, a note saying so (the video itself is fine)."""
+    from capcut_mate.render import RenderError
+    from capcut_mate.render.cover import cover_time_us, poster_frame
+
+    cover = video.with_suffix(".jpg")
+    try:
+        poster_frame(ffmpeg, video, cover_time_us(time_us, report["duration_us"], report["fps"]), cover)
+    except RenderError as exc:
+        return {"notes": [*report["notes"], f"no cover: {exc.message}"]}
+    return {"cover_file": str(cover)}
 
 
 def _render_units(spec: RenderSpec, emit: Emit, farm: RenderFarm | None) -> None:

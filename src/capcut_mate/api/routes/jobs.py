@@ -71,6 +71,9 @@ class VideoStatus(BaseModel):
     created_at: str = Field(description="ISO-8601 UTC with milliseconds and Z")
     started_at: str | None
     completed_at: str | None
+    cover_url: str | None = Field(
+        None, description="Only for a render submitted with `cover`: the poster frame JPEG, '' until completed"
+    )
     callback_delivery: CallbackDelivery | None = Field(
         None, description="Only for a task submitted with a callback_url: what became of its POST (null until sent)"
     )
@@ -134,8 +137,10 @@ def gen_video_status(
     request: Request, body: GenVideoStatusRequest, svc: Services = Depends(services)
 ) -> dict[str, Any]:
     task = _task_for(svc, body.draft_url, seed_codes=True)
+    base = public_url(request)
     return {
-        **task.status_fields(svc.video_url(task, public_url(request)), request_lang(request)),
+        **task.status_fields(svc.video_url(task, base), request_lang(request)),
+        **svc.cover_fields(task, base),
         **_delivery(svc, task),
     }
 
