@@ -36,8 +36,10 @@ from capcut_mate.render.prepare.strips import groups, is_static_text
 from capcut_mate.render.text.fonts import FONT_SUFFIXES, SYSTEM_FONT_DIRS
 from capcut_mate.render.timebase import Timebase
 
-# Settings a unit's bytes depend on (chunk_seconds only moves the cuts, and the span is in the key already).
-ENCODING_FIELDS = ("width", "height", "fps", "preset", "crf", "format", "quality", "system_fonts")
+# Settings a chunk's bytes depend on (chunk_seconds only moves the cuts, and the span is in the key already);
+# the audio's, of those, only the container's codec (render/formats.py audio_args).
+VIDEO_FIELDS = ("width", "height", "fps", "preset", "crf", "format", "quality", "system_fonts")
+AUDIO_FIELDS = ("fps", "format")
 # Bumped when the meaning of an entry changes in a way the code hash would not show (never so far).
 CACHE_FORMAT = 1
 
@@ -213,7 +215,7 @@ class UnitKeys:
             "layers": [self._layer(plan.layers[n], chunk.start_us, n in self.in_runs) for n in shown],
             "adjustments": adjustments,
         }
-        return self._key(slice_, media, fonts)
+        return self._key(slice_, media, fonts, VIDEO_FIELDS)
 
     def audio(self) -> str | None:
         """The key of the whole timeline's sound."""
@@ -229,9 +231,9 @@ class UnitKeys:
             "frames": [0, self.timebase.frame_count(plan.duration_us)],
             "clips": [dataclasses.asdict(clip) for clip in plan.audio],
         }
-        return self._key(slice_, media, "")
+        return self._key(slice_, media, "", AUDIO_FIELDS)
 
-    def _key(self, slice_: dict[str, Any], media: list[str], fonts: str) -> str:
+    def _key(self, slice_: dict[str, Any], media: list[str], fonts: str, fields: tuple[str, ...]) -> str:
         plan = self.plan
         canvas = [plan.canvas_width, plan.canvas_height, plan.width, plan.height, plan.fps]
         text = json.dumps(
@@ -240,7 +242,7 @@ class UnitKeys:
                 "canvas": canvas,
                 "media": media,
                 "fonts": fonts,
-                "output": {name: getattr(self.options, name) for name in ENCODING_FIELDS},
+                "output": {name: getattr(self.options, name) for name in fields},
                 "renderer": renderer_version(ffmpeg_exe(self.options.ffmpeg)),
             },
             sort_keys=True,
