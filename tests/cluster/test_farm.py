@@ -308,3 +308,29 @@ def assert_matches_at_joins(single: Path, chunked: Path, joins: list[int]) -> No
     for join in joins:
         at = round(join / FPS * rate)
         assert np.abs(sound_a[at - 2048 : at + 2048] - sound_b[at - 2048 : at + 2048]).max() < 1e-3
+
+
+def test_a_re_render_reuses_the_chunks_another_worker_put_in_the_bucket(
+    farm: Farm, media_url: str, tmp_path: Path
+) -> None:
+    """Worker a renders the draft; worker b alone renders it again after caption 4 changed: from the chunk
+    cache in the bucket it reuses the audio and every chunk but chunk 4, which shows the new words, and the
+    video is the first one everywhere else, frame for frame."""
+    a = farm.start_worker("a")
+    draft_url = six_seconds(farm.client, media_url)
+    seen, first = render(farm, draft_url)
+    before = rgb_frames(download(seen[-1], tmp_path / "first.mp4"))
+    assert not any(unit["reused"] for unit in first["report"]["chunks"])
+    a.stop()
+    b = farm.start_worker("b")
+    post(farm.client, "replace_text", {"draft_url": draft_url, "match": "第4段", "text": "改了"})
+    seen, second = render(farm, draft_url)
+    assert_monotonic(seen)
+    after = rgb_frames(download(seen[-1], tmp_path / "second.mp4"))
+    units = second["report"]["chunks"]
+    assert [unit["reused"] for unit in units] == [True, True, True, True, True, False, True], units
+    assert all(pid_of(unit["owners"][-1]) == b.pid for unit in units)
+    assert "6 of 7 units reused" in next(n for n in second["report"]["notes"] if n.startswith("rendered in"))
+    assert len(after) == len(before) == SECONDS * FPS
+    changed = [n for n in range(len(after)) if not np.array_equal(after[n], before[n])]
+    assert changed and all(4 * FPS <= n < 5 * FPS for n in changed)

@@ -121,7 +121,7 @@ class _UnitRenderer:
         folder = self.work_dir / Path(name).stem
         started = time.monotonic()
         try:
-            warnings, _ = render_unit(
+            warnings, reused = render_unit(
                 self.plan, unit.chunk, self.resolve_media, folder, output, self.options, self._reporter(unit)
             )
         except RenderError as exc:
@@ -136,7 +136,7 @@ class _UnitRenderer:
         key = f"{scratch_prefix(self.task_id)}{Path(name).stem}-{uuid.uuid4().hex[:8]}{output.suffix}"
         self.farm.storage.put_file(key, output, move=True)
         seconds = time.monotonic() - started
-        if not self.farm.chunks.complete(unit, self.owner, key, [w.to_dict() for w in warnings], seconds):
+        if not self.farm.chunks.complete(unit, self.owner, key, [w.to_dict() for w in warnings], seconds, reused):
             log.warning("%s of task %s was taken over while it rendered; dropped", describe(unit.unit), self.task_id)
             self.farm.storage.delete(key)
 
@@ -231,7 +231,8 @@ class ClusterChunks:
         warnings = [RenderWarning(**w) for unit in units for w in unit.warnings]
         workers = {owner.rsplit("-", 1)[0] for unit in units for owner in unit.owners[-1:]}
         how = f"by {len(workers)} worker process{'es' if len(workers) != 1 else ''} of the cluster"
-        return ChunkedRender(warnings, chunked_note(plan, how), [_unit_report(unit) for unit in units])
+        reused = sum(unit.reused for unit in units)
+        return ChunkedRender(warnings, chunked_note(plan, how, reused), [_unit_report(unit) for unit in units])
 
     def _open(self, plan: Plan, options: RenderOptions) -> str:
         """The split for this plan: the one a previous owner of the task left, when it has the same
@@ -283,7 +284,8 @@ def _fetch(storage: Storage, unit: Unit, work_dir: Path) -> Path:
 
 
 def _unit_report(unit: Unit) -> dict[str, Any]:
-    """Who rendered what, for the render report: every owner that took the unit (the last one finished it)."""
+    """Who rendered what, for the render report: every owner that took the unit (the last one finished it),
+    and whether that one took it from the chunk cache."""
     return {
         "unit": describe(unit.unit),
         "start_us": unit.start_us,
@@ -291,6 +293,7 @@ def _unit_report(unit: Unit) -> dict[str, Any]:
         "owners": unit.owners,
         "attempts": unit.attempts,
         "seconds": round(unit.seconds or 0.0, 3),
+        "reused": unit.reused,
     }
 
 

@@ -47,11 +47,13 @@ class Unit:
     seconds: float | None
     error_code: str
     error_message: str
+    reused: bool  # finished from the chunk cache (render/chunking/cache.py), not rendered
 
     @classmethod
     def from_row(cls, row: Row) -> Unit:
         fields = {name: row[name] for name in cls.__dataclass_fields__ if name not in ("owners", "warnings")}
         fields["progress"] = float(fields["progress"])  # SQLite gives back an integer 0 or 1
+        fields["reused"] = bool(fields["reused"])  # and 0 or 1 for a boolean
         return cls(**fields, owners=json_value(row["owners"]), warnings=json_value(row["warnings"]) or [])
 
     @property
@@ -144,9 +146,18 @@ class ChunkStore:
         with self.db.transaction() as conn:
             conn.run("chunk_advance", **_guard(unit, owner), fraction=fraction)
 
-    def complete(self, unit: Unit, owner: str, output_key: str, warnings: list[dict[str, str]], seconds: float) -> bool:
-        """Done, with its output; False when the unit is no longer this owner's (its lease ran out and
-        another worker took it, or the split was replaced): the caller deletes its output."""
+    def complete(
+        self,
+        unit: Unit,
+        owner: str,
+        output_key: str,
+        warnings: list[dict[str, str]],
+        seconds: float,
+        reused: bool = False,
+    ) -> bool:
+        """Done, with its output (`reused`: taken from the chunk cache); False when the unit is no longer this
+        owner's (its lease ran out and another worker took it, or the split was replaced): the caller deletes
+        its output."""
         with self.db.transaction() as conn:
             done = conn.run(
                 "chunk_complete",
@@ -154,6 +165,7 @@ class ChunkStore:
                 output_key=output_key,
                 warnings=self.db.json_param(warnings),
                 seconds=seconds,
+                reused=reused,
             )
             return done == 1
 

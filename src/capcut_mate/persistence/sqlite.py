@@ -43,6 +43,7 @@ ADDED_COLUMNS = (
     ("callback_outbox", "state", "TEXT NOT NULL DEFAULT 'pending'"),
     ("callback_outbox", "last_error", "TEXT NOT NULL DEFAULT ''"),
     ("callback_outbox", "finished_at", "TEXT"),
+    ("render_chunks", "reused", "INTEGER NOT NULL DEFAULT 0"),
 )
 
 

@@ -50,7 +50,7 @@ WHERE task_id = :task_id AND unit = :unit AND fingerprint = :fingerprint AND lea
 -- chunk_complete --
 UPDATE render_chunks
 SET state = 'done', progress = 1, output_key = :output_key, warnings = :warnings, seconds = :seconds,
-    lease_owner = NULL, lease_expires = NULL
+    reused = :reused, lease_owner = NULL, lease_expires = NULL
 WHERE task_id = :task_id AND unit = :unit AND fingerprint = :fingerprint AND lease_owner = :owner
     AND state = 'running';
 

@@ -99,3 +99,5 @@ CREATE TABLE IF NOT EXISTS render_chunks (
     PRIMARY KEY (task_id, unit)
 );
 CREATE INDEX IF NOT EXISTS render_chunks_running ON render_chunks (lease_owner) WHERE state = 'running';
+-- Whether the finished unit came from the chunk cache rather than a render (sqlite.py ADDED_COLUMNS).
+ALTER TABLE render_chunks ADD COLUMN IF NOT EXISTS reused BOOLEAN NOT NULL DEFAULT FALSE;

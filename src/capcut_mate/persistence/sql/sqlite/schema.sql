@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS render_chunks (
     seconds       REAL,
     error_code    TEXT NOT NULL DEFAULT '',
     error_message TEXT NOT NULL DEFAULT '',
+    reused        INTEGER NOT NULL DEFAULT 0,  -- 1: the finished unit came from the chunk cache
     PRIMARY KEY (task_id, unit)
 );
 CREATE INDEX IF NOT EXISTS render_chunks_running ON render_chunks (lease_owner) WHERE state = 'running';
