@@ -138,6 +138,9 @@ def cluster_length(work: Path, duration_s: float, chunk_seconds: float) -> dict[
     with ExitStack() as stack:
         endpoint = bucket(stack, root)
         (draft_id,) = portable_copies(folder, root / "source", 1)
+        # replace_text rewrites the app's meta file too, which portable copies leave out (an edit of a draft
+        # imported without one is a 500 today: drafts/store.py edit)
+        (root / "source" / "drafts" / draft_id / "draft_meta_info.json").write_text("{}", encoding="utf-8")
         env = {
             **seaweed.storage_env(endpoint, "bench", f"rerender-{uuid.uuid4().hex[:6]}"),
             "CAPCUT_MATE_DATABASE_URL": stack.enter_context(_database()),
