@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from capcut_mate.config import Settings
 from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.persistence.chunks import ChunkStore, Unit, describe
+from capcut_mate.render.chunking.cache import UnitKeys, recall
 from capcut_mate.render.chunking.units import (
     ChunkedRender,
     OnFraction,
@@ -58,6 +59,7 @@ log = logging.getLogger(__name__)
 PLAN_FILE = "plan.json"  # the parent's plan (Plan.to_json), under the scratch prefix
 POLL_S = 1.0  # how often the parent reads the units' progress, and looks again for a unit to take
 PROGRESS_EVERY_S = 1.0  # a unit's progress is written at most this often
+REUSE_THREADS = 8  # cached units the parent fetches at once (downloads, not renders)
 
 Resolver = Callable[[str], Path]
 
@@ -207,6 +209,8 @@ class ClusterChunks:
         on_fraction: OnFraction | None = None,
     ) -> ChunkedRender:
         fingerprint = self._open(plan, options)
+        fetched: dict[int, Path] = {}  # unit -> its output here, fetched as soon as it is done
+        self._reuse_cached(plan, resolve_media, options, fingerprint, work_dir, fetched)
         waiting = sum(unit.state != "done" for unit in self.farm.chunks.units(self.task_id, fingerprint))
         if waiting > 1:
             self.on_unit_jobs(waiting - 1)  # the parent takes one itself
@@ -215,7 +219,6 @@ class ClusterChunks:
             self.farm, self.task_id, fingerprint, self.owner, plan, resolve_media, work_dir / "units", options
         )
         finished = threading.Event()
-        fetched: dict[int, Path] = {}  # unit -> its output here, fetched as soon as it is done
         try:
             with renderer.leases(), self._watch(fingerprint, progress, fetched, work_dir):
                 _side_by_side(max(1, options.chunk_workers), lambda: self._work(renderer, fingerprint, finished))
@@ -248,6 +251,40 @@ class ClusterChunks:
         spans = [(0, plan.duration_us), *((chunk.start_us, chunk.end_us) for chunk in plan.chunks)]
         self.farm.chunks.replace_split(self.task_id, fingerprint, output_settings(options), spans)
         return fingerprint
+
+    def _reuse_cached(
+        self,
+        plan: Plan,
+        resolve_media: Resolver,
+        options: RenderOptions,
+        fingerprint: str,
+        work_dir: Path,
+        fetched: dict[int, Path],
+    ) -> None:
+        """Waiting units the chunk cache has are done before any helper is asked for: the parent takes them
+        from the cache itself (the file it joins, and the scratch copy every unit's output has), instead of a
+        render process per unit downloading and uploading it again."""
+        reuse = options.chunk_reuse
+        if reuse is None:
+            return
+        keys = UnitKeys(plan, resolve_media, options, reuse.hashes)
+
+        def take(unit: Unit) -> None:
+            key = keys.audio() if unit.chunk is None else keys.chunk(unit.chunk)
+            path = work_dir / f"unit{unit.unit:04d}{'.m4a' if unit.chunk is None else '.mp4'}"
+            warnings = recall(reuse, key, path)
+            if warnings is None:
+                return
+            scratch = f"{scratch_prefix(self.task_id)}{path.stem}-{uuid.uuid4().hex[:8]}{path.suffix}"
+            self.farm.storage.put_file(scratch, path)  # a copy: the join reads `path`
+            if self.farm.chunks.reuse(unit, scratch, [w.to_dict() for w in warnings]):
+                fetched[unit.unit] = path
+            else:  # a worker took it meanwhile
+                self.farm.storage.delete(scratch)
+
+        waiting = [unit for unit in self.farm.chunks.units(self.task_id, fingerprint) if unit.state == "pending"]
+        with ThreadPoolExecutor(max_workers=REUSE_THREADS, thread_name_prefix="chunk-reuse") as pool:
+            list(pool.map(take, waiting))
 
     def _work(self, renderer: _UnitRenderer, fingerprint: str, finished: threading.Event) -> None:
         """Take units until every one is done; wait (and look again) while the last ones render elsewhere."""

@@ -169,6 +169,20 @@ class ChunkStore:
             )
             return done == 1
 
+    def reuse(self, unit: Unit, output_key: str, warnings: list[dict[str, str]]) -> bool:
+        """A waiting unit done from the chunk cache, with its output; False when a worker took it meanwhile
+        (the caller deletes its output)."""
+        with self.db.transaction() as conn:
+            done = conn.run(
+                "chunk_reuse",
+                task_id=unit.task_id,
+                unit=unit.unit,
+                fingerprint=unit.fingerprint,
+                output_key=output_key,
+                warnings=self.db.json_param(warnings),
+            )
+            return done == 1
+
     def fail(self, unit: Unit, owner: str, code: str, message: str) -> None:
         """The unit's render failed: a failed ffmpeg run goes back to the queue until it has run FFMPEG_TRIES
         times; anything else (missing media, a full disk) fails the unit, and so the render."""

@@ -54,6 +54,12 @@ SET state = 'done', progress = 1, output_key = :output_key, warnings = :warnings
 WHERE task_id = :task_id AND unit = :unit AND fingerprint = :fingerprint AND lease_owner = :owner
     AND state = 'running';
 
+-- chunk_reuse --
+-- The parent found a waiting unit in the chunk cache: done at once, before any worker takes it.
+UPDATE render_chunks
+SET state = 'done', progress = 1, output_key = :output_key, warnings = :warnings, seconds = 0, reused = TRUE
+WHERE task_id = :task_id AND unit = :unit AND fingerprint = :fingerprint AND state = 'pending';
+
 -- chunk_fail --
 -- A failed ffmpeg run goes back to the queue until it ran :tries times; anything else fails the unit.
 UPDATE render_chunks
