@@ -18,7 +18,7 @@ FRAME_US = 1_000_000 // FPS
 
 
 def layer(kind: str, first: int, frames: int, *, moving: bool = False) -> Layer:
-    motions = [Motion("zoom", 0, frames * FRAME_US)] if moving else []
+    motions = (Motion("zoom", 0, frames * FRAME_US),) if moving else ()
     return Layer(f"{kind}{first}", kind, kind, first * FRAME_US, frames * FRAME_US, Transform(), motions=motions)  # type: ignore[arg-type]
 
 

@@ -15,7 +15,6 @@ a draft with GBs of media does not read them again.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import hashlib
 import json
@@ -25,6 +24,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from pydantic import TypeAdapter
 
 from capcut_mate import __version__
 from capcut_mate.ffmpeg import ffmpeg_exe
@@ -187,7 +188,7 @@ class UnitKeys:
         start, end = chunk_frames(chunk, self.timebase)
         adjustments = [
             {
-                **dataclasses.asdict(item),
+                **plan_json(item),
                 "start_us": item.start_us - chunk.start_us,
                 "below": sum(n < item.below for n in shown),
             }
@@ -229,7 +230,7 @@ class UnitKeys:
         slice_ = {
             "unit": "audio",
             "frames": [0, self.timebase.frame_count(plan.duration_us)],
-            "clips": [dataclasses.asdict(clip) for clip in plan.audio],
+            "clips": [plan_json(clip) for clip in plan.audio],
         }
         return self._key(slice_, media, "", AUDIO_FIELDS)
 
@@ -254,7 +255,7 @@ class UnitKeys:
     def _layer(layer: Layer, origin_us: int, in_run: bool) -> dict[str, Any]:
         """A layer as the chunk draws it: times relative to the chunk, and whether it is drawn as part of a
         caption strip (decided on the whole timeline, prepare/strips.py)."""
-        return {**dataclasses.asdict(layer), "start_us": layer.start_us - origin_us, "in_strip": in_run}
+        return {**plan_json(layer), "start_us": layer.start_us - origin_us, "in_strip": in_run}
 
     def _media(self, material_path: str) -> str:
         """`path=sha256` of a file the unit reads (the draft's path, so a swap of two files is seen)."""
@@ -265,7 +266,7 @@ class UnitKeys:
         font file a text style names by path, and (when allowed) the installed fonts by listing."""
         if self._fonts is None:
             draft_dir: Path | None = getattr(self.resolve_media, "draft_dir", None)
-            named = {Path(text) for layer in self.plan.layers for text in _strings(layer.text_material)}
+            named = {Path(text) for layer in self.plan.layers if layer.text for text in _strings(plan_json(layer.text))}
             files = {
                 path
                 for path in [*_fonts_in(self.options.font_dir), *_fonts_in(draft_dir), *named]
@@ -280,6 +281,18 @@ class UnitKeys:
 
 def _fonts_in(folder: Path | None) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file()] if folder is not None and folder.is_dir() else []
+
+
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def plan_json(part: Any) -> dict[str, Any]:
+    """A part of the typed plan (a layer, a sound, a filter track) as the plan's own JSON (Plan.to_json)."""
+    adapter = _ADAPTERS.get(type(part))
+    if adapter is None:
+        adapter = _ADAPTERS[type(part)] = TypeAdapter(type(part))
+    data: dict[str, Any] = adapter.dump_python(part, mode="json")
+    return data
 
 
 def _strings(value: object) -> Iterator[str]:
