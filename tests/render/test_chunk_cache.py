@@ -173,3 +173,17 @@ def test_concurrent_puts_and_gets_of_one_key_never_serve_a_partial_file(tmp_path
 def test_a_zero_cap_turns_the_cache_off(tmp_path: Path) -> None:
     assert chunk_cache(LocalStorage(tmp_path), 0) is None
     assert isinstance(chunk_cache(LocalStorage(tmp_path), 1), StorageChunkCache)
+
+
+def test_the_hash_memo_outlives_the_process_and_is_only_a_memo(tmp_path: Path) -> None:
+    """With a memo file, a new FileHashes (the next render process) answers from it without reading the
+    file (so a stale answer shows); a memo file that cannot be opened just means reading the file."""
+    path = tmp_path / "clip.bin"
+    path.write_bytes(b"a" * 1000)
+    first = FileHashes(tmp_path / "memo.sqlite3").of(path)
+    stat = path.stat()
+    path.write_bytes(b"b" * 1000)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert FileHashes(tmp_path / "memo.sqlite3").of(path) == first
+    (tmp_path / "folder.sqlite3").mkdir()  # not a database
+    assert FileHashes(tmp_path / "folder.sqlite3").of(path) == FileHashes().of(path) != first

@@ -61,7 +61,8 @@ class FileHashes:
     """sha256 of files, memoised by (path, size, mtime_ns): a file changed in place gets a new hash.
 
     With `db`, the memo is also kept in that SQLite file, so the next render (a new process) of the same
-    media does not read it again either.
+    media does not read it again either. The file is only a memo: when it cannot be used (locked for long,
+    a full disk), the hash is computed from the file as without it.
     """
 
     def __init__(self, db: Path | None = None) -> None:
@@ -69,12 +70,15 @@ class FileHashes:
         self._known: dict[tuple[str, int, int], str] = {}
         self._lock = threading.Lock()
         if db is not None:
-            db.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as conn:
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS file_hashes (path TEXT PRIMARY KEY, size INTEGER, "
-                    "mtime_ns INTEGER, sha256 TEXT)"
-                )
+            try:
+                db.parent.mkdir(parents=True, exist_ok=True)
+                with self._connect() as conn:
+                    conn.execute(
+                        "CREATE TABLE IF NOT EXISTS file_hashes (path TEXT PRIMARY KEY, size INTEGER, "
+                        "mtime_ns INTEGER, sha256 TEXT)"
+                    )
+            except (OSError, sqlite3.Error):
+                self.db = None
 
     def _connect(self) -> contextlib.closing[sqlite3.Connection]:
         return contextlib.closing(sqlite3.connect(str(self.db), timeout=10, isolation_level=None))
@@ -98,15 +102,18 @@ class FileHashes:
     def _stored(self, memo: tuple[str, int, int]) -> str | None:
         if self.db is None:
             return None
-        with self._connect() as conn:
-            row = conn.execute(
-                "SELECT sha256 FROM file_hashes WHERE path = ? AND size = ? AND mtime_ns = ?", memo
-            ).fetchone()
+        try:
+            with self._connect() as conn:
+                row = conn.execute(
+                    "SELECT sha256 FROM file_hashes WHERE path = ? AND size = ? AND mtime_ns = ?", memo
+                ).fetchone()
+        except sqlite3.Error:
+            return None
         return str(row[0]) if row else None
 
     def _store(self, memo: tuple[str, int, int], digest: str) -> None:
         if self.db is not None:
-            with self._connect() as conn:  # one row per path: the file's current version
+            with contextlib.suppress(sqlite3.Error), self._connect() as conn:  # one row per path: its current version
                 conn.execute("INSERT OR REPLACE INTO file_hashes VALUES (?, ?, ?, ?)", (*memo, digest))
 
 
