@@ -315,7 +315,7 @@ def test_a_re_render_reuses_the_chunks_another_worker_put_in_the_bucket(
 ) -> None:
     """Worker a renders the draft; worker b alone renders it again after caption 4 changed: from the chunk
     cache in the bucket it reuses the audio and every chunk but chunk 4, which shows the new words, and the
-    video is the first one everywhere else, frame for frame. The reused units are done before any helper is
+    video is the first one everywhere else, frame for frame. The reused units are done before any unit job is
     asked for (no owner took them); only chunk 4 is rendered."""
     a = farm.start_worker("a")
     draft_url = six_seconds(farm.client, media_url)

@@ -261,7 +261,7 @@ class ClusterChunks:
         work_dir: Path,
         fetched: dict[int, Path],
     ) -> None:
-        """Waiting units the chunk cache has are done before any helper is asked for: the parent takes them
+        """Waiting units the chunk cache has are done before any unit job is asked for: the parent takes them
         from the cache itself (the file it joins, and the scratch copy every unit's output has), instead of a
         render process per unit downloading and uploading it again."""
         reuse = options.chunk_reuse
