@@ -121,6 +121,16 @@ def test_a_draft_stays_editable_after_many_newer_drafts(api: httpx.Client, setti
     assert json.loads(doc["materials"]["texts"][0]["content"])["text"] == "still editable"
 
 
+def test_a_draft_folder_without_its_meta_file_is_still_editable(api: httpx.Client, settings: Settings) -> None:
+    """A folder brought in without draft_meta_info.json (a portable copy) is edited, and the save writes one."""
+    url = create_draft(api)
+    meta = settings.data_dir / "drafts" / draft_id(url) / "draft_meta_info.json"
+    meta.unlink()
+    post_ok(api, "add_captions", {"draft_url": url, "captions": captions("no meta file")})
+    written = json.loads(meta.read_text())
+    assert written["tm_duration"] == content_of(settings.data_dir, url)["duration"] > 0
+
+
 def test_video_clip_length_and_scene_speed(api: httpx.Client, media_url: str, settings: Settings) -> None:
     url = create_draft(api)
     infos = [

@@ -209,8 +209,10 @@ class DraftStore:
                 doc = json.loads(before)
                 yield doc
                 document.recompute_duration(doc)
-                meta_before = self.storage.get_bytes(self.key(draft_id, META_FILE))
-                meta = json.loads(meta_before)
+                try:
+                    meta = json.loads(self.storage.get_bytes(self.key(draft_id, META_FILE)))
+                except StorageNotFound:  # a folder brought in without one (a portable copy): written anew
+                    meta = self._meta(draft_id, doc)
                 meta["tm_duration"] = doc["duration"]
                 meta["tm_draft_modified"] = int(time.time() * 1_000_000)
                 body = _json(doc)
