@@ -122,6 +122,11 @@ class Services:
         out under (a callback has no request to take it from)."""
         return self._url(task, task.output_key, api_base)
 
+    def status_fields(self, task: Task, api_base: str | None = None, lang: str = "zh") -> dict[str, Any]:
+        """What gen_video_status and the callback say of a task: the seed's fields, plus `cover_url` when
+        gen_video asked for a cover."""
+        return {**task.status_fields(self.video_url(task, api_base), lang), **self.cover_fields(task, api_base)}
+
     def cover_fields(self, task: Task, api_base: str | None = None) -> dict[str, str]:
         """`cover_url` for a task whose gen_video asked for a cover ('' until it is stored); nothing for the
         others, whose status keeps exactly the seed's fields."""
@@ -157,7 +162,7 @@ class Services:
             self.storage,
             self.queue,
             CallbackSender.for_settings(self.tasks, self.settings),
-            self.video_url,
+            self.status_fields,
             count,
             self.farm,
             runner,

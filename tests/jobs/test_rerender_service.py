@@ -4,6 +4,7 @@ the chunks the edit did not touch (the chunk cache in the data dir)."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import httpx
@@ -14,6 +15,7 @@ from PIL import Image
 from capcut_mate.config import Settings
 from tests import servers
 from tests.jobs.helpers import SEED_FIELDS, V1, assert_monotonic, build_draft, poll, post
+from tests.jobs.test_callbacks import receiver
 from tests.render.helpers import rgb_frames
 
 pytestmark = pytest.mark.slow  # renders end to end
@@ -23,10 +25,13 @@ def test_a_cover_is_the_videos_frame_at_the_asked_time(api: httpx.Client, media_
     """build_draft's 3 s: "你好，世界" over red until 1.5 s, then "hello" over a red still. The cover at 2 s is the
     video's frame 60, closer to it than to frame 0; without `time` it is frame 0."""
     draft_url = build_draft(api, media_url)
-    post(api, "gen_video", {"draft_url": draft_url, "cover": {"time": 2_000_000}})
-    final = poll(api, draft_url)[-1]
+    with receiver() as hook:
+        post(api, "gen_video", {"draft_url": draft_url, "cover": {"time": 2_000_000}, "callback_url": hook.url})
+        final = poll(api, draft_url)[-1]
+        assert hook.got.wait(30)
     assert final["status"] == "completed", final
     assert list(final)[: len(SEED_FIELDS)] == SEED_FIELDS and final["cover_url"]
+    assert json.loads(hook.posts[0][1])["cover_url"] == final["cover_url"]  # the callback says it too
     frames = rgb_frames(_download(api, final["video_url"], tmp_path / "out.mp4"))
     cover = _image(api.get(final["cover_url"]))
     assert cover.shape == frames[60].shape

@@ -40,12 +40,12 @@ class TaskOutcomes:
         queue: Queue,
         storage: Storage,
         callbacks: CallbackSender,
-        video_url: Callable[[Task], str],
+        status_fields: Callable[[Task], dict[str, Any]],
         render_root: Path,
         stop: threading.Event,
     ) -> None:
         self.tasks, self.queue, self.storage, self.callbacks = tasks, queue, storage, callbacks
-        self.video_url, self.render_root, self._stop = video_url, render_root, stop
+        self.status_fields, self.render_root, self._stop = status_fields, render_root, stop
 
     def when_stored(self, write: Callable[[], _T]) -> _T | None:
         """`write()`, tried again with back-off while the database is unreachable (None if stopping first)."""
@@ -109,7 +109,7 @@ class TaskOutcomes:
     def _notify(self, task_id: str) -> None:
         task = self.when_stored(lambda: self.tasks.get(task_id))
         if task is not None and task.callback_url:
-            payload = task.status_fields(self.video_url(task))
+            payload = self.status_fields(task)
             self.when_stored(lambda: self.callbacks.send(task.task_id, task.callback_url or "", payload))
 
 

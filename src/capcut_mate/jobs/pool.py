@@ -57,7 +57,7 @@ class WorkerPool:
         storage: Storage,
         queue: Queue,
         callbacks: CallbackSender,
-        video_url: Callable[[Task], str],
+        status_fields: Callable[[Task], dict[str, Any]],
         count: int,
         farm: RenderFarm | None = None,
         runner: Runner | None = None,
@@ -76,7 +76,7 @@ class WorkerPool:
         self._threads: list[threading.Thread] = []
         self._running: dict[str, RunningRender] = {}
         self._running_lock = threading.Lock()
-        self.outcomes = TaskOutcomes(tasks, queue, storage, callbacks, video_url, self.render_root, self._stop)
+        self.outcomes = TaskOutcomes(tasks, queue, storage, callbacks, status_fields, self.render_root, self._stop)
         retention = settings.task_retention_days
         self.housekeeping = Housekeeping(self.me, tasks, storage, self.render_root, self.units_root, retention, farm)
 

@@ -139,8 +139,7 @@ def gen_video_status(
     task = _task_for(svc, body.draft_url, seed_codes=True)
     base = public_url(request)
     return {
-        **task.status_fields(svc.video_url(task, base), request_lang(request)),
-        **svc.cover_fields(task, base),
+        **svc.status_fields(task, base, request_lang(request)),
         **_delivery(svc, task),
     }
 
