@@ -111,9 +111,11 @@ class Draft:
         source_start: int = 0,
         fade_in: int = 0,
         fade_out: int = 0,
+        role: str = "",
         **fields: Any,
     ) -> dict[str, Any]:
-        material = self.material("audios", {"path": str(path), "type": "extract_music", "duration": 3_000_000})
+        item = {"path": str(path), "type": "extract_music", "duration": 3_000_000}
+        material = self.material("audios", item | ({"capcut_mate_role": role} if role else {}))
         source = {"start": source_start, "duration": duration}
         seg = self._segment(track, material, start, duration, source_timerange=source, clip=None, **fields)
         if fade_in or fade_out:

@@ -6,8 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
-from capcut_mate.jsontypes import Int, json_number
+from capcut_mate.jsontypes import Bool, Float, Int, json_number
 from capcut_mate.render.formats import Format, OutputChoice, Quality, Resolution
+from capcut_mate.render.graph.loudness import HIGHEST_TARGET, LOWEST_TARGET
 
 
 class CoverAt(BaseModel):
@@ -39,6 +40,18 @@ class RenderChoices(BaseModel):
         description="true, or {time} in µs: also store a JPEG poster frame beside the video (cover_url in "
         "gen_video_status); default time: the first frame",
     )
+    loudness: Float | None = Field(
+        None,
+        ge=LOWEST_TARGET,
+        le=HIGHEST_TARGET,
+        description="Integrated loudness target in LUFS (-70..-5; -14 for most platforms): the sound is "
+        "measured, then normalised to it (two-pass EBU R128); the report gives the output's measured loudness",
+    )
+    duck: Bool | None = Field(
+        None,
+        description="Lower music and other non-voice sound by 12 dB while a voice clip (add_narration, or "
+        'add_audios with role "voice") plays, with smooth ramps',
+    )
 
     @model_validator(mode="after")
     def _one_size(self) -> RenderChoices:
@@ -48,7 +61,9 @@ class RenderChoices(BaseModel):
 
     def output_choice(self) -> dict[str, Any]:
         """What the task keeps for its worker: the output choices, and `cover` ({"time_us"}) when asked for."""
-        choice = OutputChoice(self.resolution, self.width, self.height, self.fps, self.quality, self.format).to_dict()
+        choice = OutputChoice(
+            self.resolution, self.width, self.height, self.fps, self.quality, self.format, self.loudness, self.duck
+        ).to_dict()
         if self.cover:
             choice["cover"] = {"time_us": self.cover.time if isinstance(self.cover, CoverAt) else None}
         return choice

@@ -76,6 +76,8 @@ def output_options(draft: dict[str, Any], requested: dict[str, Any] | None) -> R
         crf=crf,
         format=choice.format or "mp4",
         quality=quality,
+        loudness=choice.loudness,
+        duck=bool(choice.duck),
     )
 
 

@@ -11,7 +11,7 @@ import errno
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +19,15 @@ from capcut_mate.ffmpeg import ffmpeg_exe
 from capcut_mate.render import formats
 from capcut_mate.render.chunking.units import ChunkRunner, render_chunks
 from capcut_mate.render.errors import RenderError
-from capcut_mate.render.graph.build import build_graph
+from capcut_mate.render.graph import audio, ducking, loudness
+from capcut_mate.render.graph.build import Graph, build_graph
 from capcut_mate.render.graph.visibility import hidden_layers
 from capcut_mate.render.options import RenderOptions
 from capcut_mate.render.plan.build import build_plan
 from capcut_mate.render.plan.model import Plan
-from capcut_mate.render.prepare.inputs import Preparer
+from capcut_mate.render.prepare.inputs import AudioSource, Preparer
 from capcut_mate.render.report import RenderReport
-from capcut_mate.render.run import run_ffmpeg
+from capcut_mate.render.run import mux, run_ffmpeg
 from capcut_mate.render.timebase import Timebase
 from capcut_mate.render.warnings import Warnings
 
@@ -99,6 +100,7 @@ def _render(
         work_dir = Path(tmp)
         mark = time.perf_counter()
         graph = None
+        mastered = formats.has_audio(options.format) and (options.loudness is not None or options.duck)
         if len(plan.chunks) == 1:
             prepared = Preparer(
                 plan,
@@ -110,7 +112,7 @@ def _render(
                 warnings=warnings,
             ).run()
             hidden_layers(plan, prepared.sources, warnings)
-            graph = build_graph(plan, prepared)
+            graph = build_graph(plan, prepared, audio=not mastered)
         timings["prepare"] = time.perf_counter() - mark  # chunks prepare their own inputs as they go
         report_progress("prepare", 1.0)
         mark = time.perf_counter()
@@ -120,7 +122,9 @@ def _render(
             report_progress("encode", fraction)
 
         try:
-            if graph is not None:
+            if graph is not None and mastered:
+                _video_then_audio(plan, graph, prepared.audio, work_dir, partial, options, on_encode)
+            elif graph is not None:
                 run_ffmpeg(ffmpeg, graph, partial, work_dir, options, on_encode)
             else:
                 chunked = chunks(plan, resolve_media, work_dir, partial, options, on_encode)
@@ -135,6 +139,7 @@ def _render(
             with contextlib.suppress(FileNotFoundError):
                 partial.unlink()
         timings["encode"] = time.perf_counter() - mark
+    sound = _sound_report(ffmpeg, output, options)
     timings["total"] = time.perf_counter() - started
     report_progress("done", 1.0)
     timebase = Timebase.of(plan.fps)
@@ -150,7 +155,40 @@ def _render(
         notes=notes,
         encoding=formats.encoding_used(options),
         chunks=units,
+        audio=sound,
     )
+
+
+def _video_then_audio(
+    plan: Plan,
+    graph: Graph,
+    sounds: Sequence[AudioSource],
+    work_dir: Path,
+    output: Path,
+    options: RenderOptions,
+    on_fraction: Callable[[float], None],
+) -> None:
+    """A single-pass render whose sound is ducked or normalised: that needs the whole mix before its encode
+    (loudness is measured first), so the graph draws the video only, the audio unit's mix renders beside it
+    and the two are muxed."""
+    ffmpeg = ffmpeg_exe(options.ffmpeg)
+    timebase = Timebase.of(plan.fps)
+    duration_s = float(timebase.seconds(timebase.frame_count(plan.duration_us)))
+    video, sound = work_dir / "video.mp4", work_dir / f"audio{formats.suffix(options.format)}"
+    run_ffmpeg(ffmpeg, graph, video, work_dir, options, lambda f: on_fraction(0.9 * f))
+    audio.render_mix(ffmpeg, sounds, duration_s, work_dir, sound, options, lambda f: on_fraction(0.9 + 0.1 * f))
+    mux(ffmpeg, video, sound, output, work_dir, options)
+
+
+def _sound_report(ffmpeg: str, output: Path, options: RenderOptions) -> dict[str, Any]:
+    """What the report says of the sound when it was normalised or ducked: the output's measured loudness."""
+    if not formats.has_audio(options.format) or (options.loudness is None and not options.duck):
+        return {}
+    return {
+        "loudness_target_lufs": options.loudness,
+        "loudness_lufs": loudness.measure_file(ffmpeg, output),
+        "ducked_db": ducking.DUCK_DB if options.duck else 0.0,
+    }
 
 
 def _temp_output(output: Path) -> Path:

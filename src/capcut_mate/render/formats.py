@@ -50,6 +50,8 @@ class OutputChoice:
     fps: int | None = None
     quality: Quality | None = None
     format: Format | None = None
+    loudness: float | None = None  # integrated LUFS target (render/graph/loudness.py)
+    duck: bool | None = None  # music lowered under the voice (render/graph/ducking.py)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}

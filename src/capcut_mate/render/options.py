@@ -43,4 +43,6 @@ class RenderOptions:
     chunk_seconds: float = CHUNK_SECONDS
     chunk_workers: int = field(default_factory=default_chunk_workers)
     chunk_reuse: ChunkReuse | None = None
+    loudness: float | None = None  # integrated LUFS the sound is normalised to (None: left as mixed)
+    duck: bool = False  # music and other non-voice sound lowered under the voice clips (graph/ducking.py)
     stall_seconds: float = 300.0  # ffmpeg is stopped when its output time has not advanced for this long

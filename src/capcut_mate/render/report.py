@@ -23,6 +23,8 @@ class RenderReport:
     # per unit of a chunked render (the audio, each chunk): whether it was reused from the chunk cache, and in a
     # cluster who rendered it
     chunks: list[dict[str, Any]] = field(default_factory=list)
+    # With loudness or duck asked for: loudness_target_lufs, loudness_lufs (measured on the output), ducked_db.
+    audio: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

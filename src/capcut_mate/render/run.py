@@ -95,6 +95,15 @@ def join(
     execute(args, work_dir, output, 0.0, None, stall_seconds)
 
 
+def mux(ffmpeg: str, video: Path, audio: Path, output: Path, work_dir: Path, options: RenderOptions) -> None:
+    """A video-only file and a separately rendered audio track into one file of `options.format`, copied."""
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats", "-progress", "pipe:1"]
+    args += ["-i", str(video.resolve()), "-i", str(audio.resolve()), "-map", "0:v:0", "-map", "1:a:0", "-c", "copy"]
+    args += ["-movflags", "+faststart"] if options.format == "mp4" else []
+    args += ["-f", options.format, str(output.resolve())]
+    execute(args, work_dir, output, 0.0, None, options.stall_seconds)
+
+
 def execute(
     args: list[str],
     work_dir: Path,

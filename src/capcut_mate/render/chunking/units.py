@@ -46,7 +46,19 @@ AUDIO_WEIGHT = 0.05
 # The join's share, likewise: a stream copy (plus, in a cluster, fetching the chunks from the bucket).
 JOIN_WEIGHT = 0.02
 # What a render's output depends on besides the plan; a chunk rendered elsewhere must agree on all of them.
-OUTPUT_FIELDS = ("width", "height", "fps", "preset", "crf", "format", "quality", "system_fonts", "chunk_seconds")
+OUTPUT_FIELDS = (
+    "width",
+    "height",
+    "fps",
+    "preset",
+    "crf",
+    "format",
+    "quality",
+    "system_fonts",
+    "chunk_seconds",
+    "loudness",
+    "duck",
+)
 
 
 @dataclasses.dataclass

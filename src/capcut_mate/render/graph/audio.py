@@ -21,6 +21,7 @@ import numpy as np
 
 from capcut_mate.render import formats
 from capcut_mate.render.errors import RenderError
+from capcut_mate.render.graph import ducking, loudness
 from capcut_mate.render.graph.expr import num, piecewise
 from capcut_mate.render.options import RenderOptions
 from capcut_mate.render.prepare.inputs import AudioSource
@@ -33,6 +34,7 @@ MAX_WINDOW_CLIPS = 12
 BLOCK_SAMPLES = SAMPLE_RATE
 SAMPLE_BYTES = 4 * CHANNELS
 MIX_FILE = "mix.f32"
+VOICE_FILE = "voice.f32"  # the voice clips' own mix, when the rest is ducked under them
 WINDOW_GRAPH = "window.txt"
 
 # Downmix to stereo, per channel of the source layout: (left gain, right gain). Front left/right and the
@@ -183,21 +185,22 @@ def mix_windows(
     stall_seconds: float,
     size: int = MAX_WINDOW_CLIPS,
     on_fraction: OnFraction | None = None,
+    name: str = MIX_FILE,
 ) -> Path:
-    """All clips mixed into `work_dir`/MIX_FILE: stereo float32 at SAMPLE_RATE, timeline sample 0 first, at
+    """All clips mixed into `work_dir`/`name`: stereo float32 at SAMPLE_RATE, timeline sample 0 first, at
     least `duration_s` long (silence where nothing plays). Each window is rendered, added and deleted in turn,
     so the scratch space is the mix plus one window."""
     from capcut_mate.render.run import execute
 
     total = math.ceil(duration_s * SAMPLE_RATE)
-    path = work_dir / MIX_FILE
+    path = work_dir / name
     groups = windows(items, size)
     try:
         with path.open("w+b") as mixed:
             mixed.truncate(total * SAMPLE_BYTES)
             for number, group in enumerate(groups):
                 origin = start_sample(group[0])
-                part = work_dir / f"window{number:04d}.f32"
+                part = work_dir / f"window{number:04d}-{Path(name).stem}.f32"
                 args, script = _window_command(ffmpeg, group, origin, part)
                 (work_dir / WINDOW_GRAPH).write_text(script, encoding="utf-8")
                 execute(args, work_dir, part, 0.0, None, stall_seconds)
@@ -243,13 +246,38 @@ def _add(mixed: BinaryIO, part: Path, origin: int, total: int) -> None:
             done += count
 
 
-def encode_command(ffmpeg: str, mix_path: Path, duration_s: float, output: Path, options: RenderOptions) -> list[str]:
-    """The one encode of the mix, padded and trimmed to the video's length as the one-graph mix is."""
+def duck_under_voice(mixed: Path, voice: Path, spans: Sequence[ducking.Window]) -> None:
+    """`mixed` (the non-voice sound) lowered under the voice `spans`, then the `voice` mix added into it, block
+    by block; both files as mix_windows writes them, the same length."""
+    windows = ducking.merged(spans)
+    with mixed.open("r+b") as rest, voice.open("rb") as speech:
+        at = 0
+        while block := speech.read(BLOCK_SAMPLES * SAMPLE_BYTES):
+            spoken = np.frombuffer(block, dtype="<f4").reshape(-1, CHANNELS)
+            rest.seek(at * SAMPLE_BYTES)
+            sound = np.frombuffer(rest.read(len(block)), dtype="<f4").reshape(-1, CHANNELS)
+            times = (at + np.arange(len(spoken), dtype=np.float64)) / SAMPLE_RATE
+            lowered = sound * ducking.gain(times, windows)[:, None] + spoken
+            rest.seek(at * SAMPLE_BYTES)
+            rest.write(lowered.astype("<f4").tobytes())
+            at += len(spoken)
+
+
+def encode_command(
+    ffmpeg: str, mix_path: Path, duration_s: float, output: Path, options: RenderOptions, extra: Sequence[str] = ()
+) -> list[str]:
+    """The one encode of the mix, padded and trimmed to the video's length as the one-graph mix is; `extra`
+    filters (loudness normalisation) after that."""
     seconds = num(duration_s)
     args = [ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats", "-progress", "pipe:1"]
-    args += ["-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", str(mix_path.resolve())]
-    args += ["-af", f"apad=whole_dur={seconds},atrim=duration={seconds}"]
+    args += mix_input(mix_path)
+    args += ["-af", ",".join([f"apad=whole_dur={seconds}", f"atrim=duration={seconds}", *extra])]
     return [*args, *formats.audio_args(options.format), str(output.resolve())]
+
+
+def mix_input(mix_path: Path) -> list[str]:
+    """The `-i` group reading a mix file (raw stereo float32 at SAMPLE_RATE)."""
+    return ["-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", str(mix_path.resolve())]
 
 
 def render_mix(
@@ -261,13 +289,43 @@ def render_mix(
     options: RenderOptions,
     on_fraction: OnFraction | None = None,
 ) -> None:
-    """The windowed mix of `items`, encoded once to `output`: `duration_s` of sound, silence if no clip."""
+    """The windowed mix of `items`, encoded once to `output`: `duration_s` of sound, silence if no clip.
+
+    With `options.duck` the voice clips are mixed apart and the rest lowered under them; with
+    `options.loudness` the mix is measured, then normalised to that many LUFS as it is encoded."""
     from capcut_mate.render.run import execute
 
     report = on_fraction or (lambda fraction: None)
+    voice = [item for item in items if item.clip.role == "voice"] if options.duck else []
+    rest = [item for item in items if item.clip.role != "voice"] if voice else list(items)
+    if not rest:  # nothing to duck under the voice
+        rest, voice = voice, []
+    share = 0.8 / (2 if voice else 1)
     mixed = mix_windows(
-        ffmpeg, items, duration_s, work_dir, options.stall_seconds, on_fraction=lambda f: report(0.9 * f)
+        ffmpeg, rest, duration_s, work_dir, options.stall_seconds, on_fraction=lambda f: report(share * f)
     )
-    args = encode_command(ffmpeg, mixed, duration_s, output, options)
-    execute(args, work_dir, output, duration_s * 1e6, lambda f: report(0.9 + 0.1 * f), options.stall_seconds)
+    if voice:
+        spoken = mix_windows(
+            ffmpeg,
+            voice,
+            duration_s,
+            work_dir,
+            options.stall_seconds,
+            on_fraction=lambda f: report(share * (1 + f)),
+            name=VOICE_FILE,
+        )
+        duck_under_voice(mixed, spoken, [_seconds(item) for item in voice])
+        spoken.unlink()
+    extra: list[str] = []
+    if options.loudness is not None:
+        measured = loudness.measure(ffmpeg, mix_input(mixed), options.loudness)
+        extra = loudness.normalise_filter(options.loudness, measured)
+    report(0.85)
+    args = encode_command(ffmpeg, mixed, duration_s, output, options, extra)
+    execute(args, work_dir, output, duration_s * 1e6, lambda f: report(0.85 + 0.15 * f), options.stall_seconds)
     mixed.unlink(missing_ok=True)
+
+
+def _seconds(item: AudioSource) -> ducking.Window:
+    """A clip's span on the timeline in seconds."""
+    return item.clip.start_us / 1e6, (item.clip.start_us + item.clip.duration_us) / 1e6

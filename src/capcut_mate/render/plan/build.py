@@ -12,6 +12,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, cast
 
+from capcut_mate.drafts.document import ROLE_KEY
 from capcut_mate.render.chunking.cuts import split
 from capcut_mate.render.errors import RenderError
 from capcut_mate.render.options import RenderOptions
@@ -496,6 +497,7 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
                 from_video=ttype == "video",
                 reverse=reverse,
                 reverse_path=reverse_path,
+                role=str(material.get(ROLE_KEY) or "") if ttype == "audio" else "",
             )
             if ttype == "audio":
                 if extras.animations or keyframes:

@@ -176,6 +176,7 @@ class AudioClip:
     from_video: bool = False
     reverse: bool = False
     reverse_path: str = ""
+    role: str = ""  # "voice", "music" or "" (the material's capcut_mate_role): voice ducks the rest
 
 
 @dataclass(frozen=True)
