@@ -80,6 +80,15 @@ def test_high_quality_mp4(api: httpx.Client, media_url: str) -> None:
     assert report["encoding"]["video"] == "h264 medium crf 18"
 
 
+def test_loudness_as_a_string_and_duck_reach_the_webm(api: httpx.Client, media_url: str) -> None:
+    """The sound options in a single-pass WebM: its video drawn alone, the normalised mix muxed beside it."""
+    report, data = render_with(api, media_url, loudness="-16", duck=True, format="webm")
+    assert streams(data)[4] == "opus"
+    assert report["requested"] == {"loudness": -16.0, "duck": True, "format": "webm"}
+    assert report["audio"]["loudness_target_lufs"] == -16.0
+    assert abs(report["audio"]["loudness_lufs"] + 16.0) <= 1.0
+
+
 @pytest.mark.parametrize(
     ("body", "needle"),
     [
@@ -89,6 +98,10 @@ def test_high_quality_mp4(api: httpx.Client, media_url: str) -> None:
         ({"format": "avi"}, "format: Input should be 'mp4', 'webm' or 'gif'"),
         ({"resolution": "720p", "width": 100}, "give resolution or width/height, not both"),
         ({"width": 8}, "width: Input should be greater than or equal to 16"),
+        ({"loudness": -3}, "loudness: Input should be less than or equal to -5"),
+        ({"loudness": "-80"}, "loudness: Input should be greater than or equal to -70"),
+        ({"loudness": "loud"}, "loudness: Value error, must be a number"),
+        ({"duck": "maybe"}, "duck: Input should be a valid boolean"),
     ],
 )
 def test_invalid_choices_are_400_with_the_allowed_values(api: httpx.Client, body: dict, needle: str) -> None:

@@ -60,8 +60,8 @@ def music_level_db(signal: np.ndarray, rate: int, start: float, end: float) -> f
 
 def integrated_lufs(path: Path) -> float:
     """The file's integrated loudness as ffmpeg's ebur128 filter reads it (independent of the render's own)."""
-    done = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0",
-                           "-af", "ebur128", "-f", "null", "-"], capture_output=True, text=True, check=True)  # fmt: skip
+    args = [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0", "-af", "ebur128", "-f", "null"]
+    done = subprocess.run([*args, "-"], capture_output=True, text=True, check=True)
     summary = done.stderr[done.stderr.rindex("Summary:") :]
     return float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
 

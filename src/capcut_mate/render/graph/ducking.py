@@ -1,11 +1,13 @@
 """Music under speech: the non-voice mix lowered by DUCK_DB wherever a voice clip plays.
 
 The gain follows the voice clips' windows on the timeline, not the voice's measured level: a narration
-clip is one sentence, so the music stays down through the pauses between its words (a compressor keyed on
-the voice releases in every pause and pumps) and goes down by the same depth however quietly the voice was
-recorded (a compressor's reduction depends on how far the voice is over its threshold; espeak at -20 dBFS
-against a -26 dB threshold gave ~5 dB). The render is offline, so the ramp starts ATTACK_S before the voice
-and the first syllable is already clear; RELEASE_S after it the music is back. Ramps are linear in dB.
+clip is one sentence, so the music stays down through the pauses between its words, by the same depth
+however loud the voice was recorded. Measured against sidechaincompress keyed on the voice (espeak-ng at
+-21 dBFS RMS over a 220 Hz bed, the bed's level in 100 ms windows while it speaks): ffmpeg's defaults lower
+it 2 dB; threshold 0.05, ratio 8 a median 10.7 dB but 1.4 dB in pauses (27 % of windows under 8 dB);
+threshold 0.02, ratio 20 between 15 and 27 dB, pumping 12 dB with the syllables. The envelope is 12 dB
+throughout. The render is offline, so the ramp starts ATTACK_S before the voice and the first syllable is
+already clear; RELEASE_S after it the music is back. Ramps are linear in dB.
 """
 
 from __future__ import annotations
