@@ -31,7 +31,8 @@ from capcut_mate.render.plan.model import (
     Plan,
     Transform,
 )
-from capcut_mate.render.plan.text import read_text
+from capcut_mate.render.plan.text import SpokenWord, read_text
+from capcut_mate.render.prepare.strips import is_static_text
 from capcut_mate.render.timebase import Timebase
 from capcut_mate.render.warnings import Warnings
 
@@ -542,7 +543,8 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
             if layer.kind == "video" and not muted:
                 audio.append(sound)
             track_layers.append((len(keyed_layers), extras.transition))
-            keyed_layers.append(((_render_index(seg, ttype), track_index, start), layer))
+            for window in _spoken_windows(builder, layer):
+                keyed_layers.append(((_render_index(seg, ttype), track_index, window.start_us), window))
         if ttype == "video" and track_layers:
             if not main_track_seen:
                 _check_main_track(builder, draft, [keyed_layers[i][1] for i, _ in track_layers], label)
@@ -591,6 +593,32 @@ def build_plan(draft: dict[str, Any], options: RenderOptions | None = None) -> P
         # Chunks join by stream copy into MP4; a webm or a GIF (one palette for the whole clip) is one pass.
         chunks=tuple(split(layers, timebase.us(total_f), fps, options.chunk_seconds if options.format == "mp4" else 0)),
     )
+
+
+def _spoken_windows(builder: _Builder, layer: Layer) -> list[Layer]:
+    """A karaoke caption as one layer per word window, each drawn with its word in the karaoke colour (and
+    the text plain between words); any other layer as it is. Every window is a static text image, so a track
+    of them costs what its captions did (prepare/strips.py). Text that moves keeps one plain layer."""
+    block = layer.text
+    if block is None or block.karaoke is None:
+        return [layer]
+    if not is_static_text(layer):
+        message = "karaoke highlight not drawn on moving text: whole text drawn"
+        builder.warn(layer.segment_id, layer.track, "karaoke", message)
+        return [dataclasses.replace(layer, text=dataclasses.replace(block, karaoke=None))]
+    spans: list[tuple[int, int, SpokenWord | None]] = []  # back to back from 0 to the caption's end
+    at = 0
+    for word in block.karaoke.words:
+        start = min(max(word.start_us, at), layer.duration_us)
+        end = min(max(word.end_us, start), layer.duration_us)
+        spans += [(at, start, None), (start, end, word)]
+        at = end
+    spans.append((at, layer.duration_us, None))
+    return [
+        dataclasses.replace(layer, start_us=layer.start_us + a, duration_us=b - a, text=block.highlighted(word))
+        for a, b, word in spans
+        if b > a
+    ]
 
 
 def _snap_layer(builder: _Builder, layer: Layer, timebase: Timebase, total_f: int) -> Layer | None:

@@ -8,6 +8,7 @@ out) into runs of one style each, and notes what the renderer will not reproduce
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import json
 import math
@@ -81,6 +82,26 @@ class TextBox:
 
 
 @dataclass(frozen=True)
+class SpokenWord:
+    """One word of a karaoke caption: its characters [start, end) in the text and when it is spoken, in µs
+    from the caption's start."""
+
+    start: int
+    end: int
+    start_us: int
+    end_us: int
+
+
+@dataclass(frozen=True)
+class Karaoke:
+    """The app's karaoke fields: the word being spoken turns `color` (``ktv_color``) while the rest keep
+    their own colour."""
+
+    color: RGBA
+    words: tuple[SpokenWord, ...]
+
+
+@dataclass(frozen=True)
 class TextBlock:
     """Everything text/raster.py draws: the styled runs, their layout and the box around them.
 
@@ -99,10 +120,25 @@ class TextBlock:
     underline_offset: float = 0.22
     underline_width: float = 0.05
     notes: tuple[str, ...] = ()
+    karaoke: Karaoke | None = None
 
     @property
     def text(self) -> str:
         return "".join(run.text for run in self.runs)
+
+    def highlighted(self, word: SpokenWord | None) -> TextBlock:
+        """The block as drawn while `word` is spoken (None: between words): that word's characters in the
+        karaoke colour, the rest as styled. The layout is the same for every word (colour moves no glyph)."""
+        if self.karaoke is None:
+            return self
+        colour = self.karaoke.color
+        chars: list[tuple[str, TextStyle]] = []
+        for run in self.runs:
+            chars += [(ch, run.style) for ch in run.text]
+        if word is not None:
+            for i in range(word.start, word.end):
+                chars[i] = (chars[i][0], dataclasses.replace(chars[i][1], color=colour))
+        return dataclasses.replace(self, runs=_runs(chars), karaoke=None)
 
 
 def read_text(material: dict[str, Any]) -> TextBlock:
@@ -110,12 +146,11 @@ def read_text(material: dict[str, Any]) -> TextBlock:
     notes: list[str] = []
     text, char_styles = _parse_content(material, notes)
     _warn_unsupported(material, notes)
-    runs = [
-        TextRun("".join(ch for ch, _ in group), style)
-        for style, group in itertools.groupby(zip(text, char_styles, strict=True), key=lambda pair: pair[1])
-    ]
+    karaoke = _karaoke(material, text)
+    if karaoke is None and (material.get("words") or {}).get("text"):
+        notes.append("karaoke word timing not reproduced (words do not match the text's styles): whole text drawn")
     return TextBlock(
-        runs=tuple(runs),
+        runs=_runs(list(zip(text, char_styles, strict=True))),
         letter_spacing=float(material.get("letter_spacing") or 0.0),
         line_spacing=float(material.get("line_spacing", 0.02) or 0.0),
         alignment=int(material.get("alignment", 1) or 0),
@@ -126,6 +161,43 @@ def read_text(material: dict[str, Any]) -> TextBlock:
         underline_offset=float(material.get("underline_offset", 0.22)),
         underline_width=float(material.get("underline_width", 0.05)),
         notes=tuple(notes),
+        karaoke=karaoke,
+    )
+
+
+def _runs(chars: list[tuple[str, TextStyle]]) -> tuple[TextRun, ...]:
+    """Characters with their styles -> runs of one style each."""
+    return tuple(
+        TextRun("".join(ch for ch, _ in group), style) for style, group in itertools.groupby(chars, key=lambda p: p[1])
+    )
+
+
+def _karaoke(material: dict[str, Any], text: str) -> Karaoke | None:
+    """The karaoke fields add_narration writes (drafts/narration.py): `ktv_color`, one content style range per
+    word and `words` = {text, start_time, end_time} in ms from the caption's start. None when they are absent
+    or do not fit together (a word count unlike the ranges', a time that is not a number)."""
+    words = material.get("words") or {}
+    colour = _color(material.get("ktv_color") or "")
+    if colour is None or not isinstance(words, dict) or not words.get("text"):
+        return None
+    try:
+        raw = material.get("content") or ""
+        content = json.loads(raw) if isinstance(raw, str) else raw
+        styles = [s for s in content.get("styles") or [] if isinstance(s, dict)]
+        starts = [int(t) * 1000 for t in words["start_time"]]
+        ends = [int(t) * 1000 for t in words["end_time"]]
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None
+    if not len(styles) == len(starts) == len(ends) == len(words["text"]):
+        return None
+    to_index = range_to_index(text, styles)
+    spans = [style_range(style, len(text)) for style in styles]
+    return Karaoke(
+        colour,
+        tuple(
+            SpokenWord(to_index(a), to_index(b), start, max(start, end))
+            for (a, b), start, end in zip(spans, starts, ends, strict=True)
+        ),
     )
 
 
@@ -304,8 +376,6 @@ def _warn_unsupported(material: dict[str, Any], warnings: list[str]) -> None:
         warnings.append("caption/text template not reproduced")
     if int(material.get("check_flag") or 0) & CHECK_GLOW:
         warnings.append("text glow not reproduced")
-    if (material.get("words") or {}).get("text"):
-        warnings.append("karaoke word timing not reproduced: whole text drawn")
 
 
 def _warn_once(warnings: list[str], message: str) -> None:
