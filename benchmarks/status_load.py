@@ -32,7 +32,7 @@ from capcut_mate.jobs.demo import build_draft, make_media, media_server
 STATUS = f"{API_PREFIX}/gen_video_status"
 
 
-def _start_server(data_dir: Path, port: int, renders: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, renders: int) -> subprocess.Popen[bytes]:
     """`capcut-mate serve` with `renders` in-process workers (0 = none: tasks stay pending)."""
     env = {
         **os.environ,
@@ -169,7 +169,7 @@ def main() -> None:
         data_dir = Path(tmp) / "data"
         make_media(Path(tmp) / "media", args.seconds, size)  # type: ignore[arg-type]
         renders = 0 if args.baseline else 2
-        server = _start_server(data_dir, args.port, renders)
+        server = start_server(data_dir, args.port, renders)
         base_url = f"http://127.0.0.1:{args.port}"
         try:
             with media_server(Path(tmp) / "media") as media_url, httpx.Client(base_url=base_url, timeout=120) as c:
