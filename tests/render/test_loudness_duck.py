@@ -124,7 +124,7 @@ def test_depth_is_full_inside_a_voice_none_far_from_it_and_never_jumps(spans: li
     assert depth.min() >= 0 and depth.max() <= 1
     for start, end in spans:
         inside = (times >= start) & (times <= end)
-        assert np.all(depth[inside] == 1)
+        assert np.all(depth[inside] >= 1 - 1e-9)  # float rounding at the very edge
     far = np.ones_like(times, dtype=bool)
     for start, end in windows:
         far &= (times < start - ducking.ATTACK_S) | (times > end + ducking.RELEASE_S)
