@@ -67,6 +67,10 @@ def test_keys_follow_media_content_and_output_settings(media_dir: Path, tmp_path
     recoded, recoded_sound = keys(doc, media, crf=30)
     assert recoded_sound == sound and not set(recoded) & set(chunks)  # the video's encoder settings, not the sound's
     assert keys(doc, media, format="webm")[1] != sound
+    normalised, normalised_sound = keys(doc, media, loudness=-14.0)
+    assert normalised == chunks and normalised_sound != sound  # the sound's loudness and ducking, not the video's
+    ducked, ducked_sound = keys(doc, media, duck=True)
+    assert ducked == chunks and ducked_sound not in (sound, normalised_sound)
     shutil.copyfile(media / "counter.mp4", media / "tone.mp3")  # the sound's file: new content, same name
     changed, changed_sound = keys(doc, media)
     assert changed == chunks and changed_sound not in (sound, None)

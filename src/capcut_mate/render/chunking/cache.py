@@ -38,9 +38,10 @@ from capcut_mate.render.text.fonts import FONT_SUFFIXES, SYSTEM_FONT_DIRS
 from capcut_mate.render.timebase import Timebase
 
 # Settings a chunk's bytes depend on (chunk_seconds only moves the cuts, and the span is in the key already);
-# the audio's, of those, only the container's codec (render/formats.py audio_args).
+# the audio's, of those, only the container's codec (render/formats.py audio_args), plus its loudness target
+# and ducking.
 VIDEO_FIELDS = ("width", "height", "fps", "preset", "crf", "format", "quality", "system_fonts")
-AUDIO_FIELDS = ("fps", "format")
+AUDIO_FIELDS = ("fps", "format", "loudness", "duck")
 # Bumped when the meaning of an entry changes in a way the code hash would not show (never so far).
 CACHE_FORMAT = 1
 
