@@ -11,16 +11,20 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
 from tests.cluster import seaweed
 
+if TYPE_CHECKING:
+    import psycopg
+
 BUCKET = "capcut-tests"
 ADMIN_URL = os.environ.get("CAPCUT_MATE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def unavailable(what: str, why: object) -> None:
+def unavailable(what: str, why: object) -> NoReturn:
     """Skip (visible in -ra's summary), or fail when the cluster tests are mandatory."""
     message = f"{what} unavailable: {why}"
     if os.environ.get("CAPCUT_MATE_REQUIRE_CLUSTER_TESTS") == "1":
@@ -28,19 +32,23 @@ def unavailable(what: str, why: object) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """The URL of a brand-new, empty database, dropped after the test."""
+def pg_admin() -> psycopg.Connection[tuple[Any, ...]]:
+    """An autocommit connection to the test server's `test` database (skip or fail as `unavailable` says)."""
     try:
         import psycopg
     except ImportError as exc:
         unavailable("psycopg (pip install -e '.[cluster]')", exc)
     try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
+        return psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
         unavailable(f"PostgreSQL at {ADMIN_URL}", exc)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """The URL of a brand-new, empty database, dropped after the test."""
     name = f"capcut_test_{uuid.uuid4().hex[:12]}"
-    with admin:
+    with pg_admin() as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         try:
             yield f"{ADMIN_URL.rpartition('/')[0]}/{name}"

@@ -15,7 +15,7 @@ import pytest
 
 from capcut_mate.persistence.connector import Connector
 from capcut_mate.persistence.sqlite import MemoryConnector, SqliteConnector
-from tests.cluster.conftest import ADMIN_URL, unavailable
+from tests.cluster.conftest import ADMIN_URL, pg_admin
 
 BACKENDS = ["sqlite", "memory", "postgres"]
 
@@ -23,16 +23,8 @@ BACKENDS = ["sqlite", "memory", "postgres"]
 @pytest.fixture
 def pg_schema_url() -> Iterator[str]:
     """The test database's URL with a brand-new schema first on the search path; the schema is dropped after."""
-    try:
-        import psycopg
-    except ImportError as exc:
-        unavailable("psycopg (pip install -e '.[cluster]')", exc)
-    try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        unavailable(f"PostgreSQL at {ADMIN_URL}", exc)
     schema = f"contract_{uuid.uuid4().hex[:12]}"
-    with admin:
+    with pg_admin() as admin:
         admin.execute(f'CREATE SCHEMA "{schema}"')
         try:
             separator = "&" if "?" in ADMIN_URL else "?"
